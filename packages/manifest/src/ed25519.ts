@@ -1,0 +1,169 @@
+import * as ed from '@noble/ed25519';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { fail, ok, type Result } from './errors.js';
+
+/**
+ * Ed25519 with one verdict everywhere. The reference is @noble/ed25519 in strict RFC 8032 mode
+ * (`zip215: false`): canonical encodings of A and R (y < p), S < L (RFC 8032 §5.1.7), and small-order
+ * public keys rejected. WebCrypto's Ed25519 (OpenSSL in Node, BoringSSL in Chromium) is used as a fast
+ * path only where it cannot disagree with the reference: see {@link verifyEd25519}.
+ */
+
+/** The group order L (RFC 8032 §5.1). */
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+/** Which implementation answered; exposed so tests can run every vector through every path. */
+export type VerifyPath = 'reference' | 'native';
+
+/** Reads a 32-byte little-endian integer. */
+function littleEndian(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number);
+  return n;
+}
+
+/** True when the S half of a 64-byte signature is below L (RFC 8032 §5.1.7 step 1: malleability). */
+export function isCanonicalScalar(signature: Uint8Array): boolean {
+  return signature.length === 64 && littleEndian(signature.subarray(32, 64)) < L;
+}
+
+/** Why a public key is not acceptable, or null. */
+export type PublicKeyProblem = 'KEY_NOT_CANONICAL' | 'KEY_SMALL_ORDER' | null;
+
+const keyProblemCache = new Map<string, PublicKeyProblem>();
+const KEY_CACHE_LIMIT = 4096;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= KEY_CACHE_LIMIT) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(key, value);
+  return value;
+}
+
+/**
+ * Checks a 32-byte Ed25519 public key: it must be the canonical encoding of a curve point (y < p and
+ * no negative zero, RFC 8032 §5.1.3) and not of small order (a small-order key lets one signature verify
+ * for many messages). Results are cached per key: creators sign many manifests with one key.
+ */
+export function publicKeyProblem(publicKey: Uint8Array): PublicKeyProblem {
+  if (publicKey.length !== 32) return 'KEY_NOT_CANONICAL';
+  const hex = bytesToHex(publicKey);
+  const known = keyProblemCache.get(hex);
+  if (known !== undefined) return known;
+  let problem: PublicKeyProblem = null;
+  try {
+    const point = ed.Point.fromBytes(publicKey, false);
+    if (point.isSmallOrder()) problem = 'KEY_SMALL_ORDER';
+  } catch {
+    problem = 'KEY_NOT_CANONICAL';
+  }
+  return remember(keyProblemCache, hex, problem);
+}
+
+/** Checks a public key, as a result with a stable code. */
+export function checkPublicKey(publicKey: Uint8Array): Result<Uint8Array> {
+  const problem = publicKeyProblem(publicKey);
+  if (problem === 'KEY_SMALL_ORDER') return fail(problem, 'the Ed25519 public key has small order');
+  if (problem === 'KEY_NOT_CANONICAL') return fail(problem, 'the Ed25519 public key is not a canonical curve point');
+  return ok(publicKey);
+}
+
+/** The strict reference verifier: @noble/ed25519 with RFC 8032 decoding, S < L and no small-order keys. */
+export async function verifyEd25519Reference(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  // noble already rejects S ≥ L, non-canonical points and small-order A in strict mode; the explicit
+  // checks keep the verdict independent of a future change of its defaults.
+  if (!isCanonicalScalar(signature) || publicKeyProblem(publicKey) !== null) return false;
+  try {
+    return await ed.verifyAsync(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+type NativeState = { kind: 'unknown' } | { kind: 'available'; subtle: SubtleCrypto } | { kind: 'absent' };
+let native: NativeState = { kind: 'unknown' };
+const nativeKeyCache = new Map<string, Promise<CryptoKey>>();
+
+function nativeSubtle(): SubtleCrypto | undefined {
+  if (native.kind === 'available') return native.subtle;
+  if (native.kind === 'absent') return undefined;
+  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (subtle === undefined) native = { kind: 'absent' };
+  else native = { kind: 'available', subtle };
+  return subtle;
+}
+
+function nativeKey(subtle: SubtleCrypto, publicKey: Uint8Array, hex: string): Promise<CryptoKey> {
+  const cached = nativeKeyCache.get(hex);
+  if (cached !== undefined) return cached;
+  const imported = subtle.importKey('raw', new Uint8Array(publicKey), { name: 'Ed25519' }, false, ['verify']);
+  imported.catch(() => nativeKeyCache.delete(hex));
+  return remember(nativeKeyCache, hex, imported);
+}
+
+/**
+ * Verifies an Ed25519 signature with the same verdict as {@link verifyEd25519Reference}, using
+ * WebCrypto when the platform has Ed25519.
+ *
+ * Why the verdicts agree: WebCrypto implementations check the cofactorless equation by comparing
+ * encode([S]B − [k]A) with the R bytes, so a `true` from them means R is canonical and the cofactored
+ * equation of the reference holds too; the remaining differences (non-canonical or small-order A,
+ * S ≥ L) are excluded before the call. A `false` from them is re-checked with the reference, which
+ * may accept mixed-order points that the cofactorless check rejects. Honest signatures never take
+ * that slow path.
+ */
+export async function verifyEd25519(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  if (!isCanonicalScalar(signature) || publicKeyProblem(publicKey) !== null) return false;
+  const subtle = nativeSubtle();
+  if (subtle !== undefined) {
+    try {
+      const key = await nativeKey(subtle, publicKey, bytesToHex(publicKey));
+      if (await subtle.verify('Ed25519', key, new Uint8Array(signature), new Uint8Array(message))) return true;
+    } catch {
+      // Ed25519 missing from this platform's WebCrypto: use the reference from now on.
+      native = { kind: 'absent' };
+    }
+  }
+  return verifyEd25519Reference(signature, message, publicKey);
+}
+
+/** Verifies through one named path; for conformance tests that compare every path on every vector. */
+export function verifyEd25519With(
+  path: VerifyPath,
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  return path === 'reference'
+    ? verifyEd25519Reference(signature, message, publicKey)
+    : verifyEd25519(signature, message, publicKey);
+}
+
+/** Signs with a 32-byte Ed25519 secret key (seed), deterministically (RFC 8032 §5.1.6). */
+export function signEd25519(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+  if (secretKey.length !== 32) throw new RangeError('an Ed25519 secret key is 32 bytes');
+  return ed.signAsync(message, secretKey);
+}
+
+/** Derives the 32-byte public key of a secret key. */
+export function publicKeyOf(secretKey: Uint8Array): Promise<Uint8Array> {
+  if (secretKey.length !== 32) throw new RangeError('an Ed25519 secret key is 32 bytes');
+  return ed.getPublicKeyAsync(secretKey);
+}
+
+/** 32 random bytes from the platform's CSPRNG, as a new secret key. */
+export function randomSecretKey(): Uint8Array {
+  return ed.utils.randomSecretKey();
+}
