@@ -15,16 +15,18 @@ const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 /** Which implementation answered; exposed so tests can run every vector through every path. */
 export type VerifyPath = 'reference' | 'native';
 
-/** Reads a 32-byte little-endian integer. */
-function littleEndian(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number);
-  return n;
-}
+/** L as 32 little-endian bytes, to compare S without big-integer arithmetic. */
+const L_BYTES = Uint8Array.from({ length: 32 }, (_, i) => Number((L >> BigInt(8 * i)) & 0xffn));
 
 /** True when the S half of a 64-byte signature is below L (RFC 8032 §5.1.7 step 1: malleability). */
 export function isCanonicalScalar(signature: Uint8Array): boolean {
-  return signature.length === 64 && littleEndian(signature.subarray(32, 64)) < L;
+  if (signature.length !== 64) return false;
+  for (let i = 31; i >= 0; i--) {
+    const s = signature[32 + i] as number;
+    const l = L_BYTES[i] as number;
+    if (s !== l) return s < l;
+  }
+  return false; // S = L
 }
 
 /** Why a public key is not acceptable, or null. */
@@ -66,7 +68,8 @@ export function publicKeyProblem(publicKey: Uint8Array): PublicKeyProblem {
 export function checkPublicKey(publicKey: Uint8Array): Result<Uint8Array> {
   const problem = publicKeyProblem(publicKey);
   if (problem === 'KEY_SMALL_ORDER') return fail(problem, 'the Ed25519 public key has small order');
-  if (problem === 'KEY_NOT_CANONICAL') return fail(problem, 'the Ed25519 public key is not a canonical curve point');
+  if (problem === 'KEY_NOT_CANONICAL')
+    return fail(problem, 'the Ed25519 public key is not a canonical curve point');
   return ok(publicKey);
 }
 
@@ -130,7 +133,8 @@ export async function verifyEd25519(
   if (subtle !== undefined) {
     try {
       const key = await nativeKey(subtle, publicKey, bytesToHex(publicKey));
-      if (await subtle.verify('Ed25519', key, new Uint8Array(signature), new Uint8Array(message))) return true;
+      if (await subtle.verify('Ed25519', key, new Uint8Array(signature), new Uint8Array(message)))
+        return true;
     } catch {
       // Ed25519 missing from this platform's WebCrypto: use the reference from now on.
       native = { kind: 'absent' };

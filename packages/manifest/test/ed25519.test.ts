@@ -3,7 +3,13 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hasSharedVectors, sharedVectorJson, skipReason } from '../../../test/support/shared-vectors.js';
-import { checkPublicKey, isCanonicalScalar, publicKeyOf, signEd25519, verifyEd25519With } from '../src/ed25519.js';
+import {
+  checkPublicKey,
+  isCanonicalScalar,
+  publicKeyOf,
+  signEd25519,
+  verifyEd25519With,
+} from '../src/ed25519.js';
 
 const PATHS = ['reference', 'native'] as const;
 
@@ -17,7 +23,10 @@ async function verdicts(sig: string, msg: string, pk: string): Promise<boolean[]
 
 interface WycheproofFile {
   numberOfTests: number;
-  testGroups: { publicKey: { pk: string }; tests: { tcId: number; msg: string; sig: string; result: string; comment: string }[] }[];
+  testGroups: {
+    publicKey: { pk: string };
+    tests: { tcId: number; msg: string; sig: string; result: string; comment: string }[];
+  }[];
 }
 
 describe.skipIf(!hasSharedVectors)(`Ed25519 public vectors${skipReason}`, () => {
@@ -37,7 +46,9 @@ describe.skipIf(!hasSharedVectors)(`Ed25519 public vectors${skipReason}`, () => 
   });
 
   it('RFC 8032 §7.1: signatures reproduce byte-exact and verify on every path', async () => {
-    const cases = sharedVectorJson<{ priv: string; pub: string; msg: string; sig: string }[]>('ed25519/rfc8032-ed25519.json');
+    const cases = sharedVectorJson<{ priv: string; pub: string; msg: string; sig: string }[]>(
+      'ed25519/rfc8032-ed25519.json',
+    );
     expect(cases.length).toBe(4);
     for (const c of cases) {
       const secretKey = hexToBytes(c.priv);
@@ -58,7 +69,8 @@ describe.skipIf(!hasSharedVectors)(`Ed25519 public vectors${skipReason}`, () => 
   });
 
   it('speccheck edge cases: paths agree, and the strict rejections of noble’s suite hold', async () => {
-    const cases = sharedVectorJson<{ message: string; pub_key: string; signature: string }[]>('ed25519/edge-cases.json');
+    const cases =
+      sharedVectorJson<{ message: string; pub_key: string; signature: string }[]>('ed25519/edge-cases.json');
     expect(cases.length).toBe(12);
     const mustReject = new Set([0, 1, 6, 7, 8, 9, 10, 11]);
     for (const [i, c] of cases.entries()) {
@@ -74,7 +86,10 @@ describe.skipIf(!hasSharedVectors)(`Ed25519 public vectors${skipReason}`, () => 
     let accepted = 0;
     for (const c of cases) {
       try {
-        const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(c.vk_bytes, 'hex')]);
+        const der = Buffer.concat([
+          Buffer.from('302a300506032b6570032100', 'hex'),
+          Buffer.from(c.vk_bytes, 'hex'),
+        ]);
         const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
         if (nodeVerify(null, Buffer.from('Zcash'), key, Buffer.from(c.sig_bytes, 'hex'))) accepted++;
       } catch {
@@ -127,11 +142,14 @@ describe('Ed25519 strict rules', () => {
         async (secretKey, message, flip) => {
           const publicKey = await publicKeyOf(secretKey);
           const signature = await signEd25519(message, secretKey);
-          for (const path of PATHS) expect(await verifyEd25519With(path, signature, message, publicKey)).toBe(true);
+          for (const path of PATHS)
+            expect(await verifyEd25519With(path, signature, message, publicKey)).toBe(true);
           const bad = signature.slice();
           const bit = flip % (64 * 8);
           bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7));
-          const results = await Promise.all(PATHS.map((path) => verifyEd25519With(path, bad, message, publicKey)));
+          const results = await Promise.all(
+            PATHS.map((path) => verifyEd25519With(path, bad, message, publicKey)),
+          );
           expect(results).toEqual([false, false]);
         },
       ),
