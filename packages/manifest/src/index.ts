@@ -1,0 +1,25 @@
+/**
+ * `@assent/manifest`: the consent manifest format. Vocabulary, strict JSON, JCS, work identifiers,
+ * did:key identities, `eddsa-jcs-2022` signing and verification, CIDs and chain rules. No I/O and no
+ * Node built-ins: it runs in browsers and Node alike.
+ * @packageDocumentation
+ */
+export * from './context.js';
+export * from './did-key.js';
+export {
+  checkPublicKey,
+  isCanonicalScalar,
+  type PublicKeyProblem,
+  publicKeyProblem,
+  type VerifyPath,
+  verifyEd25519,
+  verifyEd25519Reference,
+  verifyEd25519With,
+} from './ed25519.js';
+export * from './errors.js';
+export * from './jcs.js';
+export * from './manifest.js';
+export * from './schema.js';
+export * from './strict-json.js';
+export * from './vocabulary.js';
+export * from './work-id.js';

@@ -1,0 +1,295 @@
+import * as z from 'zod';
+import { ASSENT_CONTEXT_V1_URL, VC_V2_CONTEXT_URL } from './context.js';
+import { type ErrorCode, type Failure, fail } from './errors.js';
+import { USE_TERMS } from './vocabulary.js';
+import { normalizeWorkId, parseCidString } from './work-id.js';
+
+/**
+ * The consent manifest schema (docs/spec/manifest.md §3). Every object is closed: an unknown field in
+ * our namespace is an error, never ignored, so nothing that orders or scopes consent can hide.
+ */
+
+/** The largest block: a manifest or a catalog page, in canonical bytes. */
+export const MAX_BLOCK_BYTES = 1_048_576;
+/** The most catalog pages one manifest may reference (256 × 1 MiB bounds what a node fetches). */
+export const MAX_CATALOG_PAGES = 256;
+/** The most identifiers one work may carry. */
+export const MAX_IDS_PER_WORK = 64;
+/** The most licensees one condition may name. */
+export const MAX_LICENSEES = 1000;
+
+type AssentIssueParams = { assentCode: ErrorCode };
+
+function assentIssue(ctx: z.RefinementCtx, code: ErrorCode, message: string): void {
+  ctx.addIssue({ code: 'custom', message, params: { assentCode: code } satisfies AssentIssueParams });
+}
+
+/** RFC 3339 date-time in UTC (`Z`), seconds required, up to millisecond fraction. */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
+
+/** True for a UTC RFC 3339 date-time that names a real instant, e.g. `2026-11-26T10:00:00Z`. */
+export function isDateTime(value: string): boolean {
+  const m = DATE_TIME.exec(value);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
+}
+
+const dateTime = z.string().refine(isDateTime, 'expected a UTC date-time such as 2026-11-26T10:00:00Z');
+
+const cidString = z.string().superRefine((value, ctx) => {
+  const parsed = parseCidString(value);
+  if (!parsed.ok) assentIssue(ctx, parsed.code, parsed.message);
+});
+
+/** A work identifier that must already be in normal form (signed documents). */
+const normalizedWorkId = z.string().superRefine((value, ctx) => {
+  const normalized = normalizeWorkId(value);
+  if (!normalized.ok) assentIssue(ctx, normalized.code, normalized.message);
+  else if (normalized.value !== value) {
+    assentIssue(ctx, 'WORK_ID_NOT_NORMALIZED', `work id must be in normal form: ${normalized.value}`);
+  }
+});
+
+/** A work identifier in any accepted spelling (drafts); parseDraft normalizes it. */
+const anyWorkId = z.string().superRefine((value, ctx) => {
+  const normalized = normalizeWorkId(value);
+  if (!normalized.ok) assentIssue(ctx, normalized.code, normalized.message);
+});
+
+const DID_KEY = /^did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}$/;
+const didKey = z.string().regex(DID_KEY, 'expected a did:key (did:key:z6Mk…)');
+
+/** A licensee: an organisation DID (`did:web:…`, `did:key:…`) or a lower-case domain name. */
+const ORG_ID =
+  /^(?:did:[a-z0-9]+:[A-Za-z0-9._%:-]{1,256}|(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)$/;
+
+/** True for an organisation id a licensee list or a check's `org` may hold. */
+export function isOrgId(value: string): boolean {
+  return ORG_ID.test(value);
+}
+
+const orgId = z
+  .string()
+  .regex(ORG_ID, 'expected an organisation DID (did:web:…, did:key:…) or a lower-case domain');
+
+const CONDITION_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+
+const compensation = z
+  .strictObject({
+    terms: z.string().min(1).max(2048).optional(),
+    contact: z.string().min(1).max(512).optional(),
+  })
+  .refine((c) => c.terms !== undefined || c.contact !== undefined, 'compensation names terms or a contact');
+
+/**
+ * Conditions on a grant. Names beyond the four known ones are kept (and signed) so that a newer
+ * vocabulary stays verifiable; a verifier that does not know one treats the grant as `deny`.
+ */
+const conditions = z
+  .object({
+    attribution: z.string().min(1).max(1024).optional(),
+    compensation: compensation.optional(),
+    licensees: z.array(orgId).min(1).max(MAX_LICENSEES).optional(),
+    until: dateTime.optional(),
+  })
+  .catchall(z.json())
+  .superRefine((value, ctx) => {
+    const names = Object.keys(value);
+    if (names.length === 0)
+      assentIssue(ctx, 'MANIFEST_SCHEMA', 'conditions must name at least one condition');
+    for (const name of names) {
+      if (!CONDITION_NAME.test(name)) assentIssue(ctx, 'MANIFEST_SCHEMA', `bad condition name: ${name}`);
+    }
+  });
+
+const statement = z.union([
+  z.enum(['allow', 'deny']),
+  z
+    .strictObject({
+      decision: z.enum(['allow', 'deny', 'conditional']),
+      conditions: conditions.optional(),
+    })
+    .superRefine((s, ctx) => {
+      if (s.decision === 'conditional' && s.conditions === undefined) {
+        assentIssue(ctx, 'MANIFEST_SCHEMA', 'a conditional decision needs conditions');
+      }
+      if (s.decision !== 'conditional' && s.conditions !== undefined) {
+        assentIssue(
+          ctx,
+          'MANIFEST_SCHEMA',
+          `conditions belong only to a conditional decision, not ${s.decision}`,
+        );
+      }
+    }),
+]);
+
+const policy = z.partialRecord(z.enum(USE_TERMS), statement);
+
+function workSchema(id: z.ZodType<string>) {
+  return z.strictObject({
+    ids: z.array(id).min(1).max(MAX_IDS_PER_WORK),
+    title: z.string().min(1).max(512).optional(),
+    policy: policy.optional(),
+  });
+}
+
+const work = workSchema(normalizedWorkId);
+
+/** Rejects a work id named twice, by any works of one document. */
+function uniqueIds(works: readonly { ids: readonly string[] }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  for (const w of works) {
+    for (const id of w.ids) {
+      if (seen.has(id)) assentIssue(ctx, 'MANIFEST_SCHEMA', `work id ${id} is named more than once`);
+      seen.add(id);
+    }
+  }
+}
+
+const MAX_VERSION = 2 ** 31 - 1;
+
+const credentialSubject = z
+  .strictObject({
+    version: z.int().min(1).max(MAX_VERSION),
+    previous: cidString.optional(),
+    default: policy.optional(),
+    works: z.array(work),
+    catalog: z.array(cidString).min(1).max(MAX_CATALOG_PAGES).optional(),
+  })
+  .superRefine((s, ctx) => {
+    // Chain rule (spec §5): version 1 starts a chain; every later version names its predecessor.
+    if (s.version === 1 && s.previous !== undefined) {
+      assentIssue(ctx, 'MANIFEST_SCHEMA', 'version 1 must not name a previous manifest');
+    }
+    if (s.version > 1 && s.previous === undefined) {
+      assentIssue(ctx, 'MANIFEST_SCHEMA', `version ${s.version} must name its previous manifest`);
+    }
+    uniqueIds(s.works, ctx);
+    if (s.catalog !== undefined && new Set(s.catalog).size !== s.catalog.length) {
+      assentIssue(ctx, 'MANIFEST_SCHEMA', 'a catalog page is referenced twice');
+    }
+  });
+
+const manifestContext = z.tuple([z.literal(VC_V2_CONTEXT_URL), z.literal(ASSENT_CONTEXT_V1_URL)]);
+
+/**
+ * The proof's shape only; its values (type, cryptosuite, purpose, context, signature) are judged by
+ * `verifyProof`, which gives each failure its own code.
+ */
+const proof = z.strictObject({
+  type: z.string().max(64),
+  cryptosuite: z.string().max(64),
+  created: dateTime,
+  verificationMethod: z.string().max(256),
+  proofPurpose: z.string().max(64),
+  proofValue: z.string().max(128),
+  '@context': z.json().optional(),
+});
+
+const unsignedManifestShape = {
+  '@context': manifestContext,
+  type: z.tuple([z.literal('VerifiableCredential'), z.literal('ConsentManifest')]),
+  issuer: didKey,
+  validFrom: dateTime,
+  validUntil: dateTime.optional(),
+  credentialSubject,
+};
+
+function validityOrder(
+  m: { validFrom: string; validUntil?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (m.validUntil !== undefined && Date.parse(m.validUntil) <= Date.parse(m.validFrom)) {
+    assentIssue(ctx, 'MANIFEST_SCHEMA', 'validUntil must be later than validFrom');
+  }
+}
+
+/** Schema of a signed consent manifest. */
+export const consentManifestSchema = z
+  .strictObject({ ...unsignedManifestShape, proof: proof.optional() })
+  .superRefine(validityOrder);
+
+/** Schema of a manifest before its proof is added. */
+export const unsignedManifestSchema = z.strictObject(unsignedManifestShape).superRefine(validityOrder);
+
+/** Schema of a catalog page: works beyond what fits in the manifest, bound to it by CID. */
+export const catalogPageSchema = z
+  .strictObject({
+    type: z.literal('ConsentCatalogPage'),
+    issuer: didKey,
+    works: z.array(work).min(1),
+  })
+  .superRefine((page, ctx) => uniqueIds(page.works, ctx));
+
+/** Schema of a draft: what a creator writes before signing. Ids may be in any accepted spelling. */
+export const manifestDraftSchema = z
+  .strictObject({
+    default: policy.optional(),
+    works: z.array(workSchema(anyWorkId)).optional(),
+    validFrom: dateTime.optional(),
+    validUntil: dateTime.optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (d.validFrom !== undefined && d.validUntil !== undefined) {
+      validityOrder({ validFrom: d.validFrom, validUntil: d.validUntil }, ctx);
+    }
+  });
+
+/** A signed consent manifest. */
+export type ConsentManifest = z.output<typeof consentManifestSchema>;
+/** A consent manifest without its proof. */
+export type UnsignedManifest = z.output<typeof unsignedManifestSchema>;
+/** The `credentialSubject` of a manifest: the creator's complete consent state. */
+export type ConsentState = ConsentManifest['credentialSubject'];
+/** A work and its policy. */
+export type Work = z.output<typeof work>;
+/** Use term → statement. */
+export type Policy = z.output<typeof policy>;
+/** `allow`, `deny`, or a decision object with conditions. */
+export type Statement = z.output<typeof statement>;
+/** Conditions on a grant. */
+export type Conditions = z.output<typeof conditions>;
+/** A catalog page. */
+export type CatalogPage = z.output<typeof catalogPageSchema>;
+/** A draft, as a creator writes it. */
+export type ManifestDraft = z.output<typeof manifestDraftSchema>;
+
+function pointer(path: readonly PropertyKey[]): string {
+  return path.map((p) => `/${String(p).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+/** Maps the first zod issue to a stable Assent failure with a JSON Pointer to the offending value. */
+export function failureFromZod(error: z.ZodError): Failure {
+  const issue = error.issues[0];
+  if (issue === undefined) return fail('MANIFEST_SCHEMA', 'invalid document');
+  const path = pointer(issue.path);
+  const params = (issue as { params?: Partial<AssentIssueParams> }).params;
+  if (params?.assentCode !== undefined) return fail(params.assentCode, issue.message, path);
+  const parent = issue.path[issue.path.length - 1];
+  if (
+    issue.code === 'invalid_key' ||
+    (issue.code === 'unrecognized_keys' && (parent === 'default' || parent === 'policy'))
+  ) {
+    return fail('MANIFEST_UNKNOWN_TERM', `unknown use term at ${path || '/'}: ${issue.message}`, path);
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return fail('MANIFEST_UNKNOWN_FIELD', `unknown field ${issue.keys.join(', ')} at ${path || '/'}`, path);
+  }
+  return fail('MANIFEST_SCHEMA', `${path || '/'}: ${issue.message}`, path);
+}
