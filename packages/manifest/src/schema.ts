@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ASSENT_CONTEXT_V1_URL, VC_V2_CONTEXT_URL } from './context.js';
 import { type ErrorCode, type Failure, fail } from './errors.js';
 import { USE_TERMS } from './vocabulary.js';
@@ -19,10 +19,14 @@ export const MAX_IDS_PER_WORK = 64;
 export const MAX_LICENSEES = 1000;
 
 type AssentIssueParams = { assentCode: ErrorCode };
+type Ctx = z.core.$RefinementCtx<unknown>;
 
-function assentIssue(ctx: z.RefinementCtx, code: ErrorCode, message: string): void {
+function assentIssue(ctx: Ctx, code: ErrorCode, message: string): void {
   ctx.addIssue({ code: 'custom', message, params: { assentCode: code } satisfies AssentIssueParams });
 }
+
+/** A string of `min` to `max` UTF-16 code units. */
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
 /** RFC 3339 date-time in UTC (`Z`), seconds required, up to millisecond fraction. */
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
@@ -50,30 +54,38 @@ export function isDateTime(value: string): boolean {
   );
 }
 
-const dateTime = z.string().refine(isDateTime, 'expected a UTC date-time such as 2026-11-26T10:00:00Z');
+const dateTime = z
+  .string()
+  .check(z.refine(isDateTime, 'expected a UTC date-time such as 2026-11-26T10:00:00Z'));
 
-const cidString = z.string().superRefine((value, ctx) => {
-  const parsed = parseCidString(value);
-  if (!parsed.ok) assentIssue(ctx, parsed.code, parsed.message);
-});
+const cidString = z.string().check(
+  z.superRefine((value: string, ctx) => {
+    const parsed = parseCidString(value);
+    if (!parsed.ok) assentIssue(ctx, parsed.code, parsed.message);
+  }),
+);
 
 /** A work identifier that must already be in normal form (signed documents). */
-const normalizedWorkId = z.string().superRefine((value, ctx) => {
-  const normalized = normalizeWorkId(value);
-  if (!normalized.ok) assentIssue(ctx, normalized.code, normalized.message);
-  else if (normalized.value !== value) {
-    assentIssue(ctx, 'WORK_ID_NOT_NORMALIZED', `work id must be in normal form: ${normalized.value}`);
-  }
-});
+const normalizedWorkId = z.string().check(
+  z.superRefine((value: string, ctx) => {
+    const normalized = normalizeWorkId(value);
+    if (!normalized.ok) assentIssue(ctx, normalized.code, normalized.message);
+    else if (normalized.value !== value) {
+      assentIssue(ctx, 'WORK_ID_NOT_NORMALIZED', `work id must be in normal form: ${normalized.value}`);
+    }
+  }),
+);
 
 /** A work identifier in any accepted spelling (drafts); parseDraft normalizes it. */
-const anyWorkId = z.string().superRefine((value, ctx) => {
-  const normalized = normalizeWorkId(value);
-  if (!normalized.ok) assentIssue(ctx, normalized.code, normalized.message);
-});
+const anyWorkId = z.string().check(
+  z.superRefine((value: string, ctx) => {
+    const normalized = normalizeWorkId(value);
+    if (!normalized.ok) assentIssue(ctx, normalized.code, normalized.message);
+  }),
+);
 
 const DID_KEY = /^did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}$/;
-const didKey = z.string().regex(DID_KEY, 'expected a did:key (did:key:z6Mk…)');
+const didKey = z.string().check(z.regex(DID_KEY, 'expected a did:key (did:key:z6Mk…)'));
 
 /** A licensee: an organisation DID (`did:web:…`, `did:key:…`) or a lower-case domain name. */
 const ORG_ID =
@@ -86,73 +98,84 @@ export function isOrgId(value: string): boolean {
 
 const orgId = z
   .string()
-  .regex(ORG_ID, 'expected an organisation DID (did:web:…, did:key:…) or a lower-case domain');
+  .check(z.regex(ORG_ID, 'expected an organisation DID (did:web:…, did:key:…) or a lower-case domain'));
 
 const CONDITION_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 const compensation = z
   .strictObject({
-    terms: z.string().min(1).max(2048).optional(),
-    contact: z.string().min(1).max(512).optional(),
+    terms: z.optional(text(1, 2048)),
+    contact: z.optional(text(1, 512)),
   })
-  .refine((c) => c.terms !== undefined || c.contact !== undefined, 'compensation names terms or a contact');
+  .check(
+    z.refine(
+      (c) => c.terms !== undefined || c.contact !== undefined,
+      'compensation names terms or a contact',
+    ),
+  );
 
 /**
  * Conditions on a grant. Names beyond the four known ones are kept (and signed) so that a newer
  * vocabulary stays verifiable; a verifier that does not know one treats the grant as `deny`.
  */
 const conditions = z
-  .object({
-    attribution: z.string().min(1).max(1024).optional(),
-    compensation: compensation.optional(),
-    licensees: z.array(orgId).min(1).max(MAX_LICENSEES).optional(),
-    until: dateTime.optional(),
-  })
-  .catchall(z.json())
-  .superRefine((value, ctx) => {
-    const names = Object.keys(value);
-    if (names.length === 0)
-      assentIssue(ctx, 'MANIFEST_SCHEMA', 'conditions must name at least one condition');
-    for (const name of names) {
-      if (!CONDITION_NAME.test(name)) assentIssue(ctx, 'MANIFEST_SCHEMA', `bad condition name: ${name}`);
-    }
-  });
+  .catchall(
+    z.object({
+      attribution: z.optional(text(1, 1024)),
+      compensation: z.optional(compensation),
+      licensees: z.optional(z.array(orgId).check(z.minLength(1), z.maxLength(MAX_LICENSEES))),
+      until: z.optional(dateTime),
+    }),
+    z.json(),
+  )
+  .check(
+    z.superRefine((value: Record<string, unknown>, ctx) => {
+      const names = Object.keys(value);
+      if (names.length === 0)
+        assentIssue(ctx, 'MANIFEST_SCHEMA', 'conditions must name at least one condition');
+      for (const name of names) {
+        if (!CONDITION_NAME.test(name)) assentIssue(ctx, 'MANIFEST_SCHEMA', `bad condition name: ${name}`);
+      }
+    }),
+  );
 
 const statement = z.union([
   z.enum(['allow', 'deny']),
   z
     .strictObject({
       decision: z.enum(['allow', 'deny', 'conditional']),
-      conditions: conditions.optional(),
+      conditions: z.optional(conditions),
     })
-    .superRefine((s, ctx) => {
-      if (s.decision === 'conditional' && s.conditions === undefined) {
-        assentIssue(ctx, 'MANIFEST_SCHEMA', 'a conditional decision needs conditions');
-      }
-      if (s.decision !== 'conditional' && s.conditions !== undefined) {
-        assentIssue(
-          ctx,
-          'MANIFEST_SCHEMA',
-          `conditions belong only to a conditional decision, not ${s.decision}`,
-        );
-      }
-    }),
+    .check(
+      z.superRefine((s: { decision: string; conditions?: unknown }, ctx) => {
+        if (s.decision === 'conditional' && s.conditions === undefined) {
+          assentIssue(ctx, 'MANIFEST_SCHEMA', 'a conditional decision needs conditions');
+        }
+        if (s.decision !== 'conditional' && s.conditions !== undefined) {
+          assentIssue(
+            ctx,
+            'MANIFEST_SCHEMA',
+            `conditions belong only to a conditional decision, not ${s.decision}`,
+          );
+        }
+      }),
+    ),
 ]);
 
 const policy = z.partialRecord(z.enum(USE_TERMS), statement);
 
-function workSchema(id: z.ZodType<string>) {
+function workSchema(id: z.ZodMiniType<string, string>) {
   return z.strictObject({
-    ids: z.array(id).min(1).max(MAX_IDS_PER_WORK),
-    title: z.string().min(1).max(512).optional(),
-    policy: policy.optional(),
+    ids: z.array(id).check(z.minLength(1), z.maxLength(MAX_IDS_PER_WORK)),
+    title: z.optional(text(1, 512)),
+    policy: z.optional(policy),
   });
 }
 
 const work = workSchema(normalizedWorkId);
 
 /** Rejects a work id named twice, by any works of one document. */
-function uniqueIds(works: readonly { ids: readonly string[] }[], ctx: z.RefinementCtx): void {
+function uniqueIds(works: readonly { ids: readonly string[] }[], ctx: Ctx): void {
   const seen = new Set<string>();
   for (const w of works) {
     for (const id of w.ids) {
@@ -166,25 +189,32 @@ const MAX_VERSION = 2 ** 31 - 1;
 
 const credentialSubject = z
   .strictObject({
-    version: z.int().min(1).max(MAX_VERSION),
-    previous: cidString.optional(),
-    default: policy.optional(),
+    version: z.int().check(z.gte(1), z.lte(MAX_VERSION)),
+    previous: z.optional(cidString),
+    default: z.optional(policy),
     works: z.array(work),
-    catalog: z.array(cidString).min(1).max(MAX_CATALOG_PAGES).optional(),
+    catalog: z.optional(z.array(cidString).check(z.minLength(1), z.maxLength(MAX_CATALOG_PAGES))),
   })
-  .superRefine((s, ctx) => {
-    // Chain rule (spec §5): version 1 starts a chain; every later version names its predecessor.
-    if (s.version === 1 && s.previous !== undefined) {
-      assentIssue(ctx, 'MANIFEST_SCHEMA', 'version 1 must not name a previous manifest');
-    }
-    if (s.version > 1 && s.previous === undefined) {
-      assentIssue(ctx, 'MANIFEST_SCHEMA', `version ${s.version} must name its previous manifest`);
-    }
-    uniqueIds(s.works, ctx);
-    if (s.catalog !== undefined && new Set(s.catalog).size !== s.catalog.length) {
-      assentIssue(ctx, 'MANIFEST_SCHEMA', 'a catalog page is referenced twice');
-    }
-  });
+  .check(
+    z.superRefine(
+      (
+        s: { version: number; previous?: string | undefined; works: Work[]; catalog?: string[] | undefined },
+        ctx,
+      ) => {
+        // Chain rule (spec §5): version 1 starts a chain; every later version names its predecessor.
+        if (s.version === 1 && s.previous !== undefined) {
+          assentIssue(ctx, 'MANIFEST_SCHEMA', 'version 1 must not name a previous manifest');
+        }
+        if (s.version > 1 && s.previous === undefined) {
+          assentIssue(ctx, 'MANIFEST_SCHEMA', `version ${s.version} must name its previous manifest`);
+        }
+        uniqueIds(s.works, ctx);
+        if (s.catalog !== undefined && new Set(s.catalog).size !== s.catalog.length) {
+          assentIssue(ctx, 'MANIFEST_SCHEMA', 'a catalog page is referenced twice');
+        }
+      },
+    ),
+  );
 
 const manifestContext = z.tuple([z.literal(VC_V2_CONTEXT_URL), z.literal(ASSENT_CONTEXT_V1_URL)]);
 
@@ -193,13 +223,13 @@ const manifestContext = z.tuple([z.literal(VC_V2_CONTEXT_URL), z.literal(ASSENT_
  * `verifyProof`, which gives each failure its own code.
  */
 const proof = z.strictObject({
-  type: z.string().max(64),
-  cryptosuite: z.string().max(64),
+  type: text(1, 64),
+  cryptosuite: text(1, 64),
   created: dateTime,
-  verificationMethod: z.string().max(256),
-  proofPurpose: z.string().max(64),
-  proofValue: z.string().max(128),
-  '@context': z.json().optional(),
+  verificationMethod: text(1, 256),
+  proofPurpose: text(1, 64),
+  proofValue: text(1, 128),
+  '@context': z.optional(z.json()),
 });
 
 const unsignedManifestShape = {
@@ -207,49 +237,50 @@ const unsignedManifestShape = {
   type: z.tuple([z.literal('VerifiableCredential'), z.literal('ConsentManifest')]),
   issuer: didKey,
   validFrom: dateTime,
-  validUntil: dateTime.optional(),
+  validUntil: z.optional(dateTime),
   credentialSubject,
 };
 
-function validityOrder(
-  m: { validFrom: string; validUntil?: string | undefined },
-  ctx: z.RefinementCtx,
-): void {
-  if (m.validUntil !== undefined && Date.parse(m.validUntil) <= Date.parse(m.validFrom)) {
-    assentIssue(ctx, 'MANIFEST_SCHEMA', 'validUntil must be later than validFrom');
-  }
+type Validity = { validFrom?: string | undefined; validUntil?: string | undefined };
+
+function validityOrder<T extends Validity>() {
+  return z.superRefine((m: T, ctx) => {
+    if (
+      m.validFrom !== undefined &&
+      m.validUntil !== undefined &&
+      Date.parse(m.validUntil) <= Date.parse(m.validFrom)
+    ) {
+      assentIssue(ctx, 'MANIFEST_SCHEMA', 'validUntil must be later than validFrom');
+    }
+  });
 }
 
-/** Schema of a signed consent manifest. */
+/** Schema of a signed consent manifest (the proof's presence is checked by parse and verify). */
 export const consentManifestSchema = z
-  .strictObject({ ...unsignedManifestShape, proof: proof.optional() })
-  .superRefine(validityOrder);
+  .strictObject({ ...unsignedManifestShape, proof: z.optional(proof) })
+  .check(validityOrder());
 
 /** Schema of a manifest before its proof is added. */
-export const unsignedManifestSchema = z.strictObject(unsignedManifestShape).superRefine(validityOrder);
+export const unsignedManifestSchema = z.strictObject(unsignedManifestShape).check(validityOrder());
 
 /** Schema of a catalog page: works beyond what fits in the manifest, bound to it by CID. */
 export const catalogPageSchema = z
   .strictObject({
     type: z.literal('ConsentCatalogPage'),
     issuer: didKey,
-    works: z.array(work).min(1),
+    works: z.array(work).check(z.minLength(1)),
   })
-  .superRefine((page, ctx) => uniqueIds(page.works, ctx));
+  .check(z.superRefine((page: { works: Work[] }, ctx) => uniqueIds(page.works, ctx)));
 
 /** Schema of a draft: what a creator writes before signing. Ids may be in any accepted spelling. */
 export const manifestDraftSchema = z
   .strictObject({
-    default: policy.optional(),
-    works: z.array(workSchema(anyWorkId)).optional(),
-    validFrom: dateTime.optional(),
-    validUntil: dateTime.optional(),
+    default: z.optional(policy),
+    works: z.optional(z.array(workSchema(anyWorkId))),
+    validFrom: z.optional(dateTime),
+    validUntil: z.optional(dateTime),
   })
-  .superRefine((d, ctx) => {
-    if (d.validFrom !== undefined && d.validUntil !== undefined) {
-      validityOrder({ validFrom: d.validFrom, validUntil: d.validUntil }, ctx);
-    }
-  });
+  .check(validityOrder());
 
 /** A signed consent manifest. */
 export type ConsentManifest = z.output<typeof consentManifestSchema>;
@@ -275,7 +306,7 @@ function pointer(path: readonly PropertyKey[]): string {
 }
 
 /** Maps the first zod issue to a stable Assent failure with a JSON Pointer to the offending value. */
-export function failureFromZod(error: z.ZodError): Failure {
+export function failureFromZod(error: z.core.$ZodError): Failure {
   const issue = error.issues[0];
   if (issue === undefined) return fail('MANIFEST_SCHEMA', 'invalid document');
   const path = pointer(issue.path);
