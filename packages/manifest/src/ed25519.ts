@@ -155,9 +155,38 @@ export function verifyEd25519With(
     : verifyEd25519(signature, message, publicKey);
 }
 
-/** Signs with a 32-byte Ed25519 secret key (seed), deterministically (RFC 8032 §5.1.6). */
-export function signEd25519(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+/** PKCS #8 (RFC 8410 §7) wrapping of a 32-byte Ed25519 seed, the form WebCrypto imports. */
+const PKCS8_ED25519_PREFIX = [
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+/** The pure-JavaScript signer: @noble/ed25519, deterministic (RFC 8032 §5.1.6). */
+export function signEd25519Reference(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
   if (secretKey.length !== 32) throw new RangeError('an Ed25519 secret key is 32 bytes');
+  return ed.signAsync(message, secretKey);
+}
+
+/**
+ * Signs with a 32-byte Ed25519 secret key (seed). Ed25519 signatures are deterministic, so WebCrypto
+ * (when the platform has Ed25519) and the reference produce the same bytes; the imported key is not
+ * cached, so secret material does not outlive the call in our memory.
+ */
+export async function signEd25519(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+  if (secretKey.length !== 32) throw new RangeError('an Ed25519 secret key is 32 bytes');
+  const subtle = nativeSubtle();
+  if (subtle !== undefined) {
+    const pkcs8 = new Uint8Array(48);
+    pkcs8.set(PKCS8_ED25519_PREFIX, 0);
+    pkcs8.set(secretKey, 16);
+    try {
+      const key = await subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, false, ['sign']);
+      return new Uint8Array(await subtle.sign('Ed25519', key, new Uint8Array(message)));
+    } catch {
+      native = { kind: 'absent' };
+    } finally {
+      pkcs8.fill(0);
+    }
+  }
   return ed.signAsync(message, secretKey);
 }
 

@@ -8,6 +8,7 @@ import {
   isCanonicalScalar,
   publicKeyOf,
   signEd25519,
+  signEd25519Reference,
   verifyEd25519With,
 } from '../src/ed25519.js';
 
@@ -54,6 +55,7 @@ describe.skipIf(!hasSharedVectors)(`Ed25519 public vectors${skipReason}`, () => 
       const secretKey = hexToBytes(c.priv);
       expect(await publicKeyOf(secretKey)).toEqual(hexToBytes(c.pub));
       expect(await signEd25519(hexToBytes(c.msg), secretKey)).toEqual(hexToBytes(c.sig));
+      expect(await signEd25519Reference(hexToBytes(c.msg), secretKey)).toEqual(hexToBytes(c.sig));
       expect(await verdicts(c.sig, c.msg, c.pub)).toEqual([true, true]);
     }
   });
@@ -142,6 +144,7 @@ describe('Ed25519 strict rules', () => {
         async (secretKey, message, flip) => {
           const publicKey = await publicKeyOf(secretKey);
           const signature = await signEd25519(message, secretKey);
+          expect(await signEd25519Reference(message, secretKey)).toEqual(signature);
           for (const path of PATHS)
             expect(await verifyEd25519With(path, signature, message, publicKey)).toBe(true);
           const bad = signature.slice();
