@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { MANIFEST_CONTEXT } from './context.js';
-import { createProof, verifyProof } from './data-integrity/index.js';
+import { createProof, verifySecuredDocument } from './data-integrity/eddsa-jcs-2022.js';
 import type { Identity } from './did-key.js';
 import { AssentError, fail, ok, type Result } from './errors.js';
 import { canonicalBytes, canonicalize, isCanonical } from './jcs.js';
@@ -105,10 +105,10 @@ function decode(input: Uint8Array | string | JsonObject): Result<JsonValue> {
   return ok(input);
 }
 
-/** Canonical bytes of a value that came in as an object, where a caller may have put non-JSON values. */
-function canonicalOf(value: JsonValue): Result<Uint8Array> {
+/** The canonical text of a value that came in as an object, where a caller may have put non-JSON values. */
+function canonicalOf(value: JsonValue): Result<string> {
   try {
-    return ok(canonicalBytes(value));
+    return ok(canonicalize(value));
   } catch (cause) {
     return fail('MANIFEST_SCHEMA', `not a JSON document: ${(cause as Error).message}`);
   }
@@ -143,16 +143,17 @@ export async function verifyManifest(
   const parsed = consentManifestSchema.safeParse(value.value);
   if (!parsed.success) return failureFromZod(parsed.error);
   const manifest = parsed.data;
-  const bytes = canonicalOf(value.value);
-  if (!bytes.ok) return bytes;
-  if (bytes.value.length > MAX_BLOCK_BYTES)
+  const canonical = canonicalOf(value.value);
+  if (!canonical.ok) return canonical;
+  const bytes = new TextEncoder().encode(canonical.value);
+  if (bytes.length > MAX_BLOCK_BYTES)
     return fail('MANIFEST_TOO_LARGE', `a manifest is at most ${MAX_BLOCK_BYTES} bytes`);
   if (options.requireCanonical === true && typeof input !== 'object') {
     const raw = typeof input === 'string' ? new TextEncoder().encode(input) : input;
-    if (!sameBytes(raw, bytes.value))
+    if (!sameBytes(raw, bytes))
       return fail('NOT_CANONICAL', 'the manifest bytes are not its JCS canonical form');
   }
-  const proof = await verifyProof(value.value as JsonObject);
+  const proof = await verifySecuredDocument(value.value, 'assertionMethod', canonical.value);
   if (!proof.ok) return proof;
   // The spec lets a proof's @context be a prefix of the document's; ours must be all of it, or the
   // signature would cover a document that names fewer contexts than the one stored.
@@ -175,8 +176,8 @@ export async function verifyManifest(
   const subject = manifest.credentialSubject;
   return ok({
     manifest,
-    cid: blockCid(bytes.value),
-    bytes: bytes.value,
+    cid: blockCid(bytes),
+    bytes,
     issuer: manifest.issuer,
     version: subject.version,
     previous: subject.previous,

@@ -2,9 +2,11 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { base58btc } from 'multiformats/bases/base58';
 import { describe, expect, it } from 'vitest';
 import { hasSharedVectors, sharedVectorText, skipReason } from '../../../test/support/shared-vectors.js';
+import { verifySecuredDocument } from '../src/data-integrity/eddsa-jcs-2022.js';
 import { createProof, proofInputs, verifyProof } from '../src/data-integrity/index.js';
 import { identityFromSecretKey, parseSecretKeyMultibase, publicKeyMultibase } from '../src/did-key.js';
 import { unwrap } from '../src/errors.js';
+import { canonicalize } from '../src/jcs.js';
 import { type JsonObject, parseJson } from '../src/strict-json.js';
 
 const dir = 'eddsa-jcs-2022';
@@ -126,5 +128,22 @@ describe('createProof / verifyProof', () => {
       const result = await verifyProof(input);
       expect(result.ok).toBe(false);
     }
+  });
+});
+
+describe('verifySecuredDocument with the canonical form of the whole document (internal fast path)', () => {
+  it('cuts the top-level proof only; a nested copy of the proof text cannot pass for it', async () => {
+    const me = await identityFromSecretKey(new Uint8Array(32).fill(2));
+    const signed = await createProof(
+      { a: 1, type: ['X'], zz: { b: 2 } },
+      { secretKey: me.secretKey, verificationMethod: me.verificationMethod },
+    );
+    expect(await verifySecuredDocument(signed, 'assertionMethod', canonicalize(signed))).toMatchObject({
+      ok: true,
+    });
+    // The same proof text planted inside a later member: the cut must not take it for the real one.
+    const planted = { ...signed, zz: { b: 2, proof: signed.proof as JsonObject } };
+    const result = await verifySecuredDocument(planted, 'assertionMethod', canonicalize(planted));
+    expect(result).toMatchObject({ ok: false, code: 'SIGNATURE_INVALID' });
   });
 });

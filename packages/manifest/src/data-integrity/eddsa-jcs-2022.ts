@@ -10,7 +10,7 @@ import { base58btc } from 'multiformats/bases/base58';
 import { type DidKey, parseVerificationMethod } from '../did-key.js';
 import { isCanonicalScalar, signEd25519, verifyEd25519 } from '../ed25519.js';
 import { fail, ok, type Result } from '../errors.js';
-import { canonicalBytes } from '../jcs.js';
+import { canonicalBytes, canonicalize } from '../jcs.js';
 import { type JsonObject, type JsonValue, parseJson } from '../strict-json.js';
 
 export const DATA_INTEGRITY_PROOF = 'DataIntegrityProof';
@@ -159,15 +159,30 @@ export async function verifyProof(
   } else {
     secured = document;
   }
+  return verifySecuredDocument(secured, options.expectedProofPurpose ?? 'assertionMethod');
+}
+
+/**
+ * The body of {@link verifyProof} for a parsed document. Not part of the public subpath: callers that
+ * already hold the canonical form of the document (the full secured document, as a manifest verifier
+ * does to compute its CID) pass it so the unsecured part is not canonicalized a second time.
+ * @internal
+ */
+export async function verifySecuredDocument(
+  secured: JsonValue,
+  expectedPurpose: string,
+  canonicalSecured?: string,
+): Promise<Result<VerifiedProof>> {
   if (!isObject(secured)) return fail('PROOF_MALFORMED', 'a secured document is a JSON object');
   const { proof, ...unsecured } = secured;
   if (proof === undefined) return fail('PROOF_MISSING', 'the document has no proof', '/proof');
-  if (!isObject(proof))
+  if (!isObject(proof)) {
     return fail(
       'PROOF_MALFORMED',
       'proof sets and chains are not supported: proof must be one object',
       '/proof',
     );
+  }
   const { proofValue, ...proofConfig } = proof;
   if (proofConfig.type !== DATA_INTEGRITY_PROOF || proofConfig.cryptosuite !== EDDSA_JCS_2022) {
     return fail(
@@ -176,7 +191,6 @@ export async function verifyProof(
       '/proof',
     );
   }
-  const expectedPurpose = options.expectedProofPurpose ?? 'assertionMethod';
   if (proofConfig.proofPurpose !== expectedPurpose) {
     return fail(
       'PROOF_PURPOSE_MISMATCH',
@@ -204,15 +218,51 @@ export async function verifyProof(
     );
   }
   let unsecuredDocument: JsonObject = unsecured;
+  let canonicalDocument: Uint8Array | undefined;
   if (proofConfig['@context'] !== undefined) {
     const contextual = checkContext(unsecured, proofConfig['@context']);
     if (!contextual.ok) return contextual;
     unsecuredDocument = contextual.value;
+    // The document's context is replaced only when it differs; when equal, the given form still holds.
+    if (
+      canonicalSecured !== undefined &&
+      sameJson(proofConfig['@context'], unsecured['@context'] as JsonValue)
+    ) {
+      canonicalDocument = withoutProof(canonicalSecured, proof);
+    }
+  } else if (canonicalSecured !== undefined) {
+    canonicalDocument = withoutProof(canonicalSecured, proof);
   }
-  const { hashData } = proofInputs(unsecuredDocument, proofConfig);
+  const canonicalProofConfig = canonicalBytes(proofConfig);
+  const hashData = new Uint8Array(64);
+  hashData.set(sha256(canonicalProofConfig), 0);
+  hashData.set(sha256(canonicalDocument ?? canonicalBytes(unsecuredDocument)), 32);
   const valid = await verifyEd25519(signature.value, hashData, method.value.publicKey);
   if (!valid) return fail('SIGNATURE_INVALID', 'the signature does not verify', '/proof/proofValue');
   return ok(verifiedProof(method.value, proofConfig.verificationMethod, expectedPurpose, created));
+}
+
+/**
+ * Members that may follow `proof` in a canonical document for the cut below to be safe: plain strings
+ * and arrays of strings, so no later member can hold a nested copy of the proof's text.
+ */
+const TRAILING_MEMBERS =
+  /^(?:,"(?:type|validFrom|validUntil)":(?:"[^"\\]*"|\[(?:"[^"\\]*"(?:,"[^"\\]*")*)?\]))*\}$/;
+
+/**
+ * The canonical form of a document without its `proof` member, cut from the canonical form of the whole.
+ * JCS serializes an object's members in sorted order, so removing one member's text leaves exactly the
+ * canonical form of the rest — provided the cut is the top-level member. That is certain when nothing
+ * after it can contain an object ({@link TRAILING_MEMBERS}); otherwise this returns undefined and the
+ * caller canonicalizes the unsecured document itself.
+ */
+function withoutProof(canonicalSecured: string, proof: JsonObject): Uint8Array | undefined {
+  const member = `,"proof":${canonicalize(proof)}`;
+  const at = canonicalSecured.lastIndexOf(member);
+  if (at < 0) return undefined;
+  const rest = canonicalSecured.slice(at + member.length);
+  if (!TRAILING_MEMBERS.test(rest)) return undefined;
+  return new TextEncoder().encode(canonicalSecured.slice(0, at) + rest);
 }
 
 function verifiedProof(
