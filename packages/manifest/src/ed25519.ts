@@ -73,16 +73,27 @@ export function checkPublicKey(publicKey: Uint8Array): Result<Uint8Array> {
   return ok(publicKey);
 }
 
+/**
+ * The checks every path makes before any curve arithmetic: lengths, S < L and an acceptable key. noble
+ * makes them too in strict mode; making them here keeps the verdict independent of its defaults and is
+ * what lets the native path answer only where it agrees with the reference.
+ */
+function passesPrechecks(signature: Uint8Array, publicKey: Uint8Array): boolean {
+  return (
+    signature.length === 64 &&
+    publicKey.length === 32 &&
+    isCanonicalScalar(signature) &&
+    publicKeyProblem(publicKey) === null
+  );
+}
+
 /** The strict reference verifier: @noble/ed25519 with RFC 8032 decoding, S < L and no small-order keys. */
 export async function verifyEd25519Reference(
   signature: Uint8Array,
   message: Uint8Array,
   publicKey: Uint8Array,
 ): Promise<boolean> {
-  if (signature.length !== 64 || publicKey.length !== 32) return false;
-  // noble already rejects S ≥ L, non-canonical points and small-order A in strict mode; the explicit
-  // checks keep the verdict independent of a future change of its defaults.
-  if (!isCanonicalScalar(signature) || publicKeyProblem(publicKey) !== null) return false;
+  if (!passesPrechecks(signature, publicKey)) return false;
   try {
     return await ed.verifyAsync(signature, message, publicKey, { zip215: false });
   } catch {
@@ -127,8 +138,7 @@ export async function verifyEd25519(
   message: Uint8Array,
   publicKey: Uint8Array,
 ): Promise<boolean> {
-  if (signature.length !== 64 || publicKey.length !== 32) return false;
-  if (!isCanonicalScalar(signature) || publicKeyProblem(publicKey) !== null) return false;
+  if (!passesPrechecks(signature, publicKey)) return false;
   const subtle = nativeSubtle();
   if (subtle !== undefined) {
     try {

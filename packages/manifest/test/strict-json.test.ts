@@ -8,6 +8,7 @@ import {
 } from '../../../test/support/shared-vectors.js';
 import type { ErrorCode } from '../src/errors.js';
 import { type JsonValue, parseJson, type StrictJsonOptions } from '../src/strict-json.js';
+import { safeJson } from './json-arbitraries.js';
 
 const utf8 = new TextEncoder();
 const bytesOf = (text: string): Uint8Array => utf8.encode(text);
@@ -352,52 +353,6 @@ describe('parseJson misuse', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Property tests
-
-const key = fc.oneof(
-  fc.string({ unit: 'binary' }),
-  fc.constantFrom('__proto__', 'constructor', 'a', 'é', '😀'),
-);
-
-/** Strings dense in the characters that escaping and sorting must get right. */
-const trickyString = fc.string({
-  unit: fc.constantFrom(
-    'a',
-    'B',
-    '"',
-    '\\',
-    '/',
-    '\n',
-    '\u0000',
-    '\u001f',
-    '\u007f',
-    'é',
-    '\u2028',
-    '\ufb33',
-    '😀',
-  ),
-  maxLength: 8,
-});
-
-/** JSON values with safe integers only (no floats), well-formed strings, any keys. */
-const { value: safeJson } = fc.letrec<{
-  value: JsonValue;
-  array: JsonValue[];
-  object: Record<string, JsonValue>;
-}>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.constant(null),
-    fc.boolean(),
-    fc.maxSafeInteger(),
-    trickyString,
-    fc.integer({ min: -1000, max: 1000 }),
-    fc.string({ unit: 'binary' }),
-    tie('array'),
-    tie('object'),
-  ),
-  array: fc.array(tie('value'), { maxLength: 6 }),
-  object: fc.dictionary(key, tie('value'), { maxKeys: 6, noNullPrototype: true }),
-}));
 
 /** Any UTF-16 code unit, lone surrogates included. */
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
