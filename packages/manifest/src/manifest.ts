@@ -148,7 +148,7 @@ export async function verifyManifest(
   const bytes = new TextEncoder().encode(canonical.value);
   if (bytes.length > MAX_BLOCK_BYTES)
     return fail('MANIFEST_TOO_LARGE', `a manifest is at most ${MAX_BLOCK_BYTES} bytes`);
-  if (options.requireCanonical === true && typeof input !== 'object') {
+  if (options.requireCanonical === true && (typeof input === 'string' || input instanceof Uint8Array)) {
     const raw = typeof input === 'string' ? new TextEncoder().encode(input) : input;
     if (!sameBytes(raw, bytes))
       return fail('NOT_CANONICAL', 'the manifest bytes are not its JCS canonical form');
