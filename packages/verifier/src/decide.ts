@@ -1,0 +1,203 @@
+import {
+  ancestorsOf,
+  type Conditions,
+  type Decision,
+  isConditionName,
+  type Policy,
+  type Statement,
+  type UseTerm,
+} from '@assent/manifest';
+import type { LocatedWork, ManifestEntry } from './manifest-cache.js';
+
+/**
+ * How a manifest's decision for a work and a use came about (docs/decisions.md):
+ * - `work-policy`, `work-policy-inherited`: the work's own policy, for the use or an ancestor;
+ * - `default`, `default-inherited`: the manifest `default`, for the use or an ancestor;
+ * - `no-statement`: the manifest names the work but says nothing that covers the use;
+ * - `expired`: a grant after the manifest's `validUntil`; `until-passed`: after its `until` condition;
+ * - `licensee`: a grant limited to licensees, and the checking organisation is absent or not one;
+ * - `unknown-condition`: a condition this verifier does not know (spec §3.3: never read as met);
+ * - `not-yet-valid`: the manifest's `validFrom` is after the time of use, so it does not apply yet;
+ * - `not-named`: a fork branch or a newer version that does not name the work;
+ * - `content-unavailable`: the creator's newest manifest (or a fork branch) is known by CID but its
+ *   content is not at hand, so the most restrictive outcome is taken.
+ * Result-level only: `no-claimant` (no manifest names the work), `invalid-work-id`, `stale`.
+ */
+export type DecisionRule =
+  | 'work-policy'
+  | 'work-policy-inherited'
+  | 'default'
+  | 'default-inherited'
+  | 'no-statement'
+  | 'expired'
+  | 'until-passed'
+  | 'licensee'
+  | 'unknown-condition'
+  | 'not-yet-valid'
+  | 'not-named'
+  | 'content-unavailable'
+  | 'no-claimant'
+  | 'invalid-work-id'
+  | 'stale';
+
+/** What one manifest says about the work and the use, and why. */
+export interface Evidence {
+  readonly cid: string;
+  readonly issuer: string;
+  readonly version: number;
+  /** This manifest's decision, after expiry, conditions and licensees. */
+  readonly decision: Decision;
+  /** The term whose statement decided (the use or an ancestor); null when none did. */
+  readonly term: UseTerm | null;
+  readonly rule: DecisionRule;
+  /** The id in the manifest that matched: the work's own, or a `url-prefix:` covering it. */
+  readonly matched: string | null;
+  /** The catalog page the work was found in, if not inline. */
+  readonly page?: string;
+  /** The conditions of a `conditional` decision. */
+  readonly conditions?: Conditions;
+  /** Whether this manifest counts as a claimant of the work (see docs/decisions.md). */
+  readonly claims: boolean;
+}
+
+/**
+ * How much a decision restricts use. Several claimants: the highest wins. `unknown` sits between
+ * `deny` and the grants: a claimant who names the work but says nothing grants nothing, so a
+ * grant from another claimant is not enough (docs/decisions.md, "Several claimants").
+ */
+export const RESTRICTIVENESS: Readonly<Record<Decision, number>> = Object.freeze({
+  allow: 0,
+  conditional: 1,
+  unknown: 2,
+  deny: 3,
+});
+
+/** True when `org` is one of `licensees`; a domain and its `did:web:` name the same organisation. */
+export function isLicensee(org: string | undefined, licensees: readonly string[]): boolean {
+  if (org === undefined) return false;
+  for (const licensee of licensees) {
+    if (licensee === org || licensee === `did:web:${org}` || `did:web:${licensee}` === org) return true;
+  }
+  return false;
+}
+
+function statementParts(statement: Statement): { decision: Decision; conditions: Conditions | undefined } {
+  if (typeof statement === 'string') return { decision: statement, conditions: undefined };
+  return { decision: statement.decision, conditions: statement.conditions };
+}
+
+function findStatement(
+  policy: Policy | undefined,
+  chain: readonly UseTerm[],
+): { statement: Statement; term: UseTerm } | undefined {
+  if (policy === undefined) return undefined;
+  for (const term of chain) {
+    const statement = policy[term];
+    if (statement !== undefined) return { statement, term };
+  }
+  return undefined;
+}
+
+const CHAINS = new Map<UseTerm, readonly UseTerm[]>();
+function chainOf(use: UseTerm): readonly UseTerm[] {
+  let chain = CHAINS.get(use);
+  if (chain === undefined) {
+    chain = [use, ...ancestorsOf(use)];
+    CHAINS.set(use, chain);
+  }
+  return chain;
+}
+
+/** The time of use and the checking organisation. */
+export interface Circumstances {
+  readonly use: UseTerm;
+  readonly org: string | undefined;
+  readonly atMs: number;
+}
+
+/**
+ * What one verified manifest says about a work it names, for a use at a time by an organisation
+ * (spec §3.2 resolution, §2 `validUntil`, §3.3 conditions).
+ */
+export function evaluate(
+  entry: ManifestEntry,
+  located: LocatedWork,
+  matched: string,
+  c: Circumstances,
+): Evidence {
+  const base = {
+    cid: entry.cid,
+    issuer: entry.issuer,
+    version: entry.version,
+    matched,
+    ...(located.page === undefined ? {} : { page: located.page }),
+  };
+  if (c.atMs < entry.validFromMs) {
+    return { ...base, decision: 'unknown', term: null, rule: 'not-yet-valid', claims: false };
+  }
+  const chain = chainOf(c.use);
+  let found = findStatement(located.work.policy, chain);
+  let fromDefault = false;
+  if (found === undefined) {
+    found = findStatement(entry.default, chain);
+    fromDefault = true;
+  }
+  if (found === undefined) {
+    return { ...base, decision: 'unknown', term: null, rule: 'no-statement', claims: true };
+  }
+  const { term } = found;
+  const own = term === c.use;
+  const rule: DecisionRule = fromDefault
+    ? own
+      ? 'default'
+      : 'default-inherited'
+    : own
+      ? 'work-policy'
+      : 'work-policy-inherited';
+  const { decision, conditions } = statementParts(found.statement);
+  if (decision === 'deny' || decision === 'unknown') return { ...base, decision, term, rule, claims: true };
+  // A grant. §2: after validUntil the manifest's grants count as deny.
+  if (entry.validUntilMs !== undefined && c.atMs >= entry.validUntilMs) {
+    return { ...base, decision: 'deny', term, rule: 'expired', claims: true };
+  }
+  if (decision === 'allow' || conditions === undefined)
+    return { ...base, decision, term, rule, claims: true };
+  // §3.3: a condition this verifier does not know is never read as met.
+  for (const name of Object.keys(conditions)) {
+    if (!isConditionName(name))
+      return { ...base, decision: 'deny', term, rule: 'unknown-condition', claims: true };
+  }
+  if (conditions.until !== undefined && c.atMs >= Date.parse(conditions.until)) {
+    return { ...base, decision: 'deny', term, rule: 'until-passed', claims: true };
+  }
+  if (conditions.licensees !== undefined && !isLicensee(c.org, conditions.licensees)) {
+    return { ...base, decision: 'deny', term, rule: 'licensee', claims: true };
+  }
+  return { ...base, decision: 'conditional', term, rule, conditions, claims: true };
+}
+
+/**
+ * Finds the most specific entry of a manifest for a work: its own id, else the longest
+ * `url-prefix:` covering it (`prefixes` shortest first, as `urlPrefixesOf` gives them).
+ */
+export function locate(
+  entry: ManifestEntry,
+  id: string,
+  prefixes: readonly string[],
+): { located: LocatedWork; matched: string } | undefined {
+  const own = entry.index.get(id);
+  if (own !== undefined) return { located: own, matched: id };
+  for (let i = prefixes.length - 1; i >= 0; i--) {
+    const prefix = prefixes[i] as string;
+    const located = entry.index.get(prefix);
+    if (located !== undefined) return { located, matched: prefix };
+  }
+  return undefined;
+}
+
+/** Orders evidence the same whatever order the manifests arrived in. */
+export function compareEvidence(a: Evidence, b: Evidence): number {
+  if (a.issuer !== b.issuer) return a.issuer < b.issuer ? -1 : 1;
+  if (a.version !== b.version) return b.version - a.version;
+  return a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0;
+}

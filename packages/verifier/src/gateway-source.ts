@@ -1,0 +1,359 @@
+import {
+  AssentError,
+  blockCid,
+  isAssentError,
+  JSON_CODEC,
+  parseCidString,
+  type WorkId,
+} from '@assent/manifest';
+import type { CandidateSet, CandidatesOptions, ManifestCandidate, ManifestSource } from './source.js';
+
+/**
+ * A source over an Assent gateway's HTTP API (docs/api.md, "What the verifier SDK needs from a
+ * gateway"). It takes only the evidence CIDs from `POST /v1/check` and ignores the gateway's
+ * decision; it fetches each manifest's exact bytes (`GET /v1/manifests/{cid}`) and the catalog pages
+ * naming the works (`GET /ipfs/{cid}`), checks that the bytes hash to their CID, and caches blocks by
+ * CID (they are immutable). The verifier then verifies and decides itself.
+ */
+
+/** Options of {@link gatewaySource}. */
+export interface GatewaySourceOptions {
+  /** The fetch to use (default `globalThis.fetch`). */
+  readonly fetch?: typeof globalThis.fetch;
+  /** Milliseconds per HTTP request, body included, before `SOURCE_TIMEOUT` (default 30,000). */
+  readonly timeout?: number;
+  /** Works per `POST /v1/check` (default and most: 10,000, the API's limit). */
+  readonly batchSize?: number;
+  /** Bytes of blocks kept by CID (default 32 MiB). */
+  readonly cacheBytes?: number;
+  /** Block requests in flight at once (default 8). */
+  readonly concurrency?: number;
+  /** Extra request headers (e.g. authorization for a private gateway). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The API's limit on works per `POST /v1/check` (DESIGN §4). */
+const MAX_WORKS_PER_REQUEST = 10_000;
+/** A block is at most 1 MiB (spec §6); a little slack for nothing, since blocks are canonical. */
+const MAX_BLOCK_BYTES = 1_048_576;
+/** Evidence for 10,000 works fits comfortably; more is a hostile or broken gateway. */
+const MAX_CHECK_RESPONSE_BYTES = 64 * 1024 * 1024;
+const MAX_ERROR_BODY_BYTES = 16 * 1024;
+
+function invalid(message: string): AssentError<'SOURCE_INVALID_RESPONSE'> {
+  return new AssentError('SOURCE_INVALID_RESPONSE', message);
+}
+
+/** Reads a body up to `max` bytes; more is `SOURCE_INVALID_RESPONSE` (a gateway must not flood us). */
+async function readLimited(response: Response, max: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await response.body?.cancel().catch(() => {});
+    throw invalid(`the response is larger than ${max} bytes`);
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      throw invalid(`the response is larger than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/** Immutable blocks by CID, least recently used evicted first. */
+class BlockCache {
+  readonly #blocks = new Map<string, Uint8Array>();
+  #bytes = 0;
+  constructor(readonly maxBytes: number) {}
+  get(cid: string): Uint8Array | undefined {
+    const bytes = this.#blocks.get(cid);
+    if (bytes !== undefined) {
+      this.#blocks.delete(cid);
+      this.#blocks.set(cid, bytes);
+    }
+    return bytes;
+  }
+  set(cid: string, bytes: Uint8Array): void {
+    if (this.#blocks.has(cid)) return;
+    this.#blocks.set(cid, bytes);
+    this.#bytes += bytes.length;
+    for (const [old, held] of this.#blocks) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#blocks.delete(old);
+      this.#bytes -= held.length;
+    }
+  }
+}
+
+interface EvidenceRef {
+  readonly cid: string;
+  readonly page: string | undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function blockCidOrFail(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw invalid(`${what} is not a CID string`);
+  const parsed = parseCidString(value, { codec: JSON_CODEC });
+  if (!parsed.ok) throw invalid(`${what} is not a block CID: ${parsed.code}`);
+  return value;
+}
+
+/** The evidence CIDs of a `POST /v1/check` answer; every other field (the verdict) is ignored. */
+function evidenceOf(body: unknown): { refs: EvidenceRef[]; asOf: string | undefined } {
+  if (!isObject(body) || !Array.isArray(body.results))
+    throw invalid('POST /v1/check: expected {"results": [...]}');
+  const refs: EvidenceRef[] = [];
+  for (const [i, result] of body.results.entries()) {
+    if (!isObject(result) || !Array.isArray(result.evidence)) {
+      throw invalid(`POST /v1/check: results[${i}] has no evidence array`);
+    }
+    for (const [j, e] of result.evidence.entries()) {
+      if (!isObject(e)) throw invalid(`POST /v1/check: results[${i}].evidence[${j}] is not an object`);
+      const cid = blockCidOrFail(e.cid, `results[${i}].evidence[${j}].cid`);
+      const page =
+        e.page === undefined ? undefined : blockCidOrFail(e.page, `results[${i}].evidence[${j}].page`);
+      refs.push({ cid, page });
+    }
+  }
+  if (body.asOf !== undefined && typeof body.asOf !== 'string')
+    throw invalid('POST /v1/check: asOf is not a string');
+  return { refs, asOf: body.asOf as string | undefined };
+}
+
+function baseUrlOf(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    throw new TypeError(`gatewaySource: not a URL: ${String(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`gatewaySource: the URL must be http or https, got ${parsed.protocol}`);
+  }
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.href.replace(/\/+$/, '');
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; the first failure rejects. */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * A source backed by an Assent gateway. Its verdicts are never used: only the CIDs of its evidence,
+ * whose bytes are fetched, checked against the CID and then verified by the verifier.
+ * Faults throw `AssentError`: `SOURCE_UNAVAILABLE` (network, HTTP 5xx/429), `SOURCE_TIMEOUT`,
+ * `SOURCE_INVALID_RESPONSE` (bad JSON or shape, other HTTP errors, bytes that do not hash to their
+ * CID, oversized bodies); an aborted signal rejects with its reason.
+ * @example
+ * const verifier = createVerifier({ source: gatewaySource('http://127.0.0.1:8787', { timeout: 10_000 }) });
+ */
+export function gatewaySource(url: string | URL, options: GatewaySourceOptions = {}): ManifestSource {
+  const base = baseUrlOf(url);
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  if (typeof fetchFn !== 'function')
+    throw new TypeError('gatewaySource: no fetch available; pass options.fetch');
+  const timeout = options.timeout ?? 30_000;
+  if (!(timeout > 0)) throw new RangeError('gatewaySource: timeout must be positive');
+  const batchSize = Math.min(options.batchSize ?? MAX_WORKS_PER_REQUEST, MAX_WORKS_PER_REQUEST);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError('gatewaySource: bad batchSize');
+  const concurrency = options.concurrency ?? 8;
+  const blocks = new BlockCache(options.cacheBytes ?? 32 * 1024 * 1024);
+  const headers = options.headers ?? {};
+
+  async function request(
+    path: string,
+    init: RequestInit,
+    maxBytes: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
+    signal?.throwIfAborted();
+    const target = `${base}${path}`;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeout);
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const fault = (cause: unknown): unknown => {
+      if (signal?.aborted) return signal.reason;
+      if (timedOut) {
+        return new AssentError(
+          'SOURCE_TIMEOUT',
+          `${init.method ?? 'GET'} ${target}: no answer within ${timeout} ms`,
+          {
+            cause,
+          },
+        );
+      }
+      if (isAssentError(cause)) return cause;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      return new AssentError('SOURCE_UNAVAILABLE', `${init.method ?? 'GET'} ${target}: ${message}`, {
+        cause,
+      });
+    };
+    try {
+      let response: Response;
+      try {
+        response = await fetchFn(target, {
+          ...init,
+          headers: { ...headers, ...init.headers },
+          signal: controller.signal,
+        });
+      } catch (cause) {
+        throw fault(cause);
+      }
+      if (!response.ok) {
+        let code = '';
+        try {
+          const text = new TextDecoder().decode(await readLimited(response, MAX_ERROR_BODY_BYTES));
+          const body = JSON.parse(text) as { error?: { code?: unknown } };
+          if (typeof body.error?.code === 'string') code = ` ${body.error.code}`;
+        } catch {
+          // The error body is informative only.
+        }
+        const unavailable = response.status >= 500 || response.status === 429;
+        throw new AssentError(
+          unavailable ? 'SOURCE_UNAVAILABLE' : 'SOURCE_INVALID_RESPONSE',
+          `${init.method ?? 'GET'} ${target}: HTTP ${response.status}${code}`,
+        );
+      }
+      try {
+        return await readLimited(response, maxBytes);
+      } catch (cause) {
+        throw fault(cause);
+      }
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function block(path: string, cid: string, accept: string, signal: AbortSignal | undefined) {
+    const held = blocks.get(cid);
+    if (held !== undefined) return held;
+    const bytes = await request(path, { method: 'GET', headers: { accept } }, MAX_BLOCK_BYTES, signal);
+    // A gateway is trusted for nothing: the bytes must be the block the CID names.
+    if (blockCid(bytes) !== cid) throw invalid(`GET ${path}: the bytes do not hash to ${cid}`);
+    blocks.set(cid, bytes);
+    return bytes;
+  }
+
+  return {
+    async candidates(works: readonly WorkId[], opts: CandidatesOptions = {}): Promise<CandidateSet> {
+      const { signal } = opts;
+      const wanted = new Map<string, Set<string>>();
+      let asOf: string | undefined;
+      for (let i = 0; i < works.length; i += batchSize) {
+        const body = JSON.stringify({ use: opts.use ?? 'all', works: works.slice(i, i + batchSize) });
+        const bytes = await request(
+          '/v1/check',
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body,
+          },
+          MAX_CHECK_RESPONSE_BYTES,
+          signal,
+        );
+        const answer = evidenceOf(parseJsonBody(bytes, 'POST /v1/check'));
+        // Several requests: the answer is only as fresh as the oldest of them.
+        if (
+          answer.asOf !== undefined &&
+          (asOf === undefined || !(Date.parse(answer.asOf) >= Date.parse(asOf)))
+        ) {
+          asOf = answer.asOf;
+        }
+        for (const ref of answer.refs) {
+          let pages = wanted.get(ref.cid);
+          if (pages === undefined) {
+            pages = new Set();
+            wanted.set(ref.cid, pages);
+          }
+          if (ref.page !== undefined) pages.add(ref.page);
+        }
+      }
+      const manifests: ManifestCandidate[] = [];
+      await eachLimited([...wanted], concurrency, async ([cid, pageCids]) => {
+        const bytes = await block(`/v1/manifests/${cid}`, cid, 'application/json', signal);
+        const pages = new Map<string, Uint8Array>();
+        for (const page of pageCids) {
+          pages.set(page, await block(`/ipfs/${page}`, page, 'application/vnd.ipld.raw', signal));
+        }
+        manifests.push(pages.size === 0 ? { cid, bytes } : { cid, bytes, pages });
+      });
+      return asOf === undefined ? { manifests } : { manifests, asOf };
+    },
+
+    async heads(issuers: readonly string[], opts: CandidatesOptions = {}): Promise<CandidateSet> {
+      const { signal } = opts;
+      const cids = new Set<string>();
+      await eachLimited(issuers, concurrency, async (did) => {
+        let bytes: Uint8Array;
+        try {
+          bytes = await request(
+            `/v1/creators/${encodeURIComponent(did)}`,
+            { method: 'GET', headers: { accept: 'application/json' } },
+            MAX_ERROR_BODY_BYTES * 64,
+            signal,
+          );
+        } catch (error) {
+          // A gateway that does not know the creator holds no head of it: the verifier reports that.
+          if (isAssentError(error) && / HTTP 404\b/.test(error.message)) return;
+          throw error;
+        }
+        for (const cid of headsOf(parseJsonBody(bytes, `GET /v1/creators/${did}`))) cids.add(cid);
+      });
+      const manifests: ManifestCandidate[] = [];
+      await eachLimited([...cids], concurrency, async (cid) => {
+        manifests.push({ cid, bytes: await block(`/v1/manifests/${cid}`, cid, 'application/json', signal) });
+      });
+      return { manifests };
+    },
+  };
+}
+
+function parseJsonBody(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (cause) {
+    throw new AssentError('SOURCE_INVALID_RESPONSE', `${what}: the body is not JSON`, { cause });
+  }
+}
+
+/** The head CIDs of a `GET /v1/creators/{did}` answer: `heads` (every fork branch), else `head`. */
+function headsOf(body: unknown): string[] {
+  if (!isObject(body)) throw invalid('GET /v1/creators: expected an object');
+  if (Array.isArray(body.heads))
+    return body.heads.map((h, i) => blockCidOrFail(isObject(h) ? h.cid : h, `heads[${i}]`));
+  return [blockCidOrFail(body.head, 'head')];
+}

@@ -1,0 +1,184 @@
+import {
+  type CatalogPage,
+  type Policy,
+  type VerifiedManifest,
+  verifyCatalogPage,
+  type Work,
+} from '@assent/manifest';
+
+/** Where a work was found in a manifest: inline, or in the catalog page with this CID. */
+export interface LocatedWork {
+  readonly work: Work;
+  readonly page: string | undefined;
+}
+
+/**
+ * A verified manifest ready for decisions: its works indexed by id, the catalog pages verified so
+ * far, and its validity as epoch milliseconds.
+ */
+export interface ManifestEntry {
+  readonly cid: string;
+  readonly issuer: string;
+  readonly version: number;
+  readonly bytes: Uint8Array;
+  readonly default: Policy | undefined;
+  readonly validFrom: string;
+  readonly validUntil: string | undefined;
+  readonly validFromMs: number;
+  readonly validUntilMs: number | undefined;
+  /** CIDs of every catalog page the manifest binds. */
+  readonly catalog: ReadonlySet<string>;
+  /** Works by normalized id: inline works, then those of every verified page. */
+  readonly index: Map<string, LocatedWork>;
+  /** Catalog pages verified and indexed so far. */
+  readonly pages: Set<string>;
+  /** Bytes held: the manifest and its verified pages (what the cache bound counts). */
+  size: number;
+}
+
+/** Builds the entry of a manifest that `verifyManifest` accepted. */
+export function entryOf(verified: VerifiedManifest): ManifestEntry {
+  const m = verified.manifest;
+  const index = new Map<string, LocatedWork>();
+  for (const work of m.credentialSubject.works) {
+    for (const id of work.ids) index.set(id, { work, page: undefined });
+  }
+  return {
+    cid: verified.cid,
+    issuer: verified.issuer,
+    version: verified.version,
+    bytes: verified.bytes,
+    default: m.credentialSubject.default,
+    validFrom: m.validFrom,
+    validUntil: m.validUntil,
+    validFromMs: Date.parse(m.validFrom),
+    validUntilMs: m.validUntil === undefined ? undefined : Date.parse(m.validUntil),
+    catalog: new Set(verified.catalog),
+    index,
+    pages: new Set(),
+    size: verified.bytes.length,
+  };
+}
+
+/** True when every catalog page of the entry is indexed, so a work not in `index` is not named. */
+export function isComplete(entry: ManifestEntry): boolean {
+  return entry.pages.size === entry.catalog.size;
+}
+
+/**
+ * Verifies a catalog page against the manifest that binds it (spec §3.4: hash, canonical form,
+ * schema, issuer) and indexes its works. A page already indexed is skipped.
+ */
+export function addPage(
+  entry: ManifestEntry,
+  cid: string,
+  bytes: Uint8Array,
+): { ok: true; ids: readonly string[] } | { ok: false; code: string; message: string } {
+  if (entry.pages.has(cid)) return { ok: true, ids: [] };
+  if (!entry.catalog.has(cid)) {
+    return { ok: false, code: 'CATALOG_PAGE_INVALID', message: `manifest ${entry.cid} does not list ${cid}` };
+  }
+  const page = verifyCatalogPage(bytes, { cid, issuer: entry.issuer });
+  if (!page.ok) return page;
+  entry.size += bytes.length;
+  return { ok: true, ids: indexPage(entry, cid, page.value) };
+}
+
+function indexPage(entry: ManifestEntry, cid: string, page: CatalogPage): string[] {
+  entry.pages.add(cid);
+  const ids: string[] = [];
+  for (const work of page.works) {
+    for (const id of work.ids) {
+      entry.index.set(id, { work, page: cid });
+      ids.push(id);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Verified manifests by CID, least recently used evicted first, bounded by the bytes they hold.
+ * Manifests are immutable, so an entry never goes stale; only the question of which is the head does.
+ * The cache also knows which held manifests name which ids, so the verifier can notice a source that
+ * leaves out a creator it has already seen naming a work.
+ */
+export class ManifestCache {
+  readonly #entries = new Map<string, ManifestEntry>();
+  /** id → the held manifests naming it (one entry unboxed: most ids have one claimant). */
+  readonly #namedBy = new Map<string, ManifestEntry | ManifestEntry[]>();
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The entry for `cid`, marked as recently used. */
+  get(cid: string): ManifestEntry | undefined {
+    const entry = this.#entries.get(cid);
+    if (entry !== undefined) {
+      this.#entries.delete(cid);
+      this.#entries.set(cid, entry);
+    }
+    return entry;
+  }
+
+  /** The held manifests that name `id`. */
+  namedBy(id: string): readonly ManifestEntry[] {
+    const held = this.#namedBy.get(id);
+    return held === undefined ? [] : Array.isArray(held) ? held : [held];
+  }
+
+  /** Adds a new entry and evicts the least recently used until the bound holds. */
+  set(entry: ManifestEntry): void {
+    if (this.#entries.has(entry.cid)) return;
+    this.#entries.set(entry.cid, entry);
+    this.#bytes += entry.size;
+    this.#index(entry, entry.index.keys());
+    this.#trim();
+  }
+
+  /** Call after a page was added to a held entry: `by` bytes more, naming `ids`. */
+  grew(entry: ManifestEntry, by: number, ids: Iterable<string>): void {
+    if (this.#entries.get(entry.cid) !== entry) return;
+    this.#bytes += by;
+    this.#index(entry, ids);
+    this.#trim();
+  }
+
+  #index(entry: ManifestEntry, ids: Iterable<string>): void {
+    for (const id of ids) {
+      const held = this.#namedBy.get(id);
+      if (held === undefined) this.#namedBy.set(id, entry);
+      else if (Array.isArray(held)) {
+        if (!held.includes(entry)) held.push(entry);
+      } else if (held !== entry) this.#namedBy.set(id, [held, entry]);
+    }
+  }
+
+  #unindex(entry: ManifestEntry): void {
+    for (const id of entry.index.keys()) {
+      const held = this.#namedBy.get(id);
+      if (held === entry) this.#namedBy.delete(id);
+      else if (Array.isArray(held)) {
+        const rest = held.filter((e) => e !== entry);
+        if (rest.length === 1) this.#namedBy.set(id, rest[0] as ManifestEntry);
+        else this.#namedBy.set(id, rest);
+      }
+    }
+  }
+
+  #trim(): void {
+    for (const [cid, entry] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#entries.delete(cid);
+      this.#bytes -= entry.size;
+      this.#unindex(entry);
+    }
+  }
+
+  /** Number of manifests held. */
+  get size(): number {
+    return this.#entries.size;
+  }
+}

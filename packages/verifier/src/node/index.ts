@@ -1,0 +1,5 @@
+/**
+ * `@assent/verifier/node`: Node-only parts of the verifier. The rest of the package runs in browsers.
+ * @packageDocumentation
+ */
+export { type FileStateOptions, fileState } from './file-state.js';

@@ -1,0 +1,617 @@
+import {
+  AssentError,
+  blockCid,
+  type Conditions,
+  type Decision,
+  isOrgId,
+  isUseTerm,
+  normalizeWorkId,
+  type UseTerm,
+  urlPrefixesOf,
+  verifyManifest,
+  type WorkId,
+} from '@assent/manifest';
+import {
+  type Circumstances,
+  compareEvidence,
+  type DecisionRule,
+  type Evidence,
+  evaluate,
+  locate,
+  RESTRICTIVENESS,
+} from './decide.js';
+import type { Warning } from './errors.js';
+import { addPage, entryOf, isComplete, ManifestCache, type ManifestEntry } from './manifest-cache.js';
+import { reasonFor } from './reason.js';
+import type { CandidateSet, ManifestCandidate, ManifestSource } from './source.js';
+import { type CreatorRecord, memoryState, type StateStore } from './state.js';
+
+/** Options of {@link createVerifier}. */
+export interface VerifierOptions {
+  /** Where manifests come from. The verifier verifies each one itself; a source never decides. */
+  readonly source: ManifestSource;
+  /** The clock (default: the system clock). Used for `maxAge` and as the default time of use. */
+  readonly now?: () => Date;
+  /**
+   * The oldest evidence accepted, in milliseconds. Evidence is as old as the source's `asOf` (when a
+   * mirror last synced), or fresh when the source gives none. Older evidence is flagged `STALE` and
+   * never yields `allow` or `conditional`.
+   */
+  readonly maxAge?: number;
+  /** Rollback memory (default: {@link memoryState}, for the life of the verifier). */
+  readonly state?: StateStore;
+  /** Bytes of verified manifests and pages kept by CID (default 64 MiB). */
+  readonly cacheBytes?: number;
+  /** Works per source request in `checkMany` and `checkStream` (default 1000). */
+  readonly batchSize?: number;
+}
+
+/** What every check is about. */
+export interface CheckOptions {
+  /** The AI use, a v1 term (`train-genai`, `search`, …). */
+  readonly use: UseTerm;
+  /** The organisation that would use the works: a DID or a lower-case domain. Needed for licensees. */
+  readonly org?: string;
+  /** The time of use (default: now). Grants that end before it count as deny. */
+  readonly at?: Date | string;
+  readonly signal?: AbortSignal;
+}
+
+/** A check of one work. */
+export interface CheckRequest extends CheckOptions {
+  /** A work id in any accepted spelling (`isrc:US-RC1-…`, `url:…`); it is normalized first. */
+  readonly work: string;
+}
+
+/** A check of many works; they are sent to the source in batches. */
+export interface CheckManyRequest extends CheckOptions {
+  readonly works: Iterable<string>;
+}
+
+/** A streamed check: results come out batch by batch, so memory stays bounded whatever the count. */
+export interface CheckStreamRequest extends CheckOptions {
+  readonly works: Iterable<string> | AsyncIterable<string>;
+}
+
+/** The answer for one work. */
+export interface CheckResult {
+  /** The work id as given. */
+  readonly work: string;
+  /** Its normal form, or null when it is not a valid work id. */
+  readonly id: WorkId | null;
+  readonly use: UseTerm;
+  /** The time of use the decision holds for (UTC date-time). */
+  readonly at: string;
+  readonly decision: Decision;
+  /** With `conditional`: the conditions to meet (of the deciding manifest; each evidence has its own). */
+  readonly conditions?: Conditions;
+  /** More than one creator claims the work, or its creator forked. */
+  readonly disputed: boolean;
+  /** The term whose statement decided, or null. */
+  readonly term: UseTerm | null;
+  /** The rule that decided (docs/decisions.md). */
+  readonly rule: DecisionRule;
+  /** Every manifest considered, with its own decision, in a fixed order. */
+  readonly evidence: readonly Evidence[];
+  /** One plain-language sentence. */
+  readonly reason: string;
+  readonly warnings: readonly Warning[];
+}
+
+/** Checks works against the consent manifests a source supplies. See {@link createVerifier}. */
+export interface Verifier {
+  /** Decides one work. */
+  check(request: CheckRequest): Promise<CheckResult>;
+  /** Decides many works, in input order; batches internally. */
+  checkMany(request: CheckManyRequest): Promise<CheckResult[]>;
+  /** Decides works from any (async) iterable, yielding results in input order, batch by batch. */
+  checkStream(request: CheckStreamRequest): AsyncIterable<CheckResult>;
+}
+
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_BATCH = 1000;
+/** Manifests verified at once; signature checks may run on WebCrypto in parallel. */
+const VERIFY_CONCURRENCY = 32;
+
+type Branch =
+  | { readonly kind: 'offered'; readonly entry: ManifestEntry }
+  | { readonly kind: 'remembered'; readonly entry: ManifestEntry }
+  | { readonly kind: 'unavailable'; readonly cid: string; readonly issuer: string; readonly version: number };
+
+interface CreatorPlan {
+  readonly issuer: string;
+  /** Manifests whose names decide which works the creator touches (offered heads, held older ones). */
+  readonly hints: readonly ManifestEntry[];
+  /** What decides: the offered head(s), remembered branches, or known-but-unavailable ones. */
+  readonly branches: readonly Branch[];
+  /** The source offered an older version than the newest seen. */
+  readonly rollback: boolean;
+  /** The source offered nothing for a creator whose held manifest names the work. */
+  readonly missing: boolean;
+  readonly forked: boolean;
+}
+
+function order(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function groupByIssuer(entries: readonly ManifestEntry[]): Map<string, ManifestEntry[]> {
+  const out = new Map<string, ManifestEntry[]>();
+  for (const entry of entries) {
+    const list = out.get(entry.issuer);
+    if (list === undefined) out.set(entry.issuer, [entry]);
+    else if (!list.some((e) => e.cid === entry.cid)) list.push(entry);
+  }
+  return out;
+}
+
+/** The highest version among one creator's manifests: every branch at it, in CID order. */
+function headsOf(entries: readonly ManifestEntry[]): ManifestEntry[] {
+  let top = 0;
+  for (const e of entries) if (e.version > top) top = e.version;
+  return entries.filter((e) => e.version === top).sort((a, b) => (a.cid < b.cid ? -1 : 1));
+}
+
+interface Item {
+  readonly work: string;
+  readonly id: WorkId | undefined;
+  readonly prefixes: readonly string[];
+  readonly invalid?: { code: Warning['code']; message: string };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function normalizeOrg(org: string | undefined): string | undefined {
+  if (org === undefined) return undefined;
+  if (typeof org !== 'string') throw new TypeError('org must be a string');
+  const value = org.startsWith('did:') ? org : org.toLowerCase();
+  if (!isOrgId(value)) throw new TypeError(`org must be a DID or a domain name, got ${JSON.stringify(org)}`);
+  return value;
+}
+
+function timeOf(at: Date | string | undefined, now: () => Date): number {
+  const ms = at === undefined ? now().getTime() : typeof at === 'string' ? Date.parse(at) : at.getTime();
+  if (!Number.isFinite(ms)) throw new TypeError(`at is not a valid time: ${String(at)}`);
+  return ms;
+}
+
+function invalidSource(message: string): AssentError<'SOURCE_INVALID_RESPONSE'> {
+  return new AssentError('SOURCE_INVALID_RESPONSE', message);
+}
+
+function checkAnswer(answer: CandidateSet): void {
+  if (typeof answer !== 'object' || answer === null || !Array.isArray(answer.manifests)) {
+    throw invalidSource('the source answered without a manifests array');
+  }
+  if (answer.asOf !== undefined && typeof answer.asOf !== 'string')
+    throw invalidSource('asOf must be a string');
+}
+
+/**
+ * Creates a verifier: it asks a source for the manifests that name the works, verifies each one
+ * (signature, schema, catalog pages by CID), remembers the newest version per creator, and decides
+ * locally by the rules of docs/decisions.md.
+ * @example
+ * const verifier = createVerifier({ source: gatewaySource('http://127.0.0.1:8787') });
+ * const result = await verifier.check({ work: 'isrc:USRC17607839', use: 'train-genai' });
+ * if (result.decision !== 'allow') console.log(result.reason);
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const { source } = options;
+  if (typeof source?.candidates !== 'function') throw new TypeError('createVerifier needs a source');
+  const now = options.now ?? (() => new Date());
+  const maxAge = options.maxAge;
+  if (maxAge !== undefined && !(Number.isFinite(maxAge) && maxAge >= 0)) {
+    throw new RangeError('maxAge must be a non-negative number of milliseconds');
+  }
+  const state = options.state ?? memoryState();
+  const cache = new ManifestCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new RangeError('batchSize must be a positive integer');
+
+  /** Verifies (or finds in the cache) one candidate and indexes the pages it brings. */
+  async function admit(
+    candidate: ManifestCandidate,
+    warnings: Warning[],
+  ): Promise<ManifestEntry | undefined> {
+    const bytes = candidate?.bytes;
+    if (!(bytes instanceof Uint8Array)) throw invalidSource('a candidate has no bytes');
+    let entry: ManifestEntry | undefined;
+    if (typeof candidate.cid === 'string') {
+      const held = cache.get(candidate.cid);
+      if (held !== undefined && sameBytes(held.bytes, bytes)) entry = held;
+    }
+    if (entry === undefined) {
+      const cid = blockCid(bytes);
+      entry = cache.get(cid);
+      if (entry === undefined) {
+        // Blocks from a source must be canonical (spec §1.2), so one manifest has one CID.
+        const verified = await verifyManifest(bytes, { requireCanonical: true });
+        // verifyManifest skips requireCanonical for Uint8Array input (manifest 0.1), so compare here.
+        const failure = !verified.ok
+          ? `${verified.code}: ${verified.message}`
+          : sameBytes(verified.value.bytes, bytes)
+            ? undefined
+            : 'NOT_CANONICAL: the manifest bytes are not its JCS canonical form';
+        if (!verified.ok || failure !== undefined) {
+          warnings.push({
+            code: 'MANIFEST_REJECTED',
+            cid,
+            message: `the source offered manifest ${cid}, which was rejected: ${failure}`,
+          });
+          return undefined;
+        }
+        entry = entryOf(verified.value);
+        cache.set(entry);
+      }
+    }
+    if (candidate.pages !== undefined) {
+      for (const [cid, pageBytes] of candidate.pages) {
+        if (entry.pages.has(cid)) continue;
+        if (!(pageBytes instanceof Uint8Array)) throw invalidSource(`catalog page ${cid} has no bytes`);
+        const added = addPage(entry, cid, pageBytes);
+        if (added.ok) cache.grew(entry, pageBytes.length, added.ids);
+        else {
+          warnings.push({
+            code: 'CATALOG_PAGE_REJECTED',
+            issuer: entry.issuer,
+            cid,
+            message: `catalog page ${cid} of manifest ${entry.cid} was rejected: ${added.code}: ${added.message}`,
+          });
+        }
+      }
+    }
+    return entry;
+  }
+
+  /**
+   * Weighs, per creator, what the source offered against what the verifier remembers (spec §5.3).
+   * `offered` holds each creator's candidates; `hints` the held manifests that name the batch's works,
+   * which decide which works a creator touches.
+   */
+  function plan(
+    offered: ReadonlyMap<string, ManifestEntry[]>,
+    hints: ReadonlyMap<string, ManifestEntry[]>,
+    records: ReadonlyMap<string, CreatorRecord>,
+    nowIso: string,
+  ) {
+    const plans: CreatorPlan[] = [];
+    const updates = new Map<string, CreatorRecord>();
+    const remembered = (cid: string, issuer: string, version: number): Branch => {
+      const entry = cache.get(cid);
+      return entry === undefined
+        ? { kind: 'unavailable', cid, issuer, version }
+        : { kind: 'remembered', entry };
+    };
+    for (const issuer of [...new Set([...offered.keys(), ...hints.keys()])].sort()) {
+      const heads = headsOf(offered.get(issuer) ?? []);
+      const record = records.get(issuer);
+      const hinted = [...heads, ...(hints.get(issuer) ?? [])];
+      const top = heads[0];
+      if (top === undefined) {
+        // The source left out a creator whose manifest we hold naming the work: the newest seen decides.
+        if (record === undefined) continue;
+        const branches = record.cids.map((cid) => remembered(cid, issuer, record.version));
+        plans.push({
+          issuer,
+          hints: hinted,
+          branches,
+          rollback: false,
+          missing: true,
+          forked: branches.length > 1,
+        });
+        continue;
+      }
+      const offeredCids = heads.map((e) => e.cid);
+      let branches: Branch[] = heads.map((entry) => ({ kind: 'offered', entry }));
+      let rollback = false;
+      if (record === undefined || top.version > record.version) {
+        updates.set(issuer, { version: top.version, cids: offeredCids, seenAt: nowIso });
+      } else if (top.version === record.version) {
+        const hidden = record.cids.filter((cid) => !offeredCids.includes(cid));
+        branches = [...branches, ...hidden.map((cid) => remembered(cid, issuer, top.version))];
+        if (offeredCids.some((cid) => !record.cids.includes(cid))) {
+          updates.set(issuer, { version: top.version, cids: offeredCids, seenAt: nowIso });
+        }
+      } else {
+        // Spec §5.3: never go back. The newest version seen decides, from memory if we still hold it.
+        rollback = true;
+        branches = record.cids.map((cid) => remembered(cid, issuer, record.version));
+      }
+      plans.push({ issuer, hints: hinted, branches, rollback, missing: false, forked: branches.length > 1 });
+    }
+    return { plans, updates };
+  }
+
+  async function admitAll(answer: CandidateSet, warnings: Warning[]): Promise<ManifestEntry[]> {
+    const entries: ManifestEntry[] = [];
+    for (let i = 0; i < answer.manifests.length; i += VERIFY_CONCURRENCY) {
+      const admitted = await Promise.all(
+        answer.manifests.slice(i, i + VERIFY_CONCURRENCY).map((m) => admit(m, warnings)),
+      );
+      for (const entry of admitted) if (entry !== undefined) entries.push(entry);
+    }
+    return entries;
+  }
+
+  async function runBatch(works: readonly string[], c: Circumstances, signal: AbortSignal | undefined) {
+    signal?.throwIfAborted();
+    const nowMs = now().getTime();
+    const nowIso = new Date(nowMs).toISOString();
+    const items: Item[] = works.map((work) => {
+      if (typeof work !== 'string') throw new TypeError('every work must be a string');
+      const id = normalizeWorkId(work);
+      if (!id.ok)
+        return { work, id: undefined, prefixes: [], invalid: { code: id.code, message: id.message } };
+      return { work, id: id.value, prefixes: urlPrefixesOf(id.value) };
+    });
+    const ids = [...new Set(items.flatMap((item) => (item.id === undefined ? [] : [item.id])))];
+    const options = signal === undefined ? { use: c.use } : { use: c.use, signal };
+
+    let answer: CandidateSet = { manifests: [] };
+    if (ids.length > 0) {
+      answer = await source.candidates(ids, options);
+      checkAnswer(answer);
+    }
+    const batchWarnings: Warning[] = [];
+    const offered = groupByIssuer(await admitAll(answer, batchWarnings));
+
+    // Every id and url-prefix the batch looks up, with the items that look it up.
+    const byKey = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      if (item.id === undefined) return;
+      for (const key of [item.id, ...item.prefixes]) {
+        const list = byKey.get(key);
+        if (list === undefined) byKey.set(key, [i]);
+        else if (list[list.length - 1] !== i) list.push(i);
+      }
+    });
+    // Creators we hold a manifest of naming these works, whom the source did not offer.
+    const hints = new Map<string, ManifestEntry[]>();
+    for (const key of byKey.keys()) {
+      for (const entry of cache.namedBy(key)) {
+        if (offered.has(entry.issuer)) continue;
+        const list = hints.get(entry.issuer);
+        if (list === undefined) hints.set(entry.issuer, [entry]);
+        else if (!list.includes(entry)) list.push(entry);
+      }
+    }
+    const issuers = [...offered.keys(), ...hints.keys()];
+    const records = issuers.length === 0 ? new Map<string, CreatorRecord>() : await state.load(issuers);
+    for (const issuer of hints.keys()) if (!records.has(issuer)) hints.delete(issuer);
+    if (hints.size > 0 && source.heads !== undefined) {
+      // Ask for those creators' current heads: a newer head that dropped the work is not a rollback.
+      const current = await source.heads([...hints.keys()], options);
+      checkAnswer(current);
+      for (const [issuer, entries] of groupByIssuer(await admitAll(current, batchWarnings))) {
+        if (hints.has(issuer)) offered.set(issuer, entries);
+      }
+    }
+    const { plans, updates } = plan(offered, hints, records, nowIso);
+
+    let stale = false;
+    if (maxAge !== undefined && answer.asOf !== undefined) {
+      const asOfMs = Date.parse(answer.asOf);
+      stale = !(nowMs - asOfMs <= maxAge); // an unreadable asOf counts as stale
+    }
+
+    // Which items each creator's manifests name: walk the smaller of the manifest index and the batch.
+    const touchedBy = (entry: ManifestEntry, into: Set<number>) => {
+      if (entry.index.size <= byKey.size) {
+        for (const key of entry.index.keys()) for (const i of byKey.get(key) ?? []) into.add(i);
+      } else {
+        for (const [key, list] of byKey) if (entry.index.has(key)) for (const i of list) into.add(i);
+      }
+    };
+    const evidenceOf: Evidence[][] = items.map(() => []);
+    const plansOf: CreatorPlan[][] = items.map(() => []);
+    for (const p of plans) {
+      const touched = new Set<number>();
+      for (const entry of p.hints) touchedBy(entry, touched);
+      for (const b of p.branches) if (b.kind === 'remembered') touchedBy(b.entry, touched);
+      for (const i of touched) {
+        const item = items[i] as Item;
+        const id = item.id as WorkId;
+        const found: Evidence[] = p.branches.map((b) => {
+          if (b.kind === 'unavailable') {
+            return {
+              cid: b.cid,
+              issuer: b.issuer,
+              version: b.version,
+              decision: 'deny',
+              term: null,
+              rule: 'content-unavailable',
+              matched: null,
+              claims: true,
+            };
+          }
+          const hit = locate(b.entry, id, item.prefixes);
+          if (hit !== undefined) return evaluate(b.entry, hit.located, hit.matched, c);
+          const unsure = b.kind === 'remembered' && !isComplete(b.entry);
+          const base = {
+            cid: b.entry.cid,
+            issuer: p.issuer,
+            version: b.entry.version,
+            term: null,
+            matched: null,
+          };
+          return unsure
+            ? { ...base, decision: 'deny', rule: 'content-unavailable', claims: true }
+            : { ...base, decision: 'unknown', rule: 'not-named', claims: false };
+        });
+        const claims = found.some((e) => e.claims);
+        // A creator the source left out, whose newest manifest no longer names the work, says nothing.
+        if (p.missing && !claims) continue;
+        // In a fork, a branch that does not speak to the work counts as `unknown` once another does.
+        (evidenceOf[i] as Evidence[]).push(
+          ...(claims && p.forked ? found.map((e) => ({ ...e, claims: true })) : found),
+        );
+        (plansOf[i] as CreatorPlan[]).push(p);
+      }
+    }
+
+    const results = items.map((item, i) =>
+      decide(item, evidenceOf[i] as Evidence[], plansOf[i] as CreatorPlan[], c, stale, batchWarnings),
+    );
+    if (updates.size > 0) await state.save(updates);
+    return results;
+  }
+
+  function decide(
+    item: Item,
+    evidence: Evidence[],
+    plans: readonly CreatorPlan[],
+    c: Circumstances,
+    stale: boolean,
+    batchWarnings: readonly Warning[],
+  ): CheckResult {
+    const at = new Date(c.atMs).toISOString();
+    if (item.id === undefined) {
+      const invalid = item.invalid as { code: Warning['code']; message: string };
+      return {
+        work: item.work,
+        id: null,
+        use: c.use,
+        at,
+        decision: 'unknown',
+        disputed: false,
+        term: null,
+        rule: 'invalid-work-id',
+        evidence: [],
+        reason: reasonFor({
+          work: item.work,
+          use: c.use,
+          org: c.org,
+          decision: 'unknown',
+          deciding: undefined,
+          rule: 'invalid-work-id',
+          claimants: 0,
+          rollback: false,
+          missing: false,
+          forked: false,
+          stale: false,
+          invalidCode: invalid.code,
+        }),
+        warnings: [{ code: invalid.code, message: invalid.message }],
+      };
+    }
+    evidence.sort(compareEvidence);
+    const claims = evidence.filter((e) => e.claims);
+    let deciding: Evidence | undefined;
+    for (const e of claims) {
+      if (deciding === undefined || RESTRICTIVENESS[e.decision] > RESTRICTIVENESS[deciding.decision])
+        deciding = e;
+    }
+    const claimants = new Set(claims.map((e) => e.issuer)).size;
+    const claimingPlans = plans.filter((p) => claims.some((e) => e.issuer === p.issuer));
+    const forked = claimingPlans.some((p) => p.forked);
+    const rollback = plans.some((p) => p.rollback);
+    const missing = plans.some((p) => p.missing);
+    let decision: Decision = deciding?.decision ?? 'unknown';
+    let rule: DecisionRule = deciding?.rule ?? evidence[0]?.rule ?? 'no-claimant';
+    if (stale && (decision === 'allow' || decision === 'conditional')) {
+      decision = 'unknown';
+      rule = 'stale';
+    }
+    const warnings: Warning[] = [];
+    for (const p of plans) {
+      const newest = p.branches[0];
+      const version =
+        newest === undefined ? 0 : newest.kind === 'unavailable' ? newest.version : newest.entry.version;
+      if (p.rollback) {
+        warnings.push({
+          code: 'ROLLBACK_DETECTED',
+          issuer: p.issuer,
+          message: `the source offered version ${(p.hints[0] as ManifestEntry).version} of ${p.issuer}, but version ${version} was already seen`,
+        });
+      }
+      if (p.missing) {
+        warnings.push({
+          code: 'HEAD_MISSING',
+          issuer: p.issuer,
+          message: `the source offered no manifest of ${p.issuer}, whose version ${version} names this work; that version decided`,
+        });
+      }
+      if (p.forked) {
+        warnings.push({
+          code: 'FORKED',
+          issuer: p.issuer,
+          message: `${p.issuer} has ${p.branches.length} different manifests with the same version`,
+        });
+      }
+    }
+    if (stale) warnings.push({ code: 'STALE', message: 'the source’s information is older than maxAge' });
+    for (const w of batchWarnings) warnings.push(w);
+    // A fixed order, so that the order in which manifests arrived never shows.
+    warnings.sort(
+      (a, b) =>
+        order(a.code, b.code) || order(a.issuer ?? '', b.issuer ?? '') || order(a.cid ?? '', b.cid ?? ''),
+    );
+    const conditions = decision === 'conditional' ? deciding?.conditions : undefined;
+    return {
+      work: item.work,
+      id: item.id,
+      use: c.use,
+      at,
+      decision,
+      ...(conditions === undefined ? {} : { conditions }),
+      disputed: claimants > 1 || forked,
+      term: deciding?.term ?? null,
+      rule,
+      evidence,
+      reason: reasonFor({
+        work: item.work,
+        use: c.use,
+        org: c.org,
+        decision,
+        deciding: deciding ?? evidence[0],
+        rule,
+        claimants,
+        rollback,
+        missing,
+        forked,
+        stale,
+      }),
+      warnings,
+    };
+  }
+
+  function circumstances(request: CheckOptions): Circumstances {
+    if (!isUseTerm(request.use))
+      throw new TypeError(`use must be a v1 term, got ${JSON.stringify(request.use)}`);
+    return { use: request.use, org: normalizeOrg(request.org), atMs: timeOf(request.at, now) };
+  }
+
+  async function* checkStream(request: CheckStreamRequest): AsyncIterable<CheckResult> {
+    const c = circumstances(request);
+    let batch: string[] = [];
+    for await (const work of request.works) {
+      batch.push(work);
+      if (batch.length >= batchSize) {
+        yield* await runBatch(batch, c, request.signal);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield* await runBatch(batch, c, request.signal);
+  }
+
+  return {
+    async check(request) {
+      const c = circumstances(request);
+      const [result] = await runBatch([request.work], c, request.signal);
+      return result as CheckResult;
+    },
+    async checkMany(request) {
+      const out: CheckResult[] = [];
+      for await (const result of checkStream(request)) out.push(result);
+      return out;
+    },
+    checkStream,
+  };
+}

@@ -1,0 +1,212 @@
+import {
+  canonicalBytes,
+  generateIdentity,
+  type Identity,
+  isAssentError,
+  type SignedManifest,
+  signManifest,
+} from '@assent/manifest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CandidateSet,
+  createVerifier,
+  type ManifestSource,
+  memorySource,
+  memoryState,
+} from '../src/index.js';
+
+const X = 'isrc:USRC17607839';
+const Y = 'isrc:GBAYE0601498';
+const isrc = (i: number) => `isrc:QZ${String(i % 1000).padStart(3, '0')}26${String(i).padStart(5, '0')}`;
+
+let a: Identity;
+let v1: SignedManifest;
+let v2: SignedManifest;
+let big: SignedManifest;
+
+beforeAll(async () => {
+  a = await generateIdentity();
+  v1 = await signManifest({ works: [{ ids: [X], policy: { all: 'allow' } }] }, { identity: a });
+  v2 = await signManifest({ works: [{ ids: [X], policy: { all: 'deny' } }] }, { identity: a, head: v1 });
+  const b = await generateIdentity();
+  big = await signManifest(
+    { works: Array.from({ length: 40 }, (_, i) => ({ ids: [isrc(i)], policy: { tdm: 'deny' as const } })) },
+    { identity: b, inlineBudgetBytes: 0 },
+  );
+});
+
+function fixed(answer: CandidateSet): ManifestSource {
+  return { candidates: async () => answer };
+}
+
+describe('createVerifier', () => {
+  it('answers one result per work, in input order, across batches', async () => {
+    let calls = 0;
+    const inner = memorySource([big]);
+    const source: ManifestSource = {
+      candidates: (works, o) => {
+        calls++;
+        return inner.candidates(works, o);
+      },
+    };
+    const verifier = createVerifier({ source, batchSize: 7 });
+    const works = Array.from({ length: 40 }, (_, i) => isrc(39 - i));
+    const results = await verifier.checkMany({ works, use: 'tdm' });
+    expect(results.map((r) => r.work)).toEqual(works);
+    expect(results.every((r) => r.decision === 'deny' && r.evidence[0]?.page !== undefined)).toBe(true);
+    expect(calls).toBe(6);
+    async function* lazily() {
+      for (const w of works) yield w;
+    }
+    let n = 0;
+    for await (const r of verifier.checkStream({ works: lazily(), use: 'train-ai' })) {
+      expect(r.decision).toBe('unknown');
+      n++;
+    }
+    expect(n).toBe(40);
+  });
+
+  it('verifies every manifest itself: a bad signature or non-canonical bytes are rejected with a warning', async () => {
+    const doc = JSON.parse(new TextDecoder().decode(v2.bytes)) as {
+      credentialSubject: { works: { policy: unknown }[] };
+    };
+    (doc.credentialSubject.works[0] as { policy: unknown }).policy = { all: 'allow' };
+    const tampered = canonicalBytes(doc as never);
+    const spaced = new TextEncoder().encode(
+      JSON.stringify(JSON.parse(new TextDecoder().decode(v2.bytes)), null, 1),
+    );
+    for (const bytes of [tampered, spaced]) {
+      const result = await createVerifier({ source: fixed({ manifests: [{ bytes }] }) }).check({
+        work: X,
+        use: 'tdm',
+      });
+      expect(result.decision).toBe('unknown');
+      expect(result.warnings.map((w) => w.code)).toEqual(['MANIFEST_REJECTED']);
+    }
+  });
+
+  it('does not trust a source-given CID for bytes that differ', async () => {
+    const verifier = createVerifier({ source: fixed({ manifests: [{ bytes: v1.bytes, cid: v1.cid }] }) });
+    expect((await verifier.check({ work: X, use: 'tdm' })).decision).toBe('allow');
+    const liar = createVerifier({ source: fixed({ manifests: [{ bytes: v2.bytes, cid: v1.cid }] }) });
+    const r = await liar.check({ work: X, use: 'tdm' });
+    expect(r.decision).toBe('deny');
+    expect(r.evidence[0]?.cid).toBe(v2.cid);
+  });
+
+  it('rejects catalog pages the manifest does not bind or whose bytes differ', async () => {
+    const page = big.pages[0] as SignedManifest['pages'][number];
+    const wrong = new Map([[page.cid, v1.bytes]]);
+    const unlisted = new Map([[v1.cid, page.bytes]]);
+    for (const pages of [wrong, unlisted]) {
+      const verifier = createVerifier({ source: fixed({ manifests: [{ bytes: big.bytes, pages }] }) });
+      const r = await verifier.check({ work: isrc(3), use: 'tdm' });
+      expect(r.decision).toBe('unknown');
+      expect(r.warnings.map((w) => w.code)).toEqual(['CATALOG_PAGE_REJECTED']);
+    }
+  });
+
+  it('counts only the highest version a source offers per creator', async () => {
+    const verifier = createVerifier({
+      source: fixed({ manifests: [{ bytes: v2.bytes }, { bytes: v1.bytes }] }),
+    });
+    const r = await verifier.check({ work: X, use: 'tdm' });
+    expect([r.decision, r.disputed, r.evidence.length, r.warnings.length]).toEqual(['deny', false, 1, 0]);
+  });
+
+  it('after a rollback, takes deny when the newest is only partly known (pages not seen)', async () => {
+    const b = await generateIdentity();
+    const p1 = await signManifest({ works: [{ ids: [Y], policy: { all: 'allow' } }] }, { identity: b });
+    const p2 = await signManifest(
+      {
+        works: [
+          { ids: [X], policy: { all: 'allow' } },
+          { ids: [Y], policy: { all: 'allow' } },
+        ],
+      },
+      { identity: b, head: p1, inlineBudgetBytes: 0 },
+    );
+    expect(p2.pages.length).toBe(1);
+    let source: ManifestSource = fixed({ manifests: [{ bytes: p2.bytes }] }); // the page is withheld
+    const verifier = createVerifier({ source: { candidates: (w, o) => source.candidates(w, o) } });
+    await verifier.check({ work: X, use: 'tdm' });
+    source = memorySource([p1]);
+    const r = await verifier.check({ work: Y, use: 'tdm' });
+    expect([r.decision, r.rule]).toEqual(['deny', 'content-unavailable']);
+    expect(r.warnings.map((w) => w.code)).toEqual(['ROLLBACK_DETECTED']);
+  });
+
+  it('after a rollback, takes deny when the newest was evicted from a small cache', async () => {
+    let source = memorySource([v2]);
+    const verifier = createVerifier({
+      source: { candidates: (w, o) => source.candidates(w, o) },
+      cacheBytes: 1,
+    });
+    expect((await verifier.check({ work: X, use: 'tdm' })).decision).toBe('deny');
+    source = memorySource([v1]);
+    const r = await verifier.check({ work: X, use: 'tdm' });
+    expect([r.decision, r.rule, r.warnings[0]?.code]).toEqual([
+      'deny',
+      'content-unavailable',
+      'ROLLBACK_DETECTED',
+    ]);
+  });
+
+  it('shares rollback memory through the state store between verifiers', async () => {
+    const state = memoryState();
+    await createVerifier({ source: memorySource([v2]), state }).check({ work: X, use: 'tdm' });
+    const later = await createVerifier({ source: memorySource([v1]), state }).check({ work: X, use: 'tdm' });
+    expect([later.decision, later.warnings[0]?.code]).toEqual(['deny', 'ROLLBACK_DETECTED']);
+  });
+
+  it('evidence carries cid, issuer, version, term and rule; conditions only on conditional', async () => {
+    const r = await createVerifier({ source: memorySource([v2]) }).check({ work: X, use: 'train-genai' });
+    expect(r.evidence).toEqual([
+      {
+        cid: v2.cid,
+        issuer: a.did,
+        version: 2,
+        decision: 'deny',
+        term: 'all',
+        rule: 'work-policy-inherited',
+        matched: X,
+        claims: true,
+      },
+    ]);
+    expect(r.reason).toBe('Denied: the creator denies all for this work, which covers train-genai.');
+  });
+
+  it('throws AssentError SOURCE_INVALID_RESPONSE for a source that answers nonsense', async () => {
+    const bad = { candidates: async () => ({ nothing: true }) } as unknown as ManifestSource;
+    await expect(createVerifier({ source: bad }).check({ work: X, use: 'tdm' })).rejects.toSatisfy((e) =>
+      isAssentError(e, 'SOURCE_INVALID_RESPONSE'),
+    );
+  });
+
+  it('treats misuse as TypeError / RangeError', async () => {
+    const verifier = createVerifier({ source: memorySource([]) });
+    await expect(verifier.check({ work: X, use: 'training' as never })).rejects.toThrow(TypeError);
+    await expect(verifier.check({ work: X, use: 'tdm', org: 'not an org!' })).rejects.toThrow(TypeError);
+    await expect(verifier.check({ work: X, use: 'tdm', at: 'yesterday' })).rejects.toThrow(TypeError);
+    expect(() => createVerifier({ source: memorySource([]), maxAge: -1 })).toThrow(RangeError);
+    expect(() => createVerifier({} as never)).toThrow(TypeError);
+    expect(() => memorySource([{ not: 'a manifest' } as never])).toThrow(TypeError);
+  });
+
+  it('accepts an organisation domain in any case', async () => {
+    const r = await createVerifier({ source: memorySource([v1]) }).check({
+      work: X,
+      use: 'tdm',
+      org: 'Example.AI',
+    });
+    expect(r.decision).toBe('allow');
+  });
+
+  it('checks tens of thousands of works in one call', async () => {
+    const verifier = createVerifier({ source: memorySource([big]) });
+    const works = Array.from({ length: 30_000 }, (_, i) => isrc(i % 80));
+    const results = await verifier.checkMany({ works, use: 'tdm' });
+    expect(results.length).toBe(30_000);
+    expect(results.filter((r) => r.decision === 'deny').length).toBe(15_000);
+  });
+});
