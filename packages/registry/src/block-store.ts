@@ -1,0 +1,136 @@
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JSON_CODEC, MAX_BLOCK_BYTES, parseCidString } from '@assent/manifest';
+import { FsBlockstore } from 'blockstore-fs';
+import { NextToLast } from 'blockstore-fs/sharding';
+import type { InputPair } from 'interface-blockstore';
+import { CID } from 'multiformats/cid';
+
+/**
+ * The node's blocks on disk, in blockstore-fs's layout (`blocks/<last 2 chars>/<BASE32 multihash>.data`)
+ * so that Helia's bitswap serves them. This node writes a block only after it verified it and its chain
+ * (spec §1.2–§1.3, §5): blocks fetched from peers pass through memory and are never stored unverified.
+ */
+export class BlockStore {
+  readonly path: string;
+  readonly #sharding = new NextToLast();
+  readonly #fsync: boolean;
+  readonly #dirs = new Set<string>();
+  #tmp = 0;
+
+  constructor(path: string, options: { fsync: boolean }) {
+    this.path = path;
+    this.#fsync = options.fsync;
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.path, { recursive: true });
+  }
+
+  #location(cid: string): { dir: string; file: string } {
+    const { dir, file } = this.#sharding.encode(CID.parse(cid));
+    return { dir: join(this.path, dir), file: join(this.path, dir, file) };
+  }
+
+  /** The block's bytes, or undefined when this node does not hold it. */
+  async get(cid: string): Promise<Uint8Array | undefined> {
+    try {
+      const bytes = await readFile(this.#location(cid).file);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes a block atomically (temporary file, then rename), so a crash never leaves a partial block
+   * under a CID. With `fsync`, the file and its directory are flushed before this resolves.
+   */
+  async put(cid: string, bytes: Uint8Array): Promise<void> {
+    const { dir, file } = this.#location(cid);
+    if (!this.#dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.#dirs.add(dir);
+    }
+    const tmp = `${file}.${process.pid}.${this.#tmp++}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      if (this.#fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+    if (this.#fsync) {
+      const dirHandle = await open(dir, 'r');
+      try {
+        await dirHandle.sync();
+      } finally {
+        await dirHandle.close();
+      }
+    }
+  }
+
+  /**
+   * Every block file on disk with its bytes, for `reindex`. Leftover temporary files of a crashed write
+   * are removed; files over the block limit are skipped.
+   */
+  async *entries(): AsyncGenerator<Uint8Array> {
+    let dirs: string[];
+    try {
+      dirs = await readdir(this.path);
+    } catch {
+      return;
+    }
+    for (const dir of dirs.sort()) {
+      let files: string[];
+      try {
+        files = await readdir(join(this.path, dir));
+      } catch {
+        continue;
+      }
+      for (const name of files.sort()) {
+        const file = join(this.path, dir, name);
+        if (name.endsWith('.tmp')) {
+          await rm(file, { force: true });
+          continue;
+        }
+        if (!name.endsWith('.data')) continue;
+        const bytes = await readFile(file);
+        if (bytes.byteLength > MAX_BLOCK_BYTES) continue;
+        yield new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+    }
+  }
+
+  /**
+   * The blockstore handed to Helia: it reads this node's blocks (so bitswap serves them), and its
+   * writes are dropped, because Helia would otherwise store every block it fetched from a peer before
+   * this node verified it.
+   */
+  forNetwork(): FsBlockstore {
+    return new NetworkFacingBlockstore(this.path, { shardingStrategy: this.#sharding });
+  }
+}
+
+/** True when `cid` is a block CID this node accepts: CIDv1, json codec, sha2-256 (spec §1.3). */
+export function isBlockCid(cid: string): boolean {
+  return parseCidString(cid, { codec: JSON_CODEC }).ok;
+}
+
+class NetworkFacingBlockstore extends FsBlockstore {
+  override async put(key: CID): Promise<CID> {
+    return key;
+  }
+
+  override async *putMany(source: Iterable<InputPair> | AsyncIterable<InputPair>): AsyncGenerator<CID> {
+    for await (const { cid } of source) yield cid;
+  }
+
+  override async delete(): Promise<void> {}
+
+  override async *deleteMany(source: Iterable<CID> | AsyncIterable<CID>): AsyncGenerator<CID> {
+    for await (const cid of source) yield cid;
+  }
+}

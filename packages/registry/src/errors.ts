@@ -1,0 +1,25 @@
+import type { ErrorCode } from '@assent/manifest';
+
+/**
+ * Stable error codes added by `@assent/registry`. Public API: each is listed once in `docs/errors.md`
+ * (section "Registry — @assent/registry") with its HTTP status and CLI exit code. Ingest also returns
+ * every code of `@assent/manifest` (strict JSON, schema, proof, chain, catalog pages).
+ */
+export const REGISTRY_ERROR_CODES = [
+  // Ingest: the manifest names a `previous` version this node does not hold (a gap in the chain).
+  'CHAIN_PREVIOUS_UNKNOWN',
+  // A block (manifest or catalog page) over 1 MiB, from a caller or a peer.
+  'BLOCK_TOO_LARGE',
+  // The block is not held locally and could not be fetched from peers in time.
+  'BLOCK_NOT_FOUND',
+  // Another live process holds the data directory.
+  'REGISTRY_DATA_DIR_LOCKED',
+  // The registry was stopped (or its signal aborted) before or during the call.
+  'REGISTRY_STOPPED',
+] as const;
+
+/** An error code of the registry itself. */
+export type RegistryErrorCode = (typeof REGISTRY_ERROR_CODES)[number];
+
+/** Every code an ingest can fail with: the format's and the registry's. */
+export type IngestErrorCode = ErrorCode | RegistryErrorCode;

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+
+/** A manifest as the index knows it. */
+export interface IndexedManifest {
+  /** Position in this node's ingest log (changes on `reindex`). */
+  readonly seq: number;
+  readonly cid: string;
+  readonly issuer: string;
+  readonly version: number;
+  readonly previous: string | undefined;
+  /** True when no manifest this node holds names it as `previous`: a branch head. */
+  readonly tip: boolean;
+}
+
+/** The work identifiers a manifest names, inline and per catalog page. */
+export interface ManifestWorks {
+  readonly inline: readonly string[];
+  readonly pages: readonly { readonly cid: string; readonly ids: readonly string[] }[];
+}
+
+/** A manifest and the pages (by CID) in which requested works were found; `inline` for the manifest itself. */
+export interface IndexHit {
+  readonly manifest: string;
+  readonly inline: boolean;
+  readonly pages: readonly string[];
+}
+
+const SCHEMA_VERSION = '1';
+/** Rows of the lookup are fetched this many keys at a time, to bound memory per statement. */
+const LOOKUP_CHUNK = 20_000;
+
+type ManifestRow = [number, string, string, number, string | null, number];
+
+function toManifest(row: ManifestRow): IndexedManifest {
+  const [seq, cid, issuer, version, previous, tip] = row;
+  return { seq, cid, issuer, version, previous: previous ?? undefined, tip: tip === 1 };
+}
+
+/**
+ * The SQLite index of a node (better-sqlite3, WAL). Derived data: `reindex` rebuilds it from the
+ * blockstore. Only branch heads have rows in `works`: a manifest is a snapshot (spec §2), so a
+ * superseded version's works no longer decide anything.
+ */
+export class ManifestIndex {
+  readonly #db: Database.Database;
+  readonly #stmt: ReturnType<ManifestIndex['prepare']>;
+  #epoch: string;
+
+  constructor(file: string, options: { fsync: boolean }) {
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    // NORMAL is durable across a crash of the process (kill -9): committed WAL frames are in the OS's
+    // page cache. FULL also survives power loss, at one fsync per commit.
+    this.#db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
+    this.#db.pragma('foreign_keys = OFF');
+    this.#db.pragma('cache_size = -16000');
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS manifests (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        cid TEXT NOT NULL UNIQUE,
+        issuer TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        previous TEXT,
+        tip INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS manifests_by_issuer ON manifests (issuer, version);
+      CREATE TABLE IF NOT EXISTS pages (id INTEGER PRIMARY KEY, cid TEXT NOT NULL UNIQUE);
+      CREATE TABLE IF NOT EXISTS works (
+        work TEXT NOT NULL,
+        manifest INTEGER NOT NULL,
+        page INTEGER NOT NULL,
+        PRIMARY KEY (work, manifest, page)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS works_by_manifest ON works (manifest);
+      CREATE TABLE IF NOT EXISTS journal (cid TEXT PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS peers (peer TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL);
+    `);
+    this.#stmt = this.prepare();
+    const version = this.#stmt.getMeta.get('schema') as { value: string } | undefined;
+    if (version === undefined) this.#stmt.setMeta.run('schema', SCHEMA_VERSION);
+    else if (version.value !== SCHEMA_VERSION)
+      throw new Error(`index schema ${version.value} is not ${SCHEMA_VERSION}; run reindex`);
+    const epoch = this.#stmt.getMeta.get('epoch') as { value: string } | undefined;
+    this.#epoch = epoch?.value ?? this.#newEpoch();
+  }
+
+  private prepare() {
+    const db = this.#db;
+    const manifestColumns = 'seq, cid, issuer, version, previous, tip';
+    return {
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      byCid: db.prepare(`SELECT ${manifestColumns} FROM manifests WHERE cid = ?`).raw(),
+      bySeq: db.prepare('SELECT cid FROM manifests WHERE seq = ?').pluck(),
+      has: db.prepare('SELECT 1 FROM manifests WHERE cid = ?').pluck(),
+      insert: db.prepare(
+        'INSERT INTO manifests (cid, issuer, version, previous, tip) VALUES (?, ?, ?, ?, 1) RETURNING seq',
+      ),
+      untip: db.prepare('UPDATE manifests SET tip = 0 WHERE seq = ?'),
+      deleteWorks: db.prepare('DELETE FROM works WHERE manifest = ?'),
+      insertWork: db.prepare('INSERT OR IGNORE INTO works (work, manifest, page) VALUES (?, ?, ?)'),
+      insertPage: db.prepare('INSERT OR IGNORE INTO pages (cid) VALUES (?)'),
+      pageId: db.prepare('SELECT id FROM pages WHERE cid = ?').pluck(),
+      pageCid: db.prepare('SELECT cid FROM pages WHERE id = ?').pluck(),
+      heads: db
+        .prepare(
+          `SELECT ${manifestColumns} FROM manifests WHERE issuer = ? AND tip = 1 ORDER BY version DESC, cid`,
+        )
+        .raw(),
+      history: db
+        .prepare(`SELECT ${manifestColumns} FROM manifests WHERE issuer = ? ORDER BY version, cid`)
+        .raw(),
+      forked: db
+        .prepare('SELECT 1 FROM manifests WHERE issuer = ? GROUP BY version HAVING count(*) > 1 LIMIT 1')
+        .pluck(),
+      lookup: db
+        .prepare('SELECT DISTINCT manifest, page FROM works WHERE work IN (SELECT value FROM json_each(?))')
+        .raw(),
+      logAfter: db.prepare('SELECT seq, cid FROM manifests WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
+      counts: db.prepare(
+        'SELECT (SELECT count(*) FROM manifests) AS manifests, (SELECT count(*) FROM works) AS works',
+      ),
+      journalAdd: db.prepare('INSERT OR IGNORE INTO journal (cid) VALUES (?)'),
+      journalRemove: db.prepare('DELETE FROM journal WHERE cid = ?'),
+      journal: db.prepare('SELECT cid FROM journal').pluck(),
+      cursor: db.prepare('SELECT epoch, seq FROM peers WHERE peer = ?'),
+      setCursor: db.prepare('INSERT OR REPLACE INTO peers (peer, epoch, seq) VALUES (?, ?, ?)'),
+    };
+  }
+
+  #newEpoch(): string {
+    const epoch = randomUUID();
+    this.#stmt.setMeta.run('epoch', epoch);
+    return epoch;
+  }
+
+  /** Identifies this node's ingest log; a new one after `clear`, so peers restart their cursors. */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  get(cid: string): IndexedManifest | undefined {
+    const row = this.#stmt.byCid.get(cid) as ManifestRow | undefined;
+    return row === undefined ? undefined : toManifest(row);
+  }
+
+  has(cid: string): boolean {
+    return this.#stmt.has.get(cid) !== undefined;
+  }
+
+  /**
+   * Adds a verified manifest whose chain was checked, in one transaction: the manifest, its works, its
+   * predecessor no longer a head, and the journal entry cleared.
+   */
+  add(
+    record: { cid: string; issuer: string; version: number; previous: string | undefined },
+    works: ManifestWorks,
+  ): IndexedManifest {
+    return this.#db.transaction(() => {
+      const { seq } = this.#stmt.insert.get(
+        record.cid,
+        record.issuer,
+        record.version,
+        record.previous ?? null,
+      ) as { seq: number };
+      if (record.previous !== undefined) {
+        const previous = this.get(record.previous);
+        if (previous?.tip === true) {
+          this.#stmt.untip.run(previous.seq);
+          this.#stmt.deleteWorks.run(previous.seq);
+        }
+      }
+      for (const id of works.inline) this.#stmt.insertWork.run(id, seq, 0);
+      for (const page of works.pages) {
+        this.#stmt.insertPage.run(page.cid);
+        const pageId = this.#stmt.pageId.get(page.cid) as number;
+        for (const id of page.ids) this.#stmt.insertWork.run(id, seq, pageId);
+      }
+      this.#stmt.journalRemove.run(record.cid);
+      return { seq, ...record, tip: true };
+    })();
+  }
+
+  /** Branch heads of a creator, newest version first (more than one when the creator forked). */
+  heads(issuer: string): IndexedManifest[] {
+    return (this.#stmt.heads.all(issuer) as ManifestRow[]).map(toManifest);
+  }
+
+  /** Every manifest of a creator, oldest version first. */
+  history(issuer: string): IndexedManifest[] {
+    return (this.#stmt.history.all(issuer) as ManifestRow[]).map(toManifest);
+  }
+
+  /** True when two manifests of the creator share a version (spec §5.3). */
+  forked(issuer: string): boolean {
+    return this.#stmt.forked.get(issuer) !== undefined;
+  }
+
+  /** Head manifests naming any of `keys` (normalized ids and url-prefixes), with where they name them. */
+  lookup(keys: readonly string[]): IndexHit[] {
+    const found = new Map<number, { inline: boolean; pages: Set<number> }>();
+    for (let start = 0; start < keys.length; start += LOOKUP_CHUNK) {
+      const chunk = JSON.stringify(keys.slice(start, start + LOOKUP_CHUNK));
+      for (const [manifest, page] of this.#stmt.lookup.iterate(chunk) as Iterable<[number, number]>) {
+        let hit = found.get(manifest);
+        if (hit === undefined) {
+          hit = { inline: false, pages: new Set() };
+          found.set(manifest, hit);
+        }
+        if (page === 0) hit.inline = true;
+        else hit.pages.add(page);
+      }
+    }
+    const hits: IndexHit[] = [];
+    for (const [seq, hit] of found) {
+      const manifest = this.#stmt.bySeq.get(seq) as string | undefined;
+      if (manifest === undefined) continue;
+      const pages = [...hit.pages].map((id) => this.#stmt.pageCid.get(id) as string);
+      hits.push({ manifest, inline: hit.inline, pages });
+    }
+    return hits;
+  }
+
+  /** This node's ingest log after `seq`: what a peer catching up asks for. */
+  logAfter(seq: number, limit: number): [number, string][] {
+    return this.#stmt.logAfter.all(seq, limit) as [number, string][];
+  }
+
+  counts(): { manifests: number; works: number } {
+    return this.#stmt.counts.get() as { manifests: number; works: number };
+  }
+
+  /** Records that blocks of `cid` are about to be written (reconciled on restart). */
+  journalAdd(cid: string): void {
+    this.#stmt.journalAdd.run(cid);
+  }
+
+  journalRemove(cid: string): void {
+    this.#stmt.journalRemove.run(cid);
+  }
+
+  journal(): string[] {
+    return this.#stmt.journal.all() as string[];
+  }
+
+  cursor(peer: string): { epoch: string; seq: number } | undefined {
+    return this.#stmt.cursor.get(peer) as { epoch: string; seq: number } | undefined;
+  }
+
+  setCursor(peer: string, epoch: string, seq: number): void {
+    this.#stmt.setCursor.run(peer, epoch, seq);
+  }
+
+  /** Empties the derived tables (for `reindex`) and starts a new log epoch. Peer cursors are kept. */
+  clear(): void {
+    this.#db.transaction(() => {
+      this.#db.exec('DELETE FROM works; DELETE FROM pages; DELETE FROM manifests; DELETE FROM journal;');
+      this.#epoch = this.#newEpoch();
+    })();
+  }
+
+  /** Runs `fn` in one transaction (used by `reindex` to batch inserts). */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
