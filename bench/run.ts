@@ -8,8 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { table } from './harness.js';
 import { manifestBenchmarks } from './manifest.bench.js';
+import { registryBenchmarks } from './registry.bench.js';
+import { verifierBenchmarks } from './verifier.bench.js';
 
-const results = [...(await manifestBenchmarks())];
+const results = [
+  ...(await manifestBenchmarks()),
+  ...(await verifierBenchmarks()),
+  ...(await registryBenchmarks()),
+];
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const report = [
