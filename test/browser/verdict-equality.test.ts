@@ -101,6 +101,8 @@ async function bundleForBrowser(): Promise<BrowserBundle> {
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: ROOT,
+    // Bundle the TypeScript sources, as the tests run them: dist/ exists only after `pnpm build`.
+    conditions: ['source'],
   } as const;
   const site = join(dir, 'site');
   const page = await build({
