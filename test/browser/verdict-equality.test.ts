@@ -102,7 +102,7 @@ async function bundleForBrowser(): Promise<BrowserBundle> {
     logLevel: 'silent',
     absWorkingDir: ROOT,
     // Bundle the TypeScript sources, as the tests run them: dist/ exists only after `pnpm build`.
-    conditions: ['source'],
+    conditions: ['source'] as string[],
   } as const;
   const site = join(dir, 'site');
   const page = await build({

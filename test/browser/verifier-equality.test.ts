@@ -64,7 +64,7 @@ async function bundle(): Promise<Bundle> {
     logLevel: 'silent',
     absWorkingDir: ROOT,
     // Bundle the TypeScript sources, as the tests run them: dist/ exists only after `pnpm build`.
-    conditions: ['source'],
+    conditions: ['source'] as string[],
   } as const;
   const site = join(dir, 'site');
   const page = await build({
