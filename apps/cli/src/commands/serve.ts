@@ -1,0 +1,71 @@
+import type { Command } from '../context.js';
+import { cliError } from '../errors.js';
+
+/** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...]` */
+export const serve: Command = {
+  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--web DIR] [--quiet] [--json]
+
+Runs a registry node (Helia blockstore + SQLite index in DIR, default $ASSENT_HOME) and its HTTP
+gateway, with the web app at / (built by \`pnpm build\`; --web serves another build). Prints the HTTP
+URL and the node's libp2p multiaddrs (give them to other nodes as --peer).
+--port 0 picks a free port. Request logs go to stderr as JSON lines (--quiet: none). Stops cleanly on
+SIGINT or SIGTERM.
+
+Example:
+  assent serve --port 8787 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…`,
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    data: { type: 'string' },
+    peer: { type: 'string', multiple: true },
+    listen: { type: 'string', multiple: true },
+    web: { type: 'string' },
+    quiet: { type: 'boolean' },
+  },
+  async run(values, _positionals, ctx) {
+    const port = Number((values.port as string | undefined) ?? '8787');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw cliError('USAGE', '--port takes 0–65535');
+    const host = (values.host as string | undefined) ?? '127.0.0.1';
+    const dataDir = (values.data as string | undefined) ?? ctx.home;
+    // Loaded here only: Helia, libp2p, SQLite and the HTTP server are for this command alone.
+    const { createRegistry } = await import('@assent/registry');
+    const { startGateway } = await import('@assent/gateway');
+    const webRoot = (values.web as string | undefined) ?? (await import('@assent/web')).webRoot;
+    const peers = (values.peer as string[] | undefined) ?? [];
+    const listen = values.listen as string[] | undefined;
+    const registry = await createRegistry({ dataDir, peers, ...(listen === undefined ? {} : { listen }) });
+    let server: { url: string; close(): Promise<void> };
+    try {
+      server = await startGateway({
+        host,
+        port,
+        registry,
+        webRoot,
+        // Request logs are JSON lines on stderr, so stdout holds only where the node listens.
+        log: values.quiet === true ? false : (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`),
+      });
+    } catch (cause) {
+      await registry.stop();
+      if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw cliError('PORT_IN_USE', `${host}:${port} is in use`, cause);
+      throw cause;
+    }
+    const multiaddrs = registry.multiaddrs().map(String);
+    ctx.emit({ url: server.url, multiaddrs, peerId: String(registry.peerId), dataDir }, () =>
+      [
+        `${ctx.style.ok('Serving')} ${server.url}`,
+        ...multiaddrs.map((m) => `libp2p   ${m}`),
+        ctx.style.dim(`data     ${dataDir}`),
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    ctx.note('stopping…');
+    await server.close();
+    await registry.stop();
+    return 0;
+  },
+};

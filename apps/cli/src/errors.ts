@@ -1,0 +1,88 @@
+import { AssentError } from '@assent/manifest';
+
+/**
+ * Stable error codes of `@assent/cli`, beyond those of the packages it drives. Public API: each is
+ * listed once in docs/errors.md ("CLI — @assent/cli") with its exit code. Never rename one.
+ */
+export const CLI_ERROR_CODES = [
+  'USAGE',
+  'WRONG_PASSPHRASE',
+  'PASSPHRASE_REQUIRED',
+  'IDENTITY_MISSING',
+  'IDENTITY_EXISTS',
+  'KEYSTORE_INVALID',
+  'FILE_UNREADABLE',
+  'FILE_UNWRITABLE',
+  'MANIFEST_NOT_FOUND',
+  'GATEWAY_UNREACHABLE',
+  'GATEWAY_ERROR',
+  'PORT_IN_USE',
+  'INTERNAL',
+] as const;
+
+/** A code of {@link CLI_ERROR_CODES}. */
+export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
+
+/** Thrown inside the CLI for a failure with a stable code; `main` prints it and exits with its code. */
+export function cliError(code: string, message: string, cause?: unknown): AssentError<string> {
+  return new AssentError(code, message, cause === undefined ? {} : { cause });
+}
+
+const CLI_EXIT: Readonly<Record<CliErrorCode, number>> = {
+  USAGE: 2,
+  WRONG_PASSPHRASE: 4,
+  PASSPHRASE_REQUIRED: 2,
+  IDENTITY_MISSING: 2,
+  IDENTITY_EXISTS: 2,
+  KEYSTORE_INVALID: 3,
+  FILE_UNREADABLE: 2,
+  FILE_UNWRITABLE: 6,
+  MANIFEST_NOT_FOUND: 3,
+  GATEWAY_UNREACHABLE: 6,
+  GATEWAY_ERROR: 6,
+  PORT_IN_USE: 6,
+  INTERNAL: 6,
+};
+
+/** Codes of the packages whose exit code is not the family default below (docs/errors.md). */
+const SPECIAL: Readonly<Record<string, number>> = {
+  KEY_NOT_CANONICAL: 4,
+  KEY_SMALL_ORDER: 4,
+  ROLLBACK_DETECTED: 5,
+  HEAD_MISSING: 5,
+  FORKED: 5,
+  STALE: 1,
+  MANIFEST_REJECTED: 4,
+  CATALOG_PAGE_REJECTED: 3,
+  CHAIN_PREVIOUS_UNKNOWN: 5,
+  BLOCK_TOO_LARGE: 3,
+  BLOCK_NOT_FOUND: 3,
+  // @assent/gateway's own codes, as a publish may meet them.
+  BAD_REQUEST: 2,
+  NOT_FOUND: 3,
+  METHOD_NOT_ALLOWED: 2,
+  BODY_TOO_LARGE: 3,
+  BATCH_TOO_LARGE: 2,
+  UNSUPPORTED_MEDIA_TYPE: 2,
+  NOT_ACCEPTABLE: 2,
+  USE_TERM_UNKNOWN: 2,
+  ORG_MALFORMED: 2,
+  CAR_MALFORMED: 3,
+  CAR_CONTENT_INVALID: 3,
+};
+
+/**
+ * The exit code for an error code, as docs/errors.md lists it: `2` usage, `3` input rejected, `4` proof
+ * or signature rejected, `5` chain conflict, `6` operational fault (also for codes this CLI does not know).
+ */
+export function exitCodeOf(code: string): number {
+  const cli = (CLI_EXIT as Record<string, number>)[code];
+  if (cli !== undefined) return cli;
+  const special = SPECIAL[code];
+  if (special !== undefined) return special;
+  if (/^(PROOF|SIGNATURE)_/.test(code)) return 4;
+  if (code.startsWith('CHAIN_')) return 5;
+  if (/^(SOURCE|STATE|REGISTRY)_/.test(code)) return 6;
+  if (/^(JSON|NOT_CANONICAL|WORK_ID|CID|DID|MANIFEST|CATALOG|SIGNAL)_?/.test(code)) return 3;
+  return 6;
+}

@@ -1,0 +1,159 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  type CatalogPageBlock,
+  type ManifestDraft,
+  type VerifiedManifest,
+  verifyCatalogPage,
+  verifyManifest,
+  type Work,
+} from '@assent/manifest';
+import type { Context } from './context.js';
+import { cliError } from './errors.js';
+import { fetchBlock, fetchHead } from './gateway-client.js';
+
+/**
+ * The creator's own manifests on this machine: `$ASSENT_HOME/manifests/<cid>.json` (canonical bytes,
+ * pages too) and `$ASSENT_HOME/head.json` (the newest version signed here). `assent verify` finds a
+ * manifest's previous version there; `sign` continues the chain from it when no gateway knows better.
+ */
+function manifestsDir(home: string): string {
+  return join(home, 'manifests');
+}
+
+/** Keeps a block (a manifest or a catalog page) by CID. */
+export async function saveBlock(home: string, cid: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await mkdir(manifestsDir(home), { recursive: true, mode: 0o700 });
+    await writeFile(join(manifestsDir(home), `${cid}.json`), bytes);
+  } catch (cause) {
+    throw cliError(
+      'FILE_UNWRITABLE',
+      `cannot write to ${manifestsDir(home)}: ${(cause as Error).message}`,
+      cause,
+    );
+  }
+}
+
+/** A block kept by {@link saveBlock}, or undefined. */
+export async function loadBlock(home: string, cid: string): Promise<Uint8Array | undefined> {
+  if (!/^[a-z0-9]+$/.test(cid)) return undefined;
+  try {
+    return new Uint8Array(await readFile(join(manifestsDir(home), `${cid}.json`)));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The catalog pages of a manifest that are at hand (beside `near`, or kept here), to publish with it.
+ * Pages not at hand are left out: the node may hold them already (unchanged pages keep their CIDs).
+ */
+export async function pagesAtHand(
+  home: string,
+  manifest: VerifiedManifest,
+  near?: string,
+): Promise<{ cid: string; bytes: Uint8Array }[]> {
+  const pages: { cid: string; bytes: Uint8Array }[] = [];
+  for (const cid of manifest.catalog) {
+    const beside =
+      near === undefined
+        ? undefined
+        : await readFile(join(dirname(near), `${cid}.json`)).catch(() => undefined);
+    const bytes = beside === undefined ? await loadBlock(home, cid) : new Uint8Array(beside);
+    if (bytes !== undefined && verifyCatalogPage(bytes, { cid, issuer: manifest.issuer }).ok)
+      pages.push({ cid, bytes });
+  }
+  return pages;
+}
+
+/** Keeps a signed manifest and its pages, and makes it the local head when it is newer. */
+export async function saveSigned(
+  home: string,
+  signed: VerifiedManifest & { pages?: readonly CatalogPageBlock[] },
+): Promise<void> {
+  await saveBlock(home, signed.cid, signed.bytes);
+  for (const page of signed.pages ?? []) await saveBlock(home, page.cid, page.bytes);
+  const local = await localHead(home, signed.issuer);
+  if (local === undefined || signed.version > local.version) {
+    await writeFile(
+      join(home, 'head.json'),
+      `${JSON.stringify({ did: signed.issuer, cid: signed.cid, version: signed.version }, null, 2)}\n`,
+    );
+  }
+}
+
+/** The newest manifest of `did` signed or seen on this machine. */
+export async function localHead(home: string, did: string): Promise<VerifiedManifest | undefined> {
+  let record: { did?: unknown; cid?: unknown };
+  try {
+    record = JSON.parse(await readFile(join(home, 'head.json'), 'utf8')) as typeof record;
+  } catch {
+    return undefined;
+  }
+  if (record.did !== did || typeof record.cid !== 'string') return undefined;
+  const bytes = await loadBlock(home, record.cid);
+  if (bytes === undefined) return undefined;
+  const verified = await verifyManifest(bytes);
+  return verified.ok && verified.value.cid === record.cid ? verified.value : undefined;
+}
+
+/** Where the head came from. */
+export interface CurrentHead {
+  readonly manifest: VerifiedManifest | undefined;
+  readonly from: 'gateway' | 'local' | 'none';
+}
+
+/**
+ * The creator's current head: the newer of the gateway's (`GET /v1/creators/{did}`, verified) and the
+ * one kept here. When the gateway cannot be reached and `requireGateway` is false, the local one, with a
+ * warning; with `requireGateway`, `GATEWAY_UNREACHABLE`.
+ */
+export async function currentHead(
+  ctx: Context,
+  did: string,
+  gateway: string | undefined,
+  options: { requireGateway?: boolean } = {},
+): Promise<CurrentHead> {
+  const local = await localHead(ctx.home, did);
+  let remote: VerifiedManifest | undefined;
+  if (gateway !== undefined) {
+    try {
+      remote = await fetchHead(gateway, did);
+    } catch (error) {
+      if (options.requireGateway === true || (error as { code?: string }).code !== 'GATEWAY_UNREACHABLE')
+        throw error;
+      ctx.note(ctx.style.warn(`warning: ${(error as Error).message}; continuing from the local head`));
+    }
+  }
+  if (remote !== undefined && (local === undefined || remote.version >= local.version)) {
+    await saveBlock(ctx.home, remote.cid, remote.bytes);
+    return { manifest: remote, from: 'gateway' };
+  }
+  return local === undefined ? { manifest: undefined, from: 'none' } : { manifest: local, from: 'local' };
+}
+
+/** A manifest's complete state as a draft: default, validity and every work, catalog pages included. */
+export async function draftOf(
+  ctx: Context,
+  head: VerifiedManifest,
+  gateway: string | undefined,
+): Promise<ManifestDraft & { works: Work[] }> {
+  const subject = head.manifest.credentialSubject;
+  const works: Work[] = [...subject.works];
+  for (const cid of head.catalog) {
+    let bytes = await loadBlock(ctx.home, cid);
+    if (bytes === undefined && gateway !== undefined) bytes = await fetchBlock(gateway, cid);
+    if (bytes === undefined)
+      throw cliError('MANIFEST_NOT_FOUND', `catalog page ${cid} of ${head.cid} is not at hand`);
+    const page = verifyCatalogPage(bytes, { cid, issuer: head.issuer });
+    if (!page.ok) throw cliError(page.code, page.message);
+    await saveBlock(ctx.home, cid, bytes);
+    works.push(...page.value.works);
+  }
+  return {
+    ...(subject.default === undefined ? {} : { default: subject.default }),
+    ...(head.manifest.validUntil === undefined ? {} : { validUntil: head.manifest.validUntil }),
+    works,
+  };
+}

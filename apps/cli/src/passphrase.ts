@@ -1,0 +1,63 @@
+import type { Identity } from '@assent/manifest';
+import type { Context } from './context.js';
+import { cliError } from './errors.js';
+import { decryptKeystore, readKeystore } from './keystore.js';
+
+/** Reads one line from the terminal without echo. */
+function promptHidden(question: string): Promise<string> {
+  const { stdin, stderr } = process;
+  return new Promise((resolve, reject) => {
+    stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    let value = '';
+    const done = (error?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      stderr.write('\n');
+      if (error === undefined) resolve(value);
+      else reject(error);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003') return done(cliError('USAGE', 'interrupted'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/**
+ * The passphrase: `ASSENT_PASSPHRASE`, else a prompt on the terminal (twice when `confirm`).
+ * Without either, `PASSPHRASE_REQUIRED`.
+ */
+export async function passphrase(
+  ctx: Context,
+  options: { confirm?: boolean; purpose?: string } = {},
+): Promise<string> {
+  const fromEnv = ctx.env.ASSENT_PASSPHRASE;
+  if (fromEnv !== undefined) {
+    if (fromEnv === '') throw cliError('PASSPHRASE_REQUIRED', 'ASSENT_PASSPHRASE is empty');
+    return fromEnv;
+  }
+  if (process.stdin.isTTY !== true)
+    throw cliError('PASSPHRASE_REQUIRED', 'no terminal to ask for the passphrase: set ASSENT_PASSPHRASE');
+  const first = await promptHidden(
+    `Passphrase${options.purpose === undefined ? '' : ` (${options.purpose})`}: `,
+  );
+  if (first.length === 0) throw cliError('PASSPHRASE_REQUIRED', 'an empty passphrase is not accepted');
+  if (options.confirm === true && (await promptHidden('Again: ')) !== first)
+    throw cliError('USAGE', 'the two passphrases differ');
+  return first;
+}
+
+/** The creator's identity from the keystore, unlocked with the passphrase. */
+export async function unlockIdentity(ctx: Context): Promise<Identity> {
+  const keystore = await readKeystore(ctx.home);
+  return decryptKeystore(keystore, await passphrase(ctx, { purpose: `${keystore.did.slice(0, 20)}…` }));
+}

@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { isAssentError } from '@assent/manifest';
+import { createVerifier, gatewaySource, type Verifier } from '@assent/verifier';
+import { fileState } from '@assent/verifier/node';
+import type { Context } from './context.js';
+import { cliError } from './errors.js';
+import { gatewayUrl } from './gateway-client.js';
+
+/** A verifier over the gateway, or over a local node's data with `--offline`. */
+export interface OpenVerifier {
+  readonly verifier: Verifier;
+  /** Where manifests come from: the gateway URL or the node's data directory. */
+  readonly source: { readonly gateway: string } | { readonly offline: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the verifier a check or scan uses. Its rollback memory lives in
+ * `$ASSENT_HOME/verifier-state.json`, so a gateway can never take back what an earlier check saw.
+ * `--offline` opens the node in `--data` (default `$ASSENT_HOME`) without networking; Helia and SQLite
+ * are loaded only then.
+ */
+export async function openVerifier(values: Record<string, unknown>, ctx: Context): Promise<OpenVerifier> {
+  const state = fileState(join(ctx.home, 'verifier-state.json'));
+  if (values.offline === true) {
+    const dataDir = (values.data as string | undefined) ?? ctx.home;
+    const { createRegistry, registrySource } = await import('@assent/registry');
+    const registry = await createRegistry({ dataDir, network: false });
+    return {
+      verifier: createVerifier({ source: registrySource(registry), state }),
+      source: { offline: dataDir },
+      close: () => registry.stop(),
+    };
+  }
+  const gateway = gatewayUrl(values, ctx);
+  return {
+    verifier: createVerifier({ source: gatewaySource(gateway, { timeout: 30_000, concurrency: 8 }), state }),
+    source: { gateway },
+    close: async () => {},
+  };
+}
+
+/** A source that could not be reached at all is `GATEWAY_UNREACHABLE`; other faults keep their code. */
+export function sourceFault(error: unknown, source: OpenVerifier['source']): unknown {
+  if (
+    isAssentError(error, 'SOURCE_UNAVAILABLE') &&
+    'gateway' in source &&
+    !/ HTTP \d{3}\b/.test(error.message)
+  ) {
+    return cliError(
+      'GATEWAY_UNREACHABLE',
+      `cannot reach the gateway at ${source.gateway}: ${error.message}`,
+      error,
+    );
+  }
+  return error;
+}
+
+/** The flags of the commands that check works. */
+export const SOURCE_OPTIONS = {
+  org: { type: 'string' },
+  gateway: { type: 'string' },
+  offline: { type: 'boolean' },
+  data: { type: 'string' },
+} as const;

@@ -1,0 +1,31 @@
+import { AssentError } from '@assent/manifest';
+import { replace } from './element.js';
+
+/** A message for a person from anything thrown. */
+export function messageOf(error: unknown): string {
+  if (error instanceof AssentError) {
+    if (error.code === 'SOURCE_UNAVAILABLE' || error.code === 'SOURCE_TIMEOUT') {
+      return 'Cannot reach the Assent registry. Check your connection and try again.';
+    }
+    return `${error.message} (${error.code})`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** Shows an error in a region; `role="alert"` makes screen readers announce it at once. */
+export function showError(region: Element, error: unknown, ...extra: (Node | string)[]): void {
+  const p = document.createElement('p');
+  p.className = 'error';
+  p.setAttribute('role', 'alert');
+  p.textContent = messageOf(error);
+  replace(region, p, ...extra);
+}
+
+/** Shows a status message in a polite live region. */
+export function showStatus(region: Element, text: string, kind: 'info' | 'success' = 'info'): void {
+  const p = document.createElement('p');
+  p.className = kind;
+  p.textContent = text;
+  replace(region, p);
+}

@@ -1,0 +1,152 @@
+import { type VerifiedManifest, verifyManifest } from '@assent/manifest';
+
+/**
+ * The page's client for the gateway that serves it (docs/api.md). Everything read back is verified
+ * here: manifests by signature and CID, so a gateway cannot show a creator a history they never signed.
+ */
+
+export type GatewayErrorCode =
+  | 'GATEWAY_UNREACHABLE'
+  | 'GATEWAY_ERROR'
+  | 'GATEWAY_BAD_RESPONSE'
+  | 'MANIFEST_NOT_FOUND'
+  | (string & {});
+
+/** A failed request; `code` is the gateway's error code when it sent one. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The result of publishing. */
+export interface PublishResult {
+  readonly cid: string;
+  readonly issuer: string;
+  readonly version: number;
+  /** False when the gateway already held this exact manifest. */
+  readonly added: boolean;
+}
+
+/** A creator's heads as the gateway reports them. */
+export interface CreatorHeads {
+  readonly heads: readonly { readonly cid: string; readonly version: number }[];
+}
+
+const UNREACHABLE =
+  'Cannot reach the Assent registry. Check your connection and try again; nothing was lost.';
+
+/** The gateway's base URL: the directory the page is served from (the gateway may mount it under a prefix). */
+export function gatewayBase(): URL {
+  return new URL('./', location.href);
+}
+
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(new URL(path, gatewayBase()), { ...init, signal: AbortSignal.timeout(30_000) });
+  } catch (cause) {
+    throw new GatewayError('GATEWAY_UNREACHABLE', UNREACHABLE, undefined, { cause });
+  }
+}
+
+async function failure(response: Response): Promise<GatewayError> {
+  let code: string = response.status >= 500 ? 'GATEWAY_ERROR' : 'GATEWAY_BAD_RESPONSE';
+  let message = `The registry answered ${response.status} ${response.statusText}`.trim();
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string') message = `${message}: ${body.error.message}`;
+  } catch {
+    // Not our JSON error body (a proxy's page, say): keep the status line.
+  }
+  if (response.status === 502 || response.status === 503 || response.status === 504) {
+    return new GatewayError('GATEWAY_UNREACHABLE', UNREACHABLE, response.status);
+  }
+  return new GatewayError(code, message, response.status);
+}
+
+/** Publishes signed manifest bytes (`POST /v1/manifests`). */
+export async function publishManifest(bytes: Uint8Array<ArrayBuffer>): Promise<PublishResult> {
+  const response = await request('v1/manifests', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: bytes,
+  });
+  if (response.status !== 200 && response.status !== 201) throw await failure(response);
+  const body = (await response.json()) as Partial<PublishResult>;
+  if (typeof body.cid !== 'string' || typeof body.version !== 'number') {
+    throw new GatewayError('GATEWAY_BAD_RESPONSE', 'The registry accepted the manifest but answered oddly.');
+  }
+  return {
+    cid: body.cid,
+    issuer: String(body.issuer),
+    version: body.version,
+    added: response.status === 201,
+  };
+}
+
+/** A creator's current head(s) (`GET /v1/creators/{did}`), or undefined when they have published nothing. */
+export async function creatorHeads(did: string): Promise<CreatorHeads | undefined> {
+  const response = await request(`v1/creators/${encodeURIComponent(did)}`);
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw await failure(response);
+  const body = (await response.json()) as {
+    head?: unknown;
+    heads?: { cid?: unknown; version?: unknown }[];
+    version?: unknown;
+  };
+  const heads: { cid: string; version: number }[] = [];
+  if (Array.isArray(body.heads)) {
+    for (const h of body.heads) {
+      if (typeof h.cid === 'string' && typeof h.version === 'number')
+        heads.push({ cid: h.cid, version: h.version });
+    }
+  } else if (typeof body.head === 'string') {
+    heads.push({ cid: body.head, version: typeof body.version === 'number' ? body.version : 0 });
+  }
+  if (heads.length === 0)
+    throw new GatewayError('GATEWAY_BAD_RESPONSE', 'The registry named no current version.');
+  return { heads };
+}
+
+/** Fetches a manifest by CID and verifies it here: canonical bytes, the CID asked for, a valid signature. */
+export async function fetchManifest(cid: string): Promise<VerifiedManifest> {
+  const response = await request(`v1/manifests/${encodeURIComponent(cid)}`);
+  if (response.status === 404)
+    throw new GatewayError('MANIFEST_NOT_FOUND', `The registry holds no manifest ${cid}.`, 404);
+  if (!response.ok) throw await failure(response);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const verified = await verifyManifest(bytes, { requireCanonical: true });
+  if (!verified.ok) {
+    throw new GatewayError('MANIFEST_REJECTED', `The manifest ${cid} does not verify: ${verified.message}`);
+  }
+  if (verified.value.cid !== cid) {
+    throw new GatewayError('MANIFEST_REJECTED', `The registry sent a different manifest than ${cid}.`);
+  }
+  return verified.value;
+}
+
+/**
+ * A creator's history, newest first, walked from the head by `previous` and verified link by link
+ * (at most `limit` versions).
+ */
+export async function creatorHistory(head: string, issuer: string, limit = 50): Promise<VerifiedManifest[]> {
+  const out: VerifiedManifest[] = [];
+  let next: string | undefined = head;
+  while (next !== undefined && out.length < limit) {
+    const m = await fetchManifest(next);
+    const later = out[out.length - 1];
+    if (m.issuer !== issuer || (later !== undefined && m.version !== later.version - 1)) {
+      throw new GatewayError('MANIFEST_REJECTED', `The manifest ${next} does not belong to this history.`);
+    }
+    out.push(m);
+    next = m.previous;
+  }
+  return out;
+}

@@ -1,0 +1,343 @@
+/**
+ * End to end: the built web app in Debian Chromium (playwright-core) against the real gateway over a
+ * real registry node in a temp dir, on 127.0.0.1 port 0. The app is built with Vite in beforeAll into
+ * a temp folder, so the test never depends on (or clobbers) apps/web/dist.
+ * Screenshots go to apps/web/test-results/ (git-ignored).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type RunningGateway, startGateway } from '@assent/gateway';
+import { TERM_LABELS } from '@assent/manifest';
+import { createRegistry, type Registry } from '@assent/registry';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumSkipReason, hasChromium, launchChromium } from '../../../test/browser/chromium.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const appRoot = join(here, '..');
+const shots = join(appRoot, 'test-results');
+
+/** A small MP3-like file: an ID3v2.3 tag (TIT2, TSRC) then random "audio" frames, unique per run. */
+function mp3WithIsrc(isrc: string): Buffer {
+  const frame = (id: string, text: string) => {
+    const content = Buffer.concat([Buffer.from([0x00]), Buffer.from(text, 'latin1')]);
+    const header = Buffer.alloc(10);
+    header.write(id, 0, 'latin1');
+    header.writeUInt32BE(content.length, 4);
+    return Buffer.concat([header, content]);
+  };
+  const frames = Buffer.concat([frame('TIT2', 'Night Drive'), frame('TSRC', isrc), Buffer.alloc(32)]);
+  const size = frames.length;
+  const header = Buffer.from([
+    0x49,
+    0x44,
+    0x33,
+    3,
+    0,
+    0,
+    (size >> 21) & 0x7f,
+    (size >> 14) & 0x7f,
+    (size >> 7) & 0x7f,
+    size & 0x7f,
+  ]);
+  return Buffer.concat([header, frames, Buffer.from([0xff, 0xfb, 0x90, 0x64]), randomBytes(8192)]);
+}
+
+const ISRC = 'GBAYE2600123';
+const track = mp3WithIsrc(ISRC);
+
+/** Drops a file on an element with a real `drop` event carrying a DataTransfer. */
+async function dropFile(
+  page: Page,
+  selector: string,
+  name: string,
+  type: string,
+  bytes: Buffer,
+): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, type, data }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(data)], name, { type }));
+      return dt;
+    },
+    { name, type, data: [...bytes] },
+  );
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReason}`, () => {
+  let dist: string;
+  let dataDir: string;
+  let registry: Registry;
+  let gateway: RunningGateway;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  let did = '';
+
+  beforeAll(async () => {
+    await mkdir(shots, { recursive: true });
+    dist = await mkdtemp(join(tmpdir(), 'assent-web-dist-'));
+    await build({
+      configFile: join(appRoot, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
+    });
+    dataDir = await mkdtemp(join(tmpdir(), 'assent-web-data-'));
+    registry = await createRegistry({ dataDir, network: false });
+    gateway = await startGateway({ host: '127.0.0.1', port: 0, registry, webRoot: dist, log: false });
+    browser = await launchChromium();
+    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await gateway?.close();
+    await registry?.stop();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    if (dist !== undefined) await rm(dist, { recursive: true, force: true });
+  });
+
+  it('creates an identity, adds a dropped file, denies generative training, signs and publishes', async () => {
+    await page.goto(`${gateway.url}/`);
+    await expect.poll(() => page.title()).toContain('Publish your AI-use consent');
+    // Keyboard only: Tab to "Create my identity" (the focus ring must show) and press Enter.
+    let focused = '';
+    for (let i = 0; i < 10 && focused !== 'Create my identity'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    }
+    expect(focused).toBe('Create my identity');
+    const outline = await page.evaluate(() => {
+      const style = getComputedStyle(document.activeElement as Element);
+      return `${style.outlineStyle} ${style.outlineWidth}`;
+    });
+    expect(outline).toBe('solid 3px');
+    await page.keyboard.press('Enter');
+    did = (await page.locator('#my-did').textContent({ timeout: 15_000 })) ?? '';
+    expect(did).toMatch(/^did:key:z6Mk/);
+    await page.locator('#no-manifest').waitFor();
+
+    // An unsupported file gets a clear error and adds nothing.
+    await dropFile(page, '#dropzone', 'notes.txt', 'text/plain', Buffer.from('not audio'));
+    await expect
+      .poll(() => page.locator('#works-error [role=alert]').textContent())
+      .toContain('not an audio file');
+
+    await dropFile(page, '#dropzone', 'Night Drive.mp3', 'audio/mpeg', track);
+    const works = page.locator('#works-list');
+    await works.locator(`code[data-id="isrc:${ISRC}"]`).waitFor();
+    await expect.poll(() => works.locator('code[data-id^="sha256:"]').count()).toBe(1);
+    expect(await works.textContent()).toContain('Night Drive');
+
+    // Plain-language controls, found by their accessible names.
+    await page.getByRole('group', { name: TERM_LABELS['train-genai'] }).getByLabel('Don’t allow').check();
+    await page.getByRole('group', { name: TERM_LABELS.search }).getByLabel('Allow', { exact: true }).check();
+    const aiInput = page.getByRole('group', { name: TERM_LABELS['ai-input'] });
+    await aiInput.getByLabel('Allow if…').check();
+    await aiInput.getByLabel('Credit to show').fill('The Flight');
+    await aiInput.getByLabel('Only these organisations (optional)').fill('example.ai');
+
+    // A per-work exception: data mining allowed for this track only.
+    await works.locator('details.work-policy summary').click();
+    await works.getByLabel(TERM_LABELS.tdm).selectOption('allow');
+
+    await page.getByRole('button', { name: 'Review' }).click();
+    expect(await page.locator('#summary-works li[data-term="tdm"]').textContent()).toContain(
+      'Allowed (this work only)',
+    );
+    const summary = page.locator('#summary-uses');
+    expect(await summary.locator('dd[data-term="train-genai"]').textContent()).toBe('Not allowed');
+    expect(await summary.locator('dd[data-term="ai-input"]').textContent()).toContain('credit “The Flight”');
+    const preview = JSON.parse((await page.locator('#manifest-json pre').textContent()) ?? '{}') as {
+      issuer: string;
+      credentialSubject: { version: number; default: Record<string, unknown>; works: { ids: string[] }[] };
+    };
+    expect(preview.issuer).toBe(did);
+    expect(preview.credentialSubject.version).toBe(1);
+    expect(preview.credentialSubject.default['train-genai']).toBe('deny');
+    expect(preview.credentialSubject.works[0]?.ids).toContain(`isrc:${ISRC}`);
+    await page.locator('#manifest-json summary').click();
+    await shot(page, '01-creator-review');
+
+    await page.getByRole('button', { name: 'Sign and publish' }).click();
+    await page.locator('#published').waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator('#current-version').textContent()).toContain('Version 1');
+    await shot(page, '02-creator-published');
+
+    // The gateway holds it as the creator's head, and its own check agrees.
+    const creator = (await (await fetch(`${gateway.url}/v1/creators/${encodeURIComponent(did)}`)).json()) as {
+      heads: { version: number }[];
+    };
+    expect(creator.heads[0]?.version).toBe(1);
+  });
+
+  it('the lookup page shows the deny for that file, verified in the browser', async () => {
+    await page.getByRole('link', { name: 'Look up a work' }).click();
+    await page.locator('#lookup-form').waitFor();
+    await dropFile(page, '#lookup-dropzone', 'copy of the track.mp3', 'audio/mpeg', track);
+    const result = page.locator('#lookup-results section.result').first();
+    await result.waitFor({ timeout: 20_000 });
+    expect(await result.getAttribute('data-work')).toMatch(/^sha256:/);
+    expect(await result.locator('tr[data-use="train-genai"] .decision').textContent()).toBe('Not allowed');
+    expect(await result.locator('tr[data-use="search"] .decision').textContent()).toBe('Allowed');
+    expect(await result.locator('tr[data-use="tdm"] .decision').textContent()).toBe('Allowed');
+    // ai-input is granted only to example.ai: without an organisation it is not allowed, and says why.
+    expect(await result.locator('tr[data-use="ai-input"] .decision').textContent()).toBe('Not allowed');
+    expect(await result.locator('tr[data-use="ai-input"]').textContent()).toContain('named licensees');
+    expect(await result.locator('.evidence').textContent()).toContain(did);
+    expect(await result.locator('.evidence').textContent()).toContain('version 1');
+    await expect.poll(() => result.locator('.signed-at').first().textContent()).toContain('signed');
+    expect(await result.locator('#disputed').count()).toBe(0);
+    // The file's ISRC is looked up as well.
+    const byIsrc = page.locator(`#lookup-results section[data-work="isrc:${ISRC}"]`);
+    expect(await byIsrc.locator('tr[data-use="train-genai"] .decision').textContent()).toBe('Not allowed');
+    const manifestHref = await result.locator('.evidence a').first().getAttribute('href');
+    expect(manifestHref).toMatch(/^v1\/manifests\/baga/);
+    const served = await fetch(`${gateway.url}/${manifestHref}`);
+    expect(served.status).toBe(200);
+
+    // As example.ai, the conditional grant applies, with its conditions spelled out.
+    await page.getByLabel('Your organisation (optional)').fill('example.ai');
+    await page.getByLabel('A link, an ISRC, a work id or a manifest CID').fill(`isrc:${ISRC}`);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    const asLicensee = page.locator(`#lookup-results section[data-work="isrc:${ISRC}"]`);
+    await expect
+      .poll(() => asLicensee.locator('tr[data-use="ai-input"] .decision').textContent())
+      .toBe('Allowed with conditions');
+    expect(await asLicensee.locator('tr[data-use="ai-input"]').textContent()).toContain(
+      'credit “The Flight”',
+    );
+    expect(await asLicensee.locator('tr[data-use="train-genai"] .decision').textContent()).toBe(
+      'Not allowed',
+    );
+    await shot(page, '03-lookup-deny');
+    await page.getByLabel('Your organisation (optional)').fill('');
+
+    // The same page on a phone-sized screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, '04-lookup-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1100, height: 900 });
+
+    // A manifest CID pasted into the search box shows that manifest, verified.
+    const cid = (manifestHref ?? '').slice('v1/manifests/'.length);
+    await page.getByLabel('A link, an ISRC, a work id or a manifest CID').fill(cid);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    const manifest = page.locator(`#lookup-results section[data-manifest="${cid}"]`);
+    await manifest.waitFor();
+    expect(await manifest.textContent()).toContain('The signature is valid');
+    expect(await manifest.textContent()).toContain(did);
+  });
+
+  it('backs the identity up and restores it; a wrong passphrase is refused clearly', async () => {
+    await page.getByRole('link', { name: 'Publish your consent' }).click();
+    await page.locator('details.backup summary').click();
+    const passphrase = 'correct horse battery staple';
+    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+    await page.getByLabel('Passphrase again').fill(passphrase);
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download backup' }).click();
+    const download = await downloading;
+    const file = join(shots, 'identity-backup.json');
+    await download.saveAs(file);
+    const backup = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    expect(backup.format).toBe('assent-identity-backup');
+    expect(backup.did).toBe(did);
+    expect(JSON.stringify(backup)).not.toContain('z3u2'); // the secret key is not in clear
+    await rm(file);
+    const backupText = JSON.stringify(backup);
+
+    await page.getByRole('button', { name: 'Remove from this browser…' }).click();
+    await page.getByRole('button', { name: 'Yes, remove it' }).click();
+    await page.getByRole('button', { name: 'Create my identity' }).waitFor();
+
+    await page.locator('details.restore summary').click();
+    const restore = page.locator('#restore-form');
+    await restore.getByLabel('Backup file').setInputFiles({
+      name: 'assent-identity.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(backupText),
+    });
+    await restore.getByLabel('Passphrase').fill('not the passphrase');
+    await restore.getByRole('button', { name: 'Restore' }).click();
+    await expect
+      .poll(() => page.locator('#restore-error [role=alert]').textContent(), { timeout: 20_000 })
+      .toContain('Wrong passphrase');
+    await shot(page, '05-restore-wrong-passphrase');
+
+    await restore.getByLabel('Passphrase').fill(passphrase);
+    await restore.getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => page.locator('#my-did').textContent(), { timeout: 20_000 }).toBe(did);
+    // The published state comes back from the registry for the restored key.
+    await expect.poll(() => page.locator('#current-version').textContent()).toContain('Version 1');
+
+    // The restored key survives a reload (kept in IndexedDB).
+    await page.reload();
+    await expect.poll(() => page.locator('#my-did').textContent(), { timeout: 15_000 }).toBe(did);
+  });
+
+  it('revokes with one action (next version, previous = head) and the lookup reflects it', async () => {
+    await page.locator('#current-table').waitFor();
+    await page.getByRole('button', { name: `Stop allowing: ${TERM_LABELS.search}` }).click();
+    await expect
+      .poll(() => page.locator('#current-version').textContent(), { timeout: 20_000 })
+      .toContain('Version 2');
+    expect(await page.locator('#current-table td[data-term="search"]').textContent()).toBe('Not allowed');
+    expect(await page.locator('#history li').count()).toBe(2);
+    await shot(page, '06-revoked-history');
+
+    const creator = (await (await fetch(`${gateway.url}/v1/creators/${encodeURIComponent(did)}`)).json()) as {
+      head: string;
+      history: { cid: string; version: number; previous?: string }[];
+    };
+    const v1 = creator.history.find((h) => h.version === 1);
+    const v2 = creator.history.find((h) => h.version === 2);
+    expect(v2?.cid).toBe(creator.head);
+    expect(v2?.previous).toBe(v1?.cid);
+
+    await page.getByRole('link', { name: 'Look up a work' }).click();
+    await page.getByLabel('A link, an ISRC, a work id or a manifest CID').fill(ISRC);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    const result = page.locator(`#lookup-results section[data-work="isrc:${ISRC}"]`);
+    await result.waitFor();
+    await expect
+      .poll(() => result.locator('tr[data-use="search"] .decision').textContent())
+      .toBe('Not allowed');
+    expect(await result.locator('.evidence').textContent()).toContain('version 2');
+
+    // Withdraw everything: one more action, version 3.
+    await page.getByRole('link', { name: 'Publish your consent' }).click();
+    await page.getByRole('button', { name: 'Withdraw every permission' }).click();
+    await expect
+      .poll(() => page.locator('#current-version').textContent(), { timeout: 20_000 })
+      .toContain('Version 3');
+    expect(await page.locator('#current-table td[data-term="ai-input"]').textContent()).toBe('Not allowed');
+  });
+
+  it('says clearly when the gateway is down', async () => {
+    await page.getByRole('link', { name: 'Look up a work' }).click();
+    await gateway.close();
+    await page.getByLabel('A link, an ISRC, a work id or a manifest CID').fill('USRC17607839');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await expect
+      .poll(() => page.locator('#lookup-results [role=alert]').textContent(), { timeout: 40_000 })
+      .toContain('Cannot reach the Assent registry');
+    await shot(page, '07-gateway-down');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
