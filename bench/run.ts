@@ -15,6 +15,8 @@ const results = [
   ...(await manifestBenchmarks()),
   ...(await verifierBenchmarks()),
   ...(await registryBenchmarks()),
+  ...(await (await import('./gateway.bench.js')).gatewayBenchmarks()),
+  ...(await (await import('./cli.bench.js')).cliBenchmarks()),
 ];
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI_ERROR_CODES } from '@assent/cli';
+import { GATEWAY_ERROR_CODES } from '@assent/gateway';
 import { ERROR_CODES } from '@assent/manifest';
 import { REGISTRY_ERROR_CODES } from '@assent/registry';
 import { SIGNAL_ISSUE_CODES } from '@assent/signals';
@@ -30,6 +32,8 @@ const PACKAGES: { name: string; codes: readonly string[]; sections: readonly str
   { name: '@assent/verifier', codes: VERIFIER_ERROR_CODES, sections: ['Verifier'] },
   { name: '@assent/registry', codes: REGISTRY_ERROR_CODES, sections: ['Registry'] },
   { name: '@assent/signals', codes: SIGNAL_ISSUE_CODES, sections: ['Signals'] },
+  { name: '@assent/gateway', codes: GATEWAY_ERROR_CODES, sections: ['Gateway'] },
+  { name: '@assent/cli', codes: CLI_ERROR_CODES, sections: ['CLI'] },
 ];
 
 /** The table rows of each `## ` section, as trimmed cells [code, HTTP, CLI, meaning]. */

@@ -102,12 +102,16 @@ function indexPage(entry: ManifestEntry, cid: string, page: CatalogPage): string
  * The cache also knows which held manifests name which ids, so the verifier can notice a source that
  * leaves out a creator it has already seen naming a work.
  */
+/** Shared empty answer of `namedBy` (most ids are named by nobody; no allocation for them). */
+const NONE: readonly ManifestEntry[] = Object.freeze([]);
+
 export class ManifestCache {
   readonly #entries = new Map<string, ManifestEntry>();
   /** id → the held manifests naming it (one entry unboxed: most ids have one claimant). */
   readonly #namedBy = new Map<string, ManifestEntry | ManifestEntry[]>();
   readonly #maxBytes: number;
   #bytes = 0;
+  #generation = 0;
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
@@ -123,15 +127,30 @@ export class ManifestCache {
     return entry;
   }
 
+  /**
+   * Changes whenever an entry is added, evicted or grows. While it stays the same, every held entry's
+   * ids are exactly the ids `namedBy` maps to it, so a caller may use `namedBy` instead of scanning
+   * `entry.index` (see `holds`).
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Whether this very entry is held (without marking it as recently used). */
+  holds(entry: ManifestEntry): boolean {
+    return this.#entries.get(entry.cid) === entry;
+  }
+
   /** The held manifests that name `id`. */
   namedBy(id: string): readonly ManifestEntry[] {
     const held = this.#namedBy.get(id);
-    return held === undefined ? [] : Array.isArray(held) ? held : [held];
+    return held === undefined ? NONE : Array.isArray(held) ? held : [held];
   }
 
   /** Adds a new entry and evicts the least recently used until the bound holds. */
   set(entry: ManifestEntry): void {
     if (this.#entries.has(entry.cid)) return;
+    this.#generation++;
     this.#entries.set(entry.cid, entry);
     this.#bytes += entry.size;
     this.#index(entry, entry.index.keys());
@@ -140,6 +159,8 @@ export class ManifestCache {
 
   /** Call after a page was added to a held entry: `by` bytes more, naming `ids`. */
   grew(entry: ManifestEntry, by: number, ids: Iterable<string>): void {
+    // The entry's index grew, held or not: readers of `generation` must not trust what they saw.
+    this.#generation++;
     if (this.#entries.get(entry.cid) !== entry) return;
     this.#bytes += by;
     this.#index(entry, ids);

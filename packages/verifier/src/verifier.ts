@@ -162,7 +162,16 @@ interface Item {
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  let i = 0;
+  // Word by word when both views are aligned: manifests are compared on every batch (up to 1 MiB each).
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = a.length >>> 2;
+    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+    for (let w = 0; w < words; w++) if (wa[w] !== wb[w]) return false;
+    i = words << 2;
+  }
+  for (; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -372,10 +381,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
         else if (list[list.length - 1] !== i) list.push(i);
       }
     });
-    // Creators we hold a manifest of naming these works, whom the source did not offer.
+    // Creators we hold a manifest of naming these works, whom the source did not offer. The same pass
+    // notes which items each held manifest names (from the cache's reverse index), so that matching
+    // a manifest to the batch below is one lookup instead of a scan of the batch against its index.
     const hints = new Map<string, ManifestEntry[]>();
-    for (const key of byKey.keys()) {
+    const generation = cache.generation;
+    const namedItems = new Map<ManifestEntry, number[]>();
+    for (const [key, keyItems] of byKey) {
       for (const entry of cache.namedBy(key)) {
+        const named = namedItems.get(entry);
+        if (named === undefined) namedItems.set(entry, [...keyItems]);
+        else for (const i of keyItems) named.push(i);
         if (offered.has(entry.issuer)) continue;
         const list = hints.get(entry.issuer);
         if (list === undefined) hints.set(entry.issuer, [entry]);
@@ -402,11 +418,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
 
     // Which items each creator's manifests name: walk the smaller of the manifest index and the batch.
+    // The batch's keys as arrays: walking them is much cheaper than a Map iterator (profiled: the
+    // iterator was a fifth of a 10,000-work batch against ten 100,000-work manifests).
+    const batchKeys = [...byKey.keys()];
+    const batchLists = [...byKey.values()];
     const touchedBy = (entry: ManifestEntry, into: Set<number>) => {
-      if (entry.index.size <= byKey.size) {
-        for (const key of entry.index.keys()) for (const i of byKey.get(key) ?? []) into.add(i);
+      // Exact while the cache is unchanged since `namedItems` was taken and holds this entry: then
+      // its ids are exactly those `namedBy` maps to it. Otherwise (evicted, grown, another batch
+      // meanwhile) scan.
+      if (cache.generation === generation && cache.holds(entry)) {
+        for (const i of namedItems.get(entry) ?? []) into.add(i);
+        return;
+      }
+      const index = entry.index;
+      if (index.size <= batchKeys.length) {
+        for (const key of index.keys()) {
+          const list = byKey.get(key);
+          if (list !== undefined) for (const i of list) into.add(i);
+        }
       } else {
-        for (const [key, list] of byKey) if (entry.index.has(key)) for (const i of list) into.add(i);
+        for (let k = 0; k < batchKeys.length; k++) {
+          if (index.has(batchKeys[k] as string)) for (const i of batchLists[k] as number[]) into.add(i);
+        }
       }
     };
     const evidenceOf: Evidence[][] = items.map(() => []);

@@ -202,6 +202,47 @@ describe('createVerifier', () => {
     expect(r.decision).toBe('allow');
   });
 
+  it('matches works to manifests the same with the cache index (fast path) as by scanning (evicted)', async () => {
+    const c = await generateIdentity();
+    const prefixed = await signManifest(
+      {
+        default: { search: 'allow' },
+        works: [
+          { ids: ['url-prefix:https://example.com/a/'], policy: { tdm: 'allow' } },
+          { ids: [isrc(3)], policy: { tdm: 'allow' } },
+        ],
+      },
+      { identity: c },
+    );
+    const works = [
+      X,
+      isrc(3),
+      isrc(5),
+      isrc(70),
+      'url:https://example.com/a/b',
+      'url:https://example.com/b',
+      'bad',
+    ];
+    const run = (cacheBytes?: number) =>
+      createVerifier({
+        source: memorySource([v2, big, prefixed]),
+        ...(cacheBytes === undefined ? {} : { cacheBytes }),
+      }).checkMany({ works, use: 'tdm' });
+    const indexed = await run();
+    const scanned = await run(1);
+    const strip = (rs: readonly { at: string }[]) => rs.map(({ at: _at, ...r }) => r);
+    expect(strip(indexed)).toEqual(strip(scanned));
+    expect(indexed.map((r) => r.decision)).toEqual([
+      'deny',
+      'deny',
+      'deny',
+      'unknown',
+      'allow',
+      'unknown',
+      'unknown',
+    ]);
+  });
+
   it('checks tens of thousands of works in one call', async () => {
     const verifier = createVerifier({ source: memorySource([big]) });
     const works = Array.from({ length: 30_000 }, (_, i) => isrc(i % 80));

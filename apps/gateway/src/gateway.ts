@@ -1,0 +1,517 @@
+import {
+  isAssentError,
+  isOrgId,
+  isUseTerm,
+  JSON_CODEC,
+  normalizeWorkId,
+  parseCidString,
+  parseDidKey,
+  parseJson,
+  parseManifest,
+} from '@assent/manifest';
+import type { Registry } from '@assent/registry';
+import type { CheckResult, Verifier } from '@assent/verifier';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { CID } from 'multiformats/cid';
+import { readCarUpload } from './car-upload.js';
+import { renderDocsPage } from './docs-page.js';
+import { type ErrorBody, GatewayError, httpStatusOf } from './errors.js';
+import { Metrics } from './metrics.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { mediaTypeOf, readBody } from './read-body.js';
+import { CheckBodySchema, CheckQuerySchema, MAX_BATCH_WORKS, routes } from './schemas.js';
+import { type AssetSource, assetPathOf, NOT_BUILT_PAGE } from './web-app.js';
+
+/** One structured request log entry (a JSON line). */
+export interface RequestLogEntry {
+  readonly time: string;
+  readonly method: string;
+  readonly route: string;
+  readonly path: string;
+  readonly status: number;
+  readonly ms: number;
+  readonly client: string;
+  readonly code?: string;
+}
+
+/** What {@link createGateway} needs. */
+export interface GatewayDeps {
+  /** The node whose manifests the gateway publishes to and checks against. */
+  readonly registry: Pick<Registry, 'ingest' | 'head' | 'history' | 'getBlock' | 'stats'>;
+  /** The decision engine: `createVerifier({ source: registrySource(registry) })`. */
+  readonly verifier: Verifier;
+  /** The clock (default: the system clock): `asOf` of checks, rate limits, logs. */
+  readonly now?: () => Date;
+  /**
+   * When the index was last known complete, for `asOf` (default: now — a node answers from its own
+   * live index). A mirror that syncs from peers passes the time of its last sync.
+   */
+  readonly asOf?: () => Date;
+  /** Largest `POST /v1/manifests` JSON body (default 1 MiB, the block limit). */
+  readonly maxManifestBytes?: number;
+  /** Largest CAR upload: a manifest and its catalog pages (default 32 MiB). */
+  readonly maxCarBytes?: number;
+  /** Largest `POST /v1/check` body (default 8 MiB: 10,000 ids of up to ~800 characters). */
+  readonly maxCheckBytes?: number;
+  /** Per-client rate limit on writes, or false for none (default: 120 burst, 20/s). */
+  readonly rateLimit?: RateLimitOptions | false;
+  /**
+   * The key a client is rate limited by. Default: the `clientKey` the Node server passes in the
+   * request env (the socket's remote address), else one shared key.
+   */
+  readonly clientKey?: (c: Context) => string;
+  /** The web app's static files, served at `/` (default: none, `/` explains how to build it). */
+  readonly assets?: AssetSource;
+  /** Called with one entry per request (default: a JSON line on stdout); false for none. */
+  readonly log?: ((entry: RequestLogEntry) => void) | false;
+}
+
+const MIB = 1024 * 1024;
+
+/** The env bindings the Node server passes; absent under `app.request()`. */
+interface NodeEnv {
+  readonly clientKey?: string;
+}
+
+const KNOWN_ROUTES: readonly [RegExp, string][] = [
+  [/^\/v1\/manifests\/?$/, '/v1/manifests'],
+  [/^\/v1\/manifests\/[^/]+$/, '/v1/manifests/{cid}'],
+  [/^\/v1\/creators\/[^/]+$/, '/v1/creators/{did}'],
+  [/^\/v1\/check\/?$/, '/v1/check'],
+  [/^\/ipfs\/[^/]+$/, '/ipfs/{cid}'],
+  [/^\/(openapi\.json|docs|healthz|metrics)$/, ''],
+];
+
+/** The route pattern of a path, for metrics and logs (never the raw path: bounded label values). */
+function routeOf(path: string): string {
+  for (const [pattern, route] of KNOWN_ROUTES) if (pattern.test(path)) return route === '' ? path : route;
+  if (path.startsWith('/v1/') || path.startsWith('/ipfs/')) return 'unmatched';
+  return '/';
+}
+
+function errorResponse(
+  code: string,
+  message: string,
+  path?: string,
+  headers?: Record<string, string>,
+): Response {
+  const body: ErrorBody = { error: path === undefined ? { code, message } : { code, message, path } };
+  return new Response(JSON.stringify(body), {
+    status: httpStatusOf(code),
+    // A copy of the code for logs and proxies; the body is the contract.
+    headers: { 'content-type': 'application/json', 'x-assent-error': code, ...headers },
+  });
+}
+
+function json(value: unknown, status = 200, headers?: Record<string, string>): Response {
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+/** `YYYY-MM-DDThh:mm:ssZ` (docs/api.md: `asOf`). */
+function utcSeconds(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** The response form of a verifier result: everything but internal flags, evidence as given. */
+function resultBody(r: CheckResult) {
+  return {
+    work: r.work,
+    id: r.id,
+    use: r.use,
+    at: r.at,
+    decision: r.decision,
+    ...(r.conditions === undefined ? {} : { conditions: r.conditions }),
+    disputed: r.disputed,
+    term: r.term,
+    rule: r.rule,
+    reason: r.reason,
+    evidence: r.evidence,
+    warnings: r.warnings,
+  };
+}
+
+interface CheckInput {
+  readonly use: string;
+  readonly org?: string | undefined;
+  readonly at?: string | undefined;
+}
+
+/** Validates `use`, `org`, `at` into verifier options; answers the gateway's own 4xx codes. */
+function checkOptions(input: CheckInput) {
+  if (!isUseTerm(input.use)) {
+    throw new GatewayError(
+      'USE_TERM_UNKNOWN',
+      `use must be a v1 term (all, tdm, train-ai, train-genai, ai-input, search)`,
+    );
+  }
+  let org: string | undefined;
+  if (input.org !== undefined) {
+    org = input.org.startsWith('did:') ? input.org : input.org.toLowerCase();
+    if (!isOrgId(org)) throw new GatewayError('ORG_MALFORMED', 'org must be a DID or a domain name');
+  }
+  if (input.at !== undefined && !Number.isFinite(Date.parse(input.at))) {
+    throw new GatewayError('BAD_REQUEST', 'at must be a date-time');
+  }
+  return {
+    use: input.use,
+    ...(org === undefined ? {} : { org }),
+    ...(input.at === undefined ? {} : { at: input.at }),
+  };
+}
+
+function zodFailure(issues: readonly { path: readonly PropertyKey[]; message: string }[]): GatewayError {
+  const first = issues[0];
+  const pointer = first === undefined ? '' : first.path.map((p) => `/${String(p)}`).join('');
+  return new GatewayError(
+    'BAD_REQUEST',
+    first === undefined ? 'invalid request' : `${pointer || '/'}: ${first.message}`,
+    pointer,
+  );
+}
+
+/**
+ * Creates the gateway: a Hono app (Web Standards only) serving the HTTP API of DESIGN §4 over a
+ * registry node. Decisions come from the verifier; the gateway validates, maps and answers. Use
+ * `app.request()` in tests, {@link startGateway} to listen.
+ * @example
+ * const registry = await createRegistry({ dataDir: './data' });
+ * const app = createGateway({ registry, verifier: createVerifier({ source: registrySource(registry) }) });
+ * const res = await app.request('/v1/check?work=isrc:USRC17607839&use=train-genai');
+ */
+export function createGateway(deps: GatewayDeps): OpenAPIHono {
+  const { registry, verifier } = deps;
+  if (typeof registry?.ingest !== 'function') throw new TypeError('createGateway needs a registry');
+  if (typeof verifier?.checkMany !== 'function') throw new TypeError('createGateway needs a verifier');
+  const now = deps.now ?? (() => new Date());
+  const asOf = deps.asOf ?? now;
+  const maxManifestBytes = deps.maxManifestBytes ?? MIB;
+  const maxCarBytes = deps.maxCarBytes ?? 32 * MIB;
+  const maxCheckBytes = deps.maxCheckBytes ?? 8 * MIB;
+  const limiter = deps.rateLimit === false ? undefined : new RateLimiter(deps.rateLimit ?? {});
+  const clientKey =
+    deps.clientKey ?? ((c: Context) => (c.env as NodeEnv | undefined)?.clientKey ?? 'anonymous');
+  const log =
+    deps.log === false
+      ? undefined
+      : (deps.log ?? ((entry: RequestLogEntry) => process.stdout.write(`${JSON.stringify(entry)}\n`)));
+  const metrics = new Metrics();
+
+  const app = new OpenAPIHono({ strict: true });
+
+  // Logs and metrics around everything, errors included.
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = routeOf(c.req.path);
+    metrics.observe(c.req.method, route, c.res.status, seconds);
+    if (log !== undefined) {
+      const code = c.res.status >= 400 ? c.res.headers.get('x-assent-error') : null;
+      log({
+        time: now().toISOString(),
+        method: c.req.method,
+        route,
+        path: c.req.path.slice(0, 256),
+        status: c.res.status,
+        ms: Math.round(seconds * 1e4) / 10,
+        client: clientKey(c),
+        ...(code === null ? {} : { code }),
+      });
+    }
+  });
+
+  // CORS for the browser SDK. Headers are set on the response in place: hono/cors rebuilds a finished
+  // response (new Response(res.body, res)), which turns the body into a stream and costs ~3× on GET.
+  const readCors = async (c: Context, next: () => Promise<void>) => {
+    if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined) {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          'access-control-allow-origin': '*',
+          'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
+          'access-control-allow-headers': 'content-type, accept, if-none-match',
+          'access-control-max-age': '600',
+        },
+      });
+    }
+    await next();
+    c.res.headers.set('access-control-allow-origin', '*');
+    c.res.headers.set(
+      'access-control-expose-headers',
+      'etag, x-ipfs-path, x-ipfs-roots, retry-after, x-assent-error',
+    );
+    return undefined;
+  };
+  app.use('/v1/check', readCors);
+  app.use('/v1/manifests/*', readCors);
+  app.use('/v1/creators/*', readCors);
+  app.use('/ipfs/*', readCors);
+
+  app.onError((error, c) => {
+    if (error instanceof GatewayError) {
+      const headers: Record<string, string> = error.code === 'BODY_TOO_LARGE' ? { connection: 'close' } : {};
+      return errorResponse(error.code, error.message, error.path, headers);
+    }
+    if (isAssentError(error)) return errorResponse(error.code, error.message);
+    // The client went away (or the server cut it off) mid-request: nobody reads this answer.
+    if (c.req.raw.signal.aborted) return errorResponse('BAD_REQUEST', 'the request was aborted');
+    // Never a 500 and never a stack trace: the fault is logged here, the client gets a code.
+    process.stderr.write(
+      `${JSON.stringify({ time: now().toISOString(), level: 'error', message: String((error as Error)?.stack ?? error) })}\n`,
+    );
+    return errorResponse('GATEWAY_UNAVAILABLE', 'the gateway could not answer; nothing was stored');
+  });
+  app.notFound((c) => errorResponse('NOT_FOUND', `no route for ${c.req.method} ${c.req.path.slice(0, 256)}`));
+
+  for (const route of routes) app.openAPIRegistry.registerPath(route);
+
+  // --- Publishing -----------------------------------------------------------------------------
+  app.post('/v1/manifests', async (c) => {
+    if (limiter !== undefined) {
+      const wait = limiter.take(clientKey(c), now().getTime());
+      if (wait > 0) {
+        return errorResponse('RATE_LIMITED', `too many writes; retry in ${wait} s`, undefined, {
+          'retry-after': String(wait),
+        });
+      }
+    }
+    const type = mediaTypeOf(c.req.raw);
+    let result: Awaited<ReturnType<typeof registry.ingest>>;
+    if (type === 'application/json') {
+      const bytes = await readBody(c.req.raw, maxManifestBytes);
+      result = await registry.ingest(bytes);
+    } else if (type === 'application/vnd.ipld.car') {
+      const upload = readCarUpload(await readBody(c.req.raw, maxCarBytes));
+      const parsed = parseManifest(upload.manifest);
+      if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path);
+      const named = new Set<string>(parsed.value.credentialSubject.catalog ?? []);
+      for (const cid of upload.pages.keys()) {
+        if (!named.has(cid)) {
+          throw new GatewayError('CAR_CONTENT_INVALID', `block ${cid} is not a catalog page of the manifest`);
+        }
+      }
+      // Blocks in a CAR are addressed by their hash, so they must already be canonical (spec §1.2).
+      result = await registry.ingest(upload.manifest, {
+        pages: upload.pages.values(),
+        requireCanonical: true,
+      });
+      if (result.ok && result.value.cid !== upload.root) {
+        throw new GatewayError('CAR_CONTENT_INVALID', 'the CAR root is not the manifest’s CID');
+      }
+    } else {
+      throw new GatewayError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'send a signed manifest as application/json or a CAR as application/vnd.ipld.car',
+      );
+    }
+    if (!result.ok) return errorResponse(result.code, result.message, result.path);
+    const { cid, issuer, version, status, forked } = result.value;
+    return json({ cid, issuer, version, forked }, status === 'added' ? 201 : 200);
+  });
+
+  // --- Reading --------------------------------------------------------------------------------
+  const blockResponse = async (text: string, raw: boolean, c: Context): Promise<Response> => {
+    const parsed = parseCidString(text, { anyBase: raw });
+    if (!parsed.ok) return errorResponse(parsed.code, parsed.message);
+    const cid = parsed.value;
+    // Blocks are held under their json-codec CID; a raw-codec CID names the same bytes (same hash).
+    if (cid.code !== JSON_CODEC && !(raw && cid.code === 0x55)) {
+      return errorResponse(
+        'NOT_FOUND',
+        `this node holds json blocks only, not codec 0x${cid.code.toString(16)}`,
+      );
+    }
+    const key = cid.code === JSON_CODEC ? cid.toString() : CID.createV1(JSON_CODEC, cid.multihash).toString();
+    const bytes = await registry.getBlock(key);
+    if (bytes === undefined) return errorResponse('NOT_FOUND', `no block ${text} on this node`);
+    const canonical = cid.toString();
+    const etag = raw ? `"${canonical}.raw"` : `"${canonical}"`;
+    const headers: Record<string, string> = {
+      'content-type': raw ? 'application/vnd.ipld.raw' : 'application/json',
+      'content-length': String(bytes.length),
+      'cache-control': 'public, max-age=29030400, immutable',
+      etag,
+      'x-content-type-options': 'nosniff',
+      vary: 'Accept',
+    };
+    if (raw) {
+      headers['x-ipfs-path'] = `/ipfs/${text}`;
+      headers['x-ipfs-roots'] = canonical;
+      headers['content-disposition'] = `attachment; filename="${canonical}.bin"`;
+    }
+    if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers: { etag } });
+    return new Response(c.req.method === 'HEAD' ? null : (bytes as Uint8Array<ArrayBuffer>), {
+      status: 200,
+      headers,
+    });
+  };
+
+  app.get('/v1/manifests/:cid', (c) => blockResponse(c.req.param('cid'), false, c));
+
+  app.get('/ipfs/:cid', (c) => {
+    // Trustless gateway spec: the client asks for a verifiable type; raw blocks are the one served here.
+    const format = c.req.query('format');
+    const accept = c.req.header('accept') ?? '';
+    const wantsRaw =
+      format === 'raw' || (format === undefined && accept.toLowerCase().includes('application/vnd.ipld.raw'));
+    if (!wantsRaw) {
+      return errorResponse(
+        'NOT_ACCEPTABLE',
+        'this trustless gateway serves raw blocks only: send Accept: application/vnd.ipld.raw or ?format=raw',
+      );
+    }
+    return blockResponse(c.req.param('cid'), true, c);
+  });
+
+  app.get('/v1/creators/:did', (c) => {
+    const did = c.req.param('did');
+    const parsed = parseDidKey(did);
+    if (!parsed.ok) return errorResponse(parsed.code, parsed.message);
+    const heads = registry.head(did);
+    if (heads === undefined) return errorResponse('NOT_FOUND', `this node holds no manifest of ${did}`);
+    const ref = (r: { cid: string; version: number; previous: string | undefined }) =>
+      r.previous === undefined
+        ? { cid: r.cid, version: r.version }
+        : { cid: r.cid, version: r.version, previous: r.previous };
+    const branches = [...heads.heads].sort((a, b) => (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0));
+    const top = branches[0];
+    if (top === undefined) return errorResponse('NOT_FOUND', `this node holds no manifest of ${did}`);
+    return json({
+      issuer: heads.issuer,
+      head: top.cid,
+      heads: branches.map(ref),
+      version: top.version,
+      forked: heads.forked,
+      history: registry.history(did).map(ref),
+    });
+  });
+
+  // --- Checking -------------------------------------------------------------------------------
+  app.get('/v1/check', async (c) => {
+    const query = CheckQuerySchema.safeParse(c.req.query());
+    if (!query.success) throw zodFailure(query.error.issues);
+    const options = checkOptions(query.data);
+    const id = normalizeWorkId(query.data.work);
+    if (!id.ok) return errorResponse(id.code, id.message);
+    const result = await verifier.check({ ...options, work: query.data.work });
+    return json({ asOf: utcSeconds(asOf()), ...resultBody(result) });
+  });
+
+  app.post('/v1/check', async (c) => {
+    if (mediaTypeOf(c.req.raw) !== 'application/json') {
+      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'send the check as application/json');
+    }
+    const bytes = await readBody(c.req.raw, maxCheckBytes);
+    const parsed = parseJson(bytes, { maxBytes: maxCheckBytes });
+    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path);
+    const works = (parsed.value as { works?: unknown } | null)?.works;
+    if (Array.isArray(works) && works.length > MAX_BATCH_WORKS) {
+      throw new GatewayError(
+        'BATCH_TOO_LARGE',
+        `at most ${MAX_BATCH_WORKS} works per request, got ${works.length}`,
+      );
+    }
+    const body = CheckBodySchema.safeParse(parsed.value);
+    if (!body.success) throw zodFailure(body.error.issues);
+    const options = checkOptions(body.data);
+    const results = await verifier.checkMany({
+      ...options,
+      works: body.data.works,
+      signal: c.req.raw.signal,
+    });
+    return json({ asOf: utcSeconds(asOf()), results: results.map(resultBody) });
+  });
+
+  // --- Operations -----------------------------------------------------------------------------
+  app.get('/healthz', () => {
+    const stats = registry.stats();
+    return json({ ok: true, manifests: stats.manifests });
+  });
+
+  app.get('/metrics', () => {
+    const stats = registry.stats() as ReturnType<typeof registry.stats> & { creators?: number };
+    return new Response(
+      metrics.render({
+        manifests: stats.manifests,
+        ...(stats.creators === undefined ? {} : { creators: stats.creators }),
+        works: stats.works,
+        peers: stats.connections,
+      }),
+      { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } },
+    );
+  });
+
+  let openapi: Record<string, unknown> | undefined;
+  const document = () => {
+    openapi ??= app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Assent gateway API',
+        version: '1',
+        description:
+          'Publish and check AI-use consent manifests. Errors are {"error":{"code","message"}} with a 4xx (or 502/503/504 for operational faults), codes in docs/errors.md.',
+      },
+    }) as unknown as Record<string, unknown>;
+    return openapi;
+  };
+  app.get('/openapi.json', () => json(document()));
+  app.get('/docs', () => {
+    return new Response(renderDocsPage(document()), {
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        // Self-contained: inline styles only, nothing fetched from elsewhere, no scripts.
+        'content-security-policy':
+          "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+      },
+    });
+  });
+
+  // Known paths with another method: 405, not a 404 that suggests a wrong path.
+  for (const path of [
+    '/v1/manifests',
+    '/v1/manifests/:cid',
+    '/v1/creators/:did',
+    '/v1/check',
+    '/ipfs/:cid',
+    '/healthz',
+    '/metrics',
+    '/openapi.json',
+    '/docs',
+  ]) {
+    app.all(path, (c) =>
+      c.req.method === 'OPTIONS'
+        ? new Response(null, { status: 204 })
+        : errorResponse('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${path}`),
+    );
+  }
+
+  // --- The web app ----------------------------------------------------------------------------
+  app.get('*', async (c) => {
+    const path = c.req.path;
+    if (path.startsWith('/v1/') || path.startsWith('/ipfs/'))
+      return errorResponse('NOT_FOUND', `no route for ${path.slice(0, 256)}`);
+    const assets = deps.assets;
+    const notBuilt = () =>
+      new Response(NOT_BUILT_PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+    const relative = assetPathOf(path);
+    if (relative === undefined) return errorResponse('BAD_REQUEST', 'not a path inside the web app');
+    if (assets === undefined)
+      return path === '/' ? notBuilt() : errorResponse('NOT_FOUND', `no file ${path.slice(0, 256)}`);
+    let asset = await assets.read(relative);
+    // A client-side route (no extension): the app's index page handles it.
+    if (asset === undefined && !relative.slice(relative.lastIndexOf('/') + 1).includes('.')) {
+      asset = await assets.read('index.html');
+    }
+    if (asset === undefined)
+      return path === '/' ? notBuilt() : errorResponse('NOT_FOUND', `no file ${path.slice(0, 256)}`);
+    return new Response(asset.bytes as Uint8Array<ArrayBuffer>, {
+      headers: { 'content-type': asset.contentType, 'x-content-type-options': 'nosniff' },
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,74 @@
+/** Latency histogram buckets, in seconds. */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+interface Histogram {
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** Gauges read when `/metrics` is scraped. */
+export interface MetricGauges {
+  readonly manifests: number;
+  /** Creators with a manifest; rendered only when the registry reports it. */
+  readonly creators?: number;
+  readonly works: number;
+  readonly peers: number;
+}
+
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/**
+ * Request counters by route and status and a latency histogram by route, in the Prometheus text
+ * exposition format 0.0.4. Routes are the matched route patterns (never raw paths), so the series
+ * stay bounded whatever clients send.
+ */
+export class Metrics {
+  readonly #requests = new Map<string, number>();
+  readonly #latency = new Map<string, Histogram>();
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const key = `method="${label(method)}",route="${label(route)}",status="${status}"`;
+    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+    const hkey = `method="${label(method)}",route="${label(route)}"`;
+    let h = this.#latency.get(hkey);
+    if (h === undefined) {
+      h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.#latency.set(hkey, h);
+    }
+    for (let i = 0; i < BUCKETS.length; i++)
+      if (seconds <= (BUCKETS[i] as number)) h.counts[i] = (h.counts[i] ?? 0) + 1;
+    h.sum += seconds;
+    h.count += 1;
+  }
+
+  render(gauges: MetricGauges): string {
+    const lines: string[] = [
+      '# HELP assent_http_requests_total HTTP requests answered, by method, route and status.',
+      '# TYPE assent_http_requests_total counter',
+    ];
+    for (const [key, n] of this.#requests) lines.push(`assent_http_requests_total{${key}} ${n}`);
+    lines.push(
+      '# HELP assent_http_request_duration_seconds Time to answer HTTP requests, by method and route.',
+      '# TYPE assent_http_request_duration_seconds histogram',
+    );
+    for (const [key, h] of this.#latency) {
+      BUCKETS.forEach((le, i) => {
+        lines.push(`assent_http_request_duration_seconds_bucket{${key},le="${le}"} ${h.counts[i]}`);
+      });
+      lines.push(`assent_http_request_duration_seconds_bucket{${key},le="+Inf"} ${h.count}`);
+      lines.push(`assent_http_request_duration_seconds_sum{${key}} ${h.sum}`);
+      lines.push(`assent_http_request_duration_seconds_count{${key}} ${h.count}`);
+    }
+    const gauge = (name: string, help: string, value: number) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
+    gauge('assent_manifests_indexed', 'Manifests held in the index.', gauges.manifests);
+    if (gauges.creators !== undefined)
+      gauge('assent_creators_indexed', 'Creators with at least one manifest.', gauges.creators);
+    gauge('assent_works_indexed', 'Work ids named by head manifests.', gauges.works);
+    gauge('assent_peers_connected', 'Connected libp2p peers.', gauges.peers);
+    return `${lines.join('\n')}\n`;
+  }
+}

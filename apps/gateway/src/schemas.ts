@@ -1,0 +1,253 @@
+import { createRoute, z } from '@hono/zod-openapi';
+
+/**
+ * The request and response schemas of the HTTP API. Requests are validated with them, and the OpenAPI
+ * document (`/openapi.json`, `/docs`) is generated from them: one source for both.
+ */
+
+/** Works per `POST /v1/check` request (DESIGN §4). */
+export const MAX_BATCH_WORKS = 10_000;
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'SIGNATURE_INVALID', description: 'docs/errors.md' }),
+      message: z.string(),
+      path: z.string().optional().openapi({ description: 'JSON Pointer into the offending input' }),
+    }),
+  })
+  .openapi('Error');
+
+const CidString = z.string().max(200).openapi({ example: 'bagaaierab…', description: 'CIDv1, base32' });
+
+export const ReceiptSchema = z
+  .object({
+    cid: CidString,
+    issuer: z.string().openapi({ example: 'did:key:z6Mk…' }),
+    version: z.number().int().positive(),
+    forked: z.boolean().openapi({ description: 'the creator now has several heads of one version' }),
+  })
+  .openapi('IngestReceipt');
+
+const ManifestRefSchema = z
+  .object({ cid: CidString, version: z.number().int().positive(), previous: CidString.optional() })
+  .openapi('ManifestRef');
+
+export const CreatorSchema = z
+  .object({
+    issuer: z.string(),
+    head: CidString.openapi({ description: 'the head (the first branch, in CID order, when forked)' }),
+    heads: z.array(ManifestRefSchema).openapi({ description: 'every branch at the highest version' }),
+    version: z.number().int().positive(),
+    forked: z.boolean(),
+    history: z.array(ManifestRefSchema).openapi({ description: 'every manifest held, oldest first' }),
+  })
+  .openapi('Creator');
+
+const Decision = z.enum(['allow', 'deny', 'conditional', 'unknown']);
+
+const EvidenceSchema = z
+  .object({
+    cid: CidString,
+    issuer: z.string(),
+    version: z.number().int().positive(),
+    page: CidString.optional().openapi({ description: 'the catalog page naming the work' }),
+    decision: Decision,
+    term: z.string().nullable(),
+    rule: z.string(),
+    matched: z.string().nullable(),
+    conditions: z.record(z.string(), z.unknown()).optional(),
+    claims: z.boolean(),
+  })
+  .openapi('Evidence');
+
+export const CheckResultSchema = z
+  .object({
+    work: z.string(),
+    id: z.string().nullable().openapi({ description: 'the normal form, or null when invalid' }),
+    use: z.string(),
+    at: z.string(),
+    decision: Decision,
+    conditions: z.record(z.string(), z.unknown()).optional(),
+    disputed: z.boolean(),
+    term: z.string().nullable(),
+    rule: z.string().openapi({ description: 'docs/decisions.md' }),
+    reason: z.string(),
+    evidence: z.array(EvidenceSchema).openapi({
+      description:
+        'every head manifest naming the work (directly, by url-prefix or in a catalog page), every branch of a forked creator',
+    }),
+    warnings: z.array(z.object({ code: z.string(), message: z.string() }).passthrough()),
+  })
+  .openapi('CheckResult');
+
+const AsOf = z.string().openapi({
+  example: '2026-06-01T09:59:12Z',
+  description: 'when the index was last known complete (UTC)',
+});
+
+export const CheckManyResponseSchema = z
+  .object({ asOf: AsOf, results: z.array(CheckResultSchema) })
+  .openapi('CheckManyResponse');
+
+export const CheckOneResponseSchema = CheckResultSchema.extend({ asOf: AsOf }).openapi('CheckOneResponse');
+
+const UseParam = z.string().max(64).openapi({ example: 'train-genai', description: 'a v1 use term' });
+const OrgParam = z
+  .string()
+  .max(2048)
+  .optional()
+  .openapi({ example: 'did:web:example.ai', description: 'the checking organisation (DID or domain)' });
+const AtParam = z
+  .string()
+  .max(64)
+  .optional()
+  .openapi({ example: '2026-06-01T00:00:00Z', description: 'time of use (default: now)' });
+
+export const CheckQuerySchema = z.object({
+  work: z.string().max(4096).openapi({ example: 'isrc:USRC17607839' }),
+  use: UseParam,
+  org: OrgParam,
+  at: AtParam,
+});
+
+export const CheckBodySchema = z
+  .object({
+    use: UseParam,
+    org: OrgParam,
+    at: AtParam,
+    works: z
+      .array(z.string().max(4096))
+      .max(MAX_BATCH_WORKS)
+      .openapi({ example: ['isrc:USRC17607839'] }),
+  })
+  .strict()
+  .openapi('CheckRequest');
+
+const errors = (statuses: readonly number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: 'error', content: { 'application/json': { schema: ErrorSchema } } },
+    ]),
+  );
+
+export const routes = [
+  createRoute({
+    method: 'post',
+    path: '/v1/manifests',
+    summary: 'Publish a signed manifest',
+    description:
+      'A signed manifest as JSON (any JSON text passing the strict parse; it is canonicalized before storing), or a CARv1 (`application/vnd.ipld.car`) whose one root is the manifest and which carries its catalog pages. Verified before anything is stored; nothing from a rejected request is stored. Writes are rate limited per client.',
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z.object({}).passthrough().openapi({ description: 'a signed manifest' }),
+          },
+          'application/vnd.ipld.car': { schema: z.string().openapi({ format: 'binary' }) },
+        },
+      },
+    },
+    responses: {
+      201: { description: 'stored', content: { 'application/json': { schema: ReceiptSchema } } },
+      200: { description: 'already held', content: { 'application/json': { schema: ReceiptSchema } } },
+      ...errors([400, 409, 413, 415, 422, 429, 503]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/v1/manifests/{cid}',
+    summary: "A manifest's exact bytes",
+    description: 'The exact stored bytes (the JCS canonical form the CID hashes). Immutable.',
+    request: { params: z.object({ cid: CidString }) },
+    responses: {
+      200: {
+        description: 'the bytes',
+        content: { 'application/json': { schema: z.object({}).passthrough() } },
+      },
+      ...errors([400, 404]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/v1/creators/{did}',
+    summary: "A creator's heads and history",
+    description: 'The DID is percent-encoded in the path.',
+    request: { params: z.object({ did: z.string().openapi({ example: 'did%3Akey%3Az6Mk…' }) }) },
+    responses: {
+      200: { description: 'the creator', content: { 'application/json': { schema: CreatorSchema } } },
+      ...errors([400, 404]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/v1/check',
+    summary: 'Check one work',
+    description: 'Decided by @assent/verifier over this node’s registry.',
+    request: { query: CheckQuerySchema },
+    responses: {
+      200: {
+        description: 'the decision',
+        content: { 'application/json': { schema: CheckOneResponseSchema } },
+      },
+      ...errors([400, 503]),
+    },
+  }),
+  createRoute({
+    method: 'post',
+    path: '/v1/check',
+    summary: 'Check up to 10,000 works',
+    description:
+      'One result per work, in request order. A malformed work id gets `decision: unknown`, `rule: invalid-work-id` and its code in `warnings`; the rest of the batch is still answered.',
+    request: {
+      body: { required: true, content: { 'application/json': { schema: CheckBodySchema } } },
+    },
+    responses: {
+      200: {
+        description: 'the decisions',
+        content: { 'application/json': { schema: CheckManyResponseSchema } },
+      },
+      ...errors([400, 413, 415, 503]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/ipfs/{cid}',
+    summary: 'Trustless gateway: a raw block',
+    description:
+      'IPFS trustless gateway (raw blocks only): send `Accept: application/vnd.ipld.raw` or `?format=raw`. The client verifies the bytes against the CID.',
+    request: {
+      params: z.object({ cid: CidString }),
+      query: z.object({ format: z.string().optional().openapi({ example: 'raw' }) }),
+    },
+    responses: {
+      200: {
+        description: 'the block',
+        content: { 'application/vnd.ipld.raw': { schema: z.string().openapi({ format: 'binary' }) } },
+      },
+      ...errors([400, 404, 406]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness',
+    responses: {
+      200: {
+        description: 'ok',
+        content: { 'application/json': { schema: z.object({ ok: z.boolean(), manifests: z.number() }) } },
+      },
+      ...errors([503]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    responses: {
+      200: { description: 'text exposition format', content: { 'text/plain': { schema: z.string() } } },
+    },
+  }),
+] as const;

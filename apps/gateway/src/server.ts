@@ -1,0 +1,138 @@
+import { readFile, realpath, stat } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join, sep } from 'node:path';
+import { createRegistry, type Registry, registrySource } from '@assent/registry';
+import { createVerifier } from '@assent/verifier';
+import { createAdaptorServer } from '@hono/node-server';
+import { createGateway, type GatewayDeps } from './gateway.js';
+import { type Asset, type AssetSource, contentTypeOf } from './web-app.js';
+
+/** Options of {@link startGateway}. */
+export interface StartGatewayOptions extends Omit<GatewayDeps, 'registry' | 'verifier' | 'assets'> {
+  /** Interface to listen on (default `127.0.0.1`). */
+  readonly host?: string;
+  /** Port (default 8787; 0 for a free one). */
+  readonly port?: number;
+  /** The registry node to serve. Give this or `dataDir`. */
+  readonly registry?: Registry;
+  /** Opens a registry in this directory (closed again by `close()`), when `registry` is not given. */
+  readonly dataDir?: string;
+  /** Folder of the built web app served at `/` (e.g. `apps/web/dist`); missing: `/` says how to build it. */
+  readonly webRoot?: string;
+  /** Time allowed to receive a request's headers (default 10 s); slower clients are cut off. */
+  readonly headersTimeoutMs?: number;
+  /** Time allowed to receive a whole request, body included (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this (default 5 s). */
+  readonly keepAliveTimeoutMs?: number;
+  /** A socket with no traffic at all for this long is destroyed (default 60 s). */
+  readonly idleTimeoutMs?: number;
+  /** Concurrent connections at most (default 1024). */
+  readonly maxConnections?: number;
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  readonly server: Server;
+  readonly registry: Registry;
+  /** Stops listening, cuts open connections and closes a registry it opened itself. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Reads the web app's files from a folder, refusing anything that resolves outside it (symlinks too). */
+export function folderAssets(root: string): AssetSource {
+  let base: Promise<string | undefined> | undefined;
+  return {
+    async read(relative: string): Promise<Asset | undefined> {
+      base ??= realpath(root).catch(() => undefined);
+      const dir = await base;
+      if (dir === undefined) return undefined;
+      try {
+        const file = await realpath(join(dir, relative));
+        if (!file.startsWith(dir + sep)) return undefined;
+        const info = await stat(file);
+        if (!info.isFile() || info.size > 64 * 1024 * 1024) return undefined;
+        return { bytes: new Uint8Array(await readFile(file)), contentType: contentTypeOf(file) };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * Starts the gateway on Node: the app of {@link createGateway} over a registry (given, or opened in
+ * `dataDir`), a verifier over `registrySource(registry)`, and a node:http server with explicit
+ * header, request, keep-alive and idle timeouts, so slow clients are cut off.
+ * @example
+ * const gateway = await startGateway({ dataDir: './data', port: 0, webRoot: 'apps/web/dist' });
+ * console.log(gateway.url); // http://127.0.0.1:40123
+ * await gateway.close();
+ */
+export async function startGateway(options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8787;
+  let registry = options.registry;
+  const owned = registry === undefined;
+  if (registry === undefined) {
+    if (options.dataDir === undefined) throw new TypeError('startGateway needs a registry or a dataDir');
+    registry = await createRegistry({ dataDir: options.dataDir });
+  }
+  const verifier = createVerifier({
+    source: registrySource(registry),
+    batchSize: 10_000,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const { host: _h, port: _p, registry: _r, dataDir: _d, webRoot, ...rest } = options;
+  const app = createGateway({
+    ...rest,
+    registry,
+    verifier,
+    ...(webRoot === undefined ? {} : { assets: folderAssets(webRoot) }),
+  });
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const server = createAdaptorServer({
+    fetch: (request, env) => {
+      const socket = (env as { incoming?: { socket?: Socket } }).incoming?.socket;
+      return app.fetch(request, { ...env, clientKey: socket?.remoteAddress ?? 'unknown' });
+    },
+    serverOptions: {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+      // How often Node checks the two timeouts above (its default, 30 s, would let slow clients linger).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
+    },
+  }) as Server;
+  server.setTimeout(options.idleTimeoutMs ?? 60_000, (socket) => socket.destroy());
+  server.maxConnections = options.maxConnections ?? 1024;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  const held = registry;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    server,
+    registry: held,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        if (owned) await held.stop();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The decision table of docs/decisions.md through the gateway: for every case a registry can hold
+ * (one fresh registry per case), `POST /v1/check` answers what `@assent/verifier` decides over
+ * `memorySource`, and `gatewaySource` run against this gateway over a real server decides the same.
+ */
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SignedManifest } from '@assent/manifest';
+import { createRegistry, type Registry, registrySource } from '@assent/registry';
+import { type CheckResult, createVerifier, gatewaySource, memorySource } from '@assent/verifier';
+import { createAdaptorServer } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Creators,
+  type DecisionCase,
+  NOW,
+  readDecisionTable,
+  type SignedCase,
+  signCase,
+} from '../../../packages/verifier/test/support/decision-table.js';
+import { createGateway } from '../src/index.js';
+import { cleanup, tempDir } from './support/fixture.js';
+
+type App = ReturnType<typeof createGateway>;
+
+const cases = readDecisionTable();
+const creators = new Creators();
+const signed = new Map<string, SignedCase>();
+const apps = new Map<string, App>();
+const registries: Registry[] = [];
+let server: Server;
+let origin: string;
+
+/**
+ * A registry holds what a node can hold: whole chains, nothing offered "earlier" than the check, no
+ * asOf (a node's own index is live). Cases about what a remote source withholds or replays (rollback,
+ * missing heads, staleness) are the verifier's and run in its own suite.
+ */
+function holdable(c: DecisionCase, s: SignedCase): boolean {
+  if (c.earlier.length > 0 || c.asOf !== undefined || c.maxAge !== undefined) return false;
+  const cids = new Set(s.manifests.map((m) => m.cid));
+  return s.manifests.every((m) => m.previous === undefined || cids.has(m.previous));
+}
+
+const eligible: DecisionCase[] = [];
+
+beforeAll(async () => {
+  for (const c of cases) {
+    const s = await signCase(c, creators);
+    signed.set(c.id, s);
+    if (!holdable(c, s)) continue;
+    const registry = await createRegistry({ dataDir: tempDir('assent-gateway-decisions-'), network: false });
+    registries.push(registry);
+    const ordered = [...s.manifests].sort((a, b) => a.version - b.version);
+    let ok = true;
+    for (const m of ordered) {
+      const r = await registry.ingest(m.bytes);
+      if (!r.ok) ok = false;
+    }
+    if (!ok) continue;
+    eligible.push(c);
+    const now = () => new Date(NOW);
+    apps.set(
+      c.id,
+      createGateway({
+        registry,
+        verifier: createVerifier({ source: registrySource(registry), now }),
+        now,
+        log: false,
+        rateLimit: false,
+      }),
+    );
+  }
+  server = createAdaptorServer({
+    fetch: (request) => {
+      const url = new URL(request.url);
+      const m = /^\/d\/([^/]+)(\/.*)$/.exec(url.pathname);
+      const app = m === null ? undefined : apps.get(decodeURIComponent(m[1] as string));
+      if (m === null || app === undefined) return new Response('no such case', { status: 404 });
+      url.pathname = m[2] as string;
+      return app.fetch(new Request(url, request));
+    },
+  }) as Server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 120_000);
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  await Promise.all(registries.map((r) => r.stop()));
+  cleanup();
+});
+
+function summary(r: Pick<CheckResult, 'decision' | 'disputed' | 'term' | 'rule' | 'warnings'>) {
+  return {
+    decision: r.decision,
+    disputed: r.disputed,
+    term: r.term,
+    rule: r.rule,
+    warnings: [...new Set(r.warnings.map((w) => w.code))].sort(),
+  };
+}
+
+function sdkCheck(c: DecisionCase, manifests: readonly SignedManifest[]): Promise<CheckResult> {
+  const verifier = createVerifier({ source: memorySource(manifests), now: () => new Date(NOW) });
+  return verifier.check({
+    work: c.work,
+    use: c.use,
+    ...(c.org === undefined ? {} : { org: c.org }),
+    ...(c.at === undefined ? {} : { at: c.at }),
+  });
+}
+
+describe('docs/decisions.md through the gateway', () => {
+  it('holds most of the table', () => {
+    expect(eligible.length).toBeGreaterThanOrEqual(Math.floor(cases.length / 2));
+  });
+
+  for (const c of cases) {
+    it(`${c.id}: POST /v1/check and gatewaySource agree with memorySource`, async (ctx) => {
+      const app = apps.get(c.id);
+      if (app === undefined) {
+        ctx.skip();
+        return;
+      }
+      const s = signed.get(c.id) as SignedCase;
+      const expected = summary(await sdkCheck(c, s.manifests));
+      const res = await app.request('/v1/check', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          use: c.use,
+          works: [c.work],
+          ...(c.org === undefined ? {} : { org: c.org }),
+          ...(c.at === undefined ? {} : { at: c.at }),
+        }),
+      });
+      expect(res.status).toBe(200);
+      const [answer] = (await res.json()).results;
+      expect(summary(answer), answer.reason).toEqual(expected);
+
+      const viaHttp = createVerifier({
+        source: gatewaySource(`${origin}/d/${c.id}`),
+        now: () => new Date(NOW),
+      });
+      const result = await viaHttp.check({
+        work: c.work,
+        use: c.use,
+        ...(c.org === undefined ? {} : { org: c.org }),
+        ...(c.at === undefined ? {} : { at: c.at }),
+      });
+      expect(summary(result), result.reason).toEqual(expected);
+    });
+  }
+});

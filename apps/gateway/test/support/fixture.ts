@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRegistry, type Registry } from '@assent/registry';
+import { type RunningGateway, type StartGatewayOptions, startGateway } from '../../src/index.js';
+
+/** A temp directory removed by {@link cleanup}. */
+const dirs: string[] = [];
+export function tempDir(prefix = 'assent-gateway-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+export function cleanup(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A real registry in a temp dir (network off: these tests speak HTTP only) behind a real server on 127.0.0.1:0. */
+export async function startTestGateway(
+  options: Omit<StartGatewayOptions, 'registry' | 'dataDir'> = {},
+): Promise<RunningGateway & { registry: Registry }> {
+  const registry = await createRegistry({ dataDir: tempDir(), network: false });
+  const gateway = await startGateway({ port: 0, log: false, ...options, registry });
+  return {
+    ...gateway,
+    registry,
+    async close() {
+      await gateway.close();
+      await registry.stop();
+    },
+  };
+}
+
+export const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** POST JSON text to a gateway. */
+export function postJson(
+  url: string,
+  body: string | Uint8Array,
+  type = 'application/json',
+): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': type }, body: body as BodyInit });
+}
