@@ -4,15 +4,13 @@
  * eddsa-jcs-2022 signed vector and every case of our manifest corpus. Also reports the gzip size
  * of the minified browser bundle (the web SDK bar is reported, not asserted).
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { verifyEd25519With, verifyManifest } from '@assent/manifest';
 import { verifyProof } from '@assent/manifest/data-integrity';
-import { build, type Metafile } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,6 +20,7 @@ import {
   skipReason,
 } from '../support/shared-vectors.js';
 import type { ManifestVector } from '../vectors/manifest/generate.js';
+import { type BrowserBundle, bundleForBrowser } from './browser-bundle.js';
 import { chromiumSkipReason, hasChromium, launchChromium } from './chromium.js';
 import {
   type Ed25519Case,
@@ -46,30 +45,6 @@ const PATHS_PER_CASE = 2;
 // ---------------------------------------------------------------------------------------------
 // The browser bundle
 
-interface BrowserBundle {
-  readonly dir: string;
-  /** Served files by URL path. */
-  readonly files: Map<string, Uint8Array>;
-  /** `node:` modules that any bundled input or output imports; must be none. */
-  readonly nodeImports: string[];
-  /** The minified single-file bundle of `@assent/manifest` alone, for its size. */
-  readonly standalone: Uint8Array;
-}
-
-const NODE_IMPORT_IN_TEXT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'`](node:[^"'`]+)/g;
-
-function nodeImportsOf(metafile: Metafile, texts: readonly string[]): string[] {
-  const found = new Set<string>();
-  for (const section of [metafile.inputs, metafile.outputs]) {
-    for (const entry of Object.values(section)) {
-      for (const { path } of entry.imports) if (path.startsWith('node:')) found.add(path);
-    }
-  }
-  for (const text of texts)
-    for (const match of text.matchAll(NODE_IMPORT_IN_TEXT)) found.add(match[1] as string);
-  return [...found].sort();
-}
-
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>Assent verdict equality</title>
@@ -86,54 +61,23 @@ globalThis.assentVerdicts = (cases) => runVerdicts(api, cases);
 </script>
 `;
 
-/**
- * Bundles both package entries (and the shared runner) as the browser would load them: esm,
- * platform browser, minified, with shared chunks. esbuild itself refuses to resolve `node:` modules
- * for the browser, so a Node import fails the build; the scan also catches any that slipped through.
- */
-async function bundleForBrowser(): Promise<BrowserBundle> {
-  const dir = await mkdtemp(join(tmpdir(), 'assent-browser-'));
-  const common = {
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    minify: true,
-    metafile: true,
-    logLevel: 'silent',
-    absWorkingDir: ROOT,
-    // Bundle the TypeScript sources, as the tests run them: dist/ exists only after `pnpm build`.
-    conditions: ['source'] as string[],
-  } as const;
-  const site = join(dir, 'site');
-  const page = await build({
-    ...common,
+/** Both package entries and the shared runner, and `@assent/manifest` alone for its size. */
+function bundleManifest(): Promise<BrowserBundle> {
+  return bundleForBrowser({
+    page: PAGE,
     entryPoints: {
       'assent-manifest': join(MANIFEST_SRC, 'index.ts'),
       'assent-data-integrity': join(MANIFEST_SRC, 'data-integrity', 'index.ts'),
       'verdict-runner': join(import.meta.dirname, 'verdict-runner.ts'),
     },
-    splitting: true,
-    outdir: site,
+    standaloneEntry: join(MANIFEST_SRC, 'index.ts'),
   });
-  const sizeFile = join(dir, 'size', 'assent-manifest.js');
-  const size = await build({ ...common, entryPoints: [join(MANIFEST_SRC, 'index.ts')], outfile: sizeFile });
-
-  const files = new Map<string, Uint8Array>([['/', new TextEncoder().encode(PAGE)]]);
-  for (const name of await readdir(site))
-    files.set(`/${name}`, new Uint8Array(await readFile(join(site, name))));
-  const standalone = new Uint8Array(await readFile(sizeFile));
-  const texts = [...files.values(), standalone].map((bytes) => new TextDecoder().decode(bytes));
-  const metafile: Metafile = {
-    inputs: { ...page.metafile.inputs, ...size.metafile.inputs },
-    outputs: { ...page.metafile.outputs, ...size.metafile.outputs },
-  };
-  return { dir, files, nodeImports: nodeImportsOf(metafile, texts), standalone };
 }
 
 let bundled: Promise<BrowserBundle> | undefined;
 /** One build per run, shared by the suites below. */
 function browserBundle(): Promise<BrowserBundle> {
-  bundled ??= bundleForBrowser();
+  bundled ??= bundleManifest();
   return bundled;
 }
 

@@ -4,15 +4,13 @@
  * docs/decisions.md — decision, disputed, term, rule, warnings, evidence and reason. Also reports
  * the gzip size of the minified verifier + manifest browser bundle (bar ≤ 60 KB gzip, reported only).
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { SignedManifest } from '@assent/manifest';
 import { createVerifier, memorySource, memoryState } from '@assent/verifier';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,6 +20,7 @@ import {
   readDecisionTable,
   signCase,
 } from '../../packages/verifier/test/support/decision-table.js';
+import { type BrowserBundle, bundleForBrowser } from './browser-bundle.js';
 import { chromiumSkipReason, hasChromium, launchChromium } from './chromium.js';
 import {
   type ManifestCase,
@@ -46,52 +45,19 @@ globalThis.assentVerifier = verifier;
 </script>
 `;
 
-interface Bundle {
-  readonly dir: string;
-  readonly files: Map<string, Uint8Array>;
-  readonly standalone: Uint8Array;
-  readonly nodeImports: string[];
-}
-
-async function bundle(): Promise<Bundle> {
-  const dir = await mkdtemp(join(tmpdir(), 'assent-verifier-browser-'));
-  const common = {
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    minify: true,
-    metafile: true,
-    logLevel: 'silent',
-    absWorkingDir: ROOT,
-    // Bundle the TypeScript sources, as the tests run them: dist/ exists only after `pnpm build`.
-    conditions: ['source'] as string[],
-  } as const;
-  const site = join(dir, 'site');
-  const page = await build({
-    ...common,
+/** The verifier entry and the shared runner, and verifier + manifest alone for its size. */
+function bundle(): Promise<BrowserBundle> {
+  return bundleForBrowser({
+    page: PAGE,
     entryPoints: {
       'assent-verifier': VERIFIER_ENTRY,
       'verifier-runner': join(import.meta.dirname, 'verifier-runner.ts'),
     },
-    splitting: true,
-    outdir: site,
+    standaloneEntry: VERIFIER_ENTRY,
   });
-  const sizeFile = join(dir, 'size', 'assent-verifier.js');
-  const size = await build({ ...common, entryPoints: [VERIFIER_ENTRY], outfile: sizeFile });
-  const files = new Map<string, Uint8Array>([['/', new TextEncoder().encode(PAGE)]]);
-  for (const name of await readdir(site))
-    files.set(`/${name}`, new Uint8Array(await readFile(join(site, name))));
-  const nodeImports = new Set<string>();
-  for (const meta of [page.metafile, size.metafile]) {
-    for (const section of [meta.inputs, meta.outputs]) {
-      for (const entry of Object.values(section))
-        for (const { path } of entry.imports) if (path.startsWith('node:')) nodeImports.add(path);
-    }
-  }
-  return { dir, files, standalone: new Uint8Array(await readFile(sizeFile)), nodeImports: [...nodeImports] };
 }
 
-let bundled: Promise<Bundle> | undefined;
+let bundled: Promise<BrowserBundle> | undefined;
 const browserBundle = () => {
   bundled ??= bundle();
   return bundled;
