@@ -21,17 +21,11 @@ import { generateIdentity, type SignedManifest, signManifest } from '@assent/man
 import { createRegistry, registrySource } from '@assent/registry';
 import { createVerifier } from '@assent/verifier';
 import { type ComparisonResult, compare } from './harness.js';
+import { INGEST_BATCH, INGEST_CONCURRENCY, inParallel, isrc, LABELS, WORKS_PER_LABEL } from './workload.js';
 
 const GET_REQUESTS = 10_000;
 const GET_CONCURRENCY = 32;
-const LABELS = 10;
-const WORKS_PER_LABEL = 100_000;
 const BATCH = 10_000;
-const INGEST_BATCH = 500;
-const INGEST_CONCURRENCY = 64;
-
-const isrc = (label: number, n: number) =>
-  `isrc:QZ${String(label).padStart(3, '0')}26${String(n).padStart(5, '0')}`;
 
 /** A load generator in a worker thread: `count` requests, `concurrency` in flight; answers latencies (ms). */
 const LOAD_WORKER = `
@@ -204,19 +198,6 @@ async function signBatch(batch: number): Promise<SignedManifest[]> {
         { identity },
       ),
     ),
-  );
-}
-
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
   );
 }
 

@@ -23,33 +23,13 @@ import {
   signManifest,
   verifyManifest,
 } from '@assent/manifest';
-// Relative: the root package does not list @assent/registry (yet) among its dependencies.
 import { createRegistry, type Registry } from '@assent/registry';
 import { type ComparisonResult, compare } from './harness.js';
+import { INGEST_BATCH, INGEST_CONCURRENCY, inParallel, isrc, LABELS, WORKS_PER_LABEL } from './workload.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const INGEST_BATCH = 500;
-const INGEST_CONCURRENCY = 64;
-const LABELS = 10;
-const WORKS_PER_LABEL = 100_000;
 const LOOKUP_BATCH = 10_000;
 const REPLICATIONS = 40;
-
-const isrc = (label: number, n: number) =>
-  `isrc:QZ${String(label).padStart(3, '0')}26${String(n).padStart(5, '0')}`;
-
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
 
 async function signBatch(identities: Identity[], batch: number): Promise<SignedManifest[]> {
   const out: SignedManifest[] = [];
