@@ -1,0 +1,192 @@
+import type { AddressInfo } from 'node:net';
+import { generateIdentity, type Identity, type SignedManifest, signManifest } from '@assent/manifest';
+import { toSignalHeaders } from '@assent/signals';
+import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assentSignals, createSignalResolver, withAssentSignals } from '../src/hono/index.js';
+import { type ManifestSource, memorySource } from '../src/index.js';
+
+const X = 'isrc:USRC17607839';
+const Y = 'isrc:GBAYE0601498';
+const REFRESH = 1000;
+
+let creator: Identity;
+let v1: SignedManifest;
+let v2: SignedManifest;
+let current: ManifestSource;
+let t = Date.now();
+const now = () => new Date(t);
+let calls = 0;
+/** A source whose manifests a test can replace, as a creator publishing a new version would. */
+const source: ManifestSource = {
+  candidates: (works, o) => {
+    calls++;
+    return current.candidates(works, o);
+  },
+  heads: (issuers, o) => current.heads?.(issuers, o) ?? Promise.resolve({ manifests: [] }),
+};
+
+const mapping: Record<string, readonly string[]> = {
+  flight: [X],
+  spelled: ['isrc:US-RC1-76-07839'],
+  nobody: [Y],
+  malformed: ['not a work id', '', 'isrc:', 'url:javascript:alert(1)'],
+  mixed: ['bogus', X],
+};
+
+const app = new Hono();
+app.use(
+  '/tracks/:id',
+  assentSignals({
+    source,
+    refreshMs: REFRESH,
+    now,
+    policyUrl: 'https://example.com/tdm-policy.json',
+    works: (c) => {
+      const id = c.req.param('id') ?? '';
+      if (id === 'throws') throw new Error('mapping failed');
+      return mapping[id] ?? [];
+    },
+  }),
+);
+app.get('/tracks/:id', (c) => {
+  if (c.req.param('id') === 'missing') return c.text('not found', 404);
+  if (c.req.query('robots') !== undefined) c.header('X-Robots-Tag', 'noindex');
+  return c.text('audio');
+});
+
+const server = createAdaptorServer({ fetch: app.fetch });
+let base = '';
+
+beforeAll(async () => {
+  creator = await generateIdentity();
+  v1 = await signManifest(
+    { works: [{ ids: [X], policy: { 'train-genai': 'deny', search: 'allow' } }] },
+    { identity: creator },
+  );
+  v2 = await signManifest(
+    { works: [{ ids: [X], policy: { 'train-genai': 'deny', search: 'deny' } }] },
+    { identity: creator, head: v1 },
+  );
+  current = memorySource([v1]);
+  t = Date.now() + 1000; // after validFrom
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+});
+
+function signals(res: Response) {
+  return {
+    contentUsage: res.headers.get('content-usage'),
+    reservation: res.headers.get('tdm-reservation'),
+    policy: res.headers.get('tdm-policy'),
+    robots: res.headers.get('x-robots-tag'),
+  };
+}
+
+describe('assentSignals (Hono, over HTTP)', () => {
+  it('adds the creator’s signals, then follows a new version after the TTL', async () => {
+    const first = await fetch(`${base}/tracks/flight`);
+    expect(first.status).toBe(200);
+    expect(await first.text()).toBe('audio');
+    const one = signals(first);
+    expect(one.contentUsage).toMatch(/train-ai=n/);
+    expect(one.contentUsage).toMatch(/search=y/);
+    expect(one.reservation).toBe('1');
+    expect(one.policy).toBe('https://example.com/tdm-policy.json');
+    expect(one.robots).toMatch(/noai/);
+
+    // Version 2 revokes search; within the TTL the cached policy is still served.
+    current = memorySource([v1, v2]);
+    const before = calls;
+    expect(signals(await fetch(`${base}/tracks/flight`))).toEqual(one);
+    expect(calls).toBe(before);
+
+    t += REFRESH + 1;
+    const two = signals(await fetch(`${base}/tracks/flight`));
+    expect(two.contentUsage).toMatch(/search=n/);
+    expect(two.contentUsage).not.toEqual(one.contentUsage);
+    // Any spelling of the id reaches the same work.
+    expect(signals(await fetch(`${base}/tracks/spelled`))).toEqual(two);
+  });
+
+  it('adds nothing for a work nobody claims, malformed ids, a throwing mapping or an error response', async () => {
+    for (const path of ['nobody', 'malformed', 'throws', 'unmapped', 'missing']) {
+      const res = await fetch(`${base}/tracks/${path}`);
+      expect(res.status).toBe(path === 'missing' ? 404 : 200);
+      expect(signals(res)).toEqual({ contentUsage: null, reservation: null, policy: null, robots: null });
+    }
+    // Malformed ids next to a claimed one are skipped, the claimed one still counts.
+    expect(signals(await fetch(`${base}/tracks/mixed`)).contentUsage).toMatch(/train-ai=n/);
+  });
+
+  it('appends to an existing X-Robots-Tag', async () => {
+    const res = await fetch(`${base}/tracks/flight?robots`);
+    const robots = res.headers.get('x-robots-tag') ?? '';
+    expect(robots.startsWith('noindex, ')).toBe(true);
+    expect(robots).toMatch(/noai/);
+  });
+});
+
+describe('withAssentSignals (fetch handler)', () => {
+  it('adds the headers, also to a response with immutable headers', async () => {
+    const handler = withAssentSignals(
+      (request: Request) =>
+        new URL(request.url).pathname === '/moved'
+          ? Response.redirect('https://cdn.example.com/a.mp3', 302)
+          : new Response('audio'),
+      { source: memorySource([v1]), works: () => [X], now },
+    );
+    const ok = await handler(new Request('https://example.com/t'));
+    expect(await ok.text()).toBe('audio');
+    expect(ok.headers.get('content-usage')).toMatch(/train-ai=n/);
+    const moved = await handler(new Request('https://example.com/moved'));
+    expect(moved.status).toBe(302);
+    expect(moved.headers.get('location')).toBe('https://cdn.example.com/a.mp3');
+    expect(moved.headers.get('tdm-reservation')).toBe('1');
+  });
+
+  it('passes responses through untouched when the source fails', async () => {
+    const failing: ManifestSource = {
+      candidates: () => Promise.reject(new Error('down')),
+    };
+    const handler = withAssentSignals(() => new Response('audio'), {
+      source: failing,
+      works: () => [X],
+      now,
+    });
+    const res = await handler(new Request('https://example.com/t'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-usage')).toBeNull();
+  });
+});
+
+describe('createSignalResolver', () => {
+  it('gives the most restrictive decision per term over several creators, as toSignalHeaders writes it', async () => {
+    const other = await generateIdentity();
+    const rival = await signManifest(
+      { works: [{ ids: [X], policy: { 'train-genai': 'allow', search: 'deny', 'ai-input': 'allow' } }] },
+      { identity: other },
+    );
+    const resolver = createSignalResolver({ source: memorySource([v1, rival]), now });
+    const headers = await resolver.headersFor([X]);
+    const expected = toSignalHeaders({
+      decisions: {
+        all: 'unknown',
+        tdm: 'unknown',
+        'train-ai': 'unknown',
+        'train-genai': 'deny',
+        'ai-input': 'unknown',
+        search: 'deny',
+      },
+      conditions: {},
+    });
+    expect(headers).toEqual(expected);
+    expect(await resolver.headersFor([Y])).toEqual({});
+    expect(await resolver.headersFor(['nope', 42 as unknown as string])).toEqual({});
+  });
+});
