@@ -6,23 +6,15 @@ import {
   sharedVectorFiles,
   skipReason,
 } from '../../../test/support/shared-vectors.js';
-import type { ErrorCode } from '../src/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../src/errors.js';
 import { type JsonValue, parseJson, type StrictJsonOptions } from '../src/strict-json.js';
 import { safeJson } from './json-arbitraries.js';
 
 const utf8 = new TextEncoder();
 const bytesOf = (text: string): Uint8Array => utf8.encode(text);
 
-const JSON_CODES: readonly string[] = [
-  'JSON_SYNTAX',
-  'JSON_INVALID_UTF8',
-  'JSON_DUPLICATE_KEY',
-  'JSON_LONE_SURROGATE',
-  'JSON_UNSAFE_INTEGER',
-  'JSON_FLOAT_NOT_ALLOWED',
-  'JSON_TOO_DEEP',
-  'JSON_TOO_LARGE',
-] satisfies ErrorCode[];
+/** The strict parser's codes: every `JSON_*` code of the package. */
+const JSON_CODES: readonly string[] = ERROR_CODES.filter((code) => code.startsWith('JSON_'));
 
 /** Parses and returns the value, failing the test with the failure if there is one. */
 function accept(input: Uint8Array | string, options?: StrictJsonOptions): JsonValue {
