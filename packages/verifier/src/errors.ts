@@ -5,7 +5,7 @@ import type { ErrorCode } from '@assent/manifest';
  * ("Verifier") with their HTTP status and CLI exit code. Never rename one; add new ones.
  *
  * Warnings (`ROLLBACK_DETECTED`, `HEAD_MISSING`, `FORKED`, `STALE`, `MANIFEST_REJECTED`,
- * `CATALOG_PAGE_REJECTED`)
+ * `CATALOG_PAGE_REJECTED`, `SIGNALS_UNAVAILABLE`)
  * travel in a result's `warnings`; the others are thrown as `AssentError` (operational faults).
  */
 export const VERIFIER_ERROR_CODES = [
@@ -16,6 +16,7 @@ export const VERIFIER_ERROR_CODES = [
   'STALE',
   'MANIFEST_REJECTED',
   'CATALOG_PAGE_REJECTED',
+  'SIGNALS_UNAVAILABLE',
   // Operational faults, thrown
   'SOURCE_UNAVAILABLE',
   'SOURCE_TIMEOUT',
@@ -37,6 +38,7 @@ export type WarningCode =
       | 'STALE'
       | 'MANIFEST_REJECTED'
       | 'CATALOG_PAGE_REJECTED'
+      | 'SIGNALS_UNAVAILABLE'
     >
   | Extract<ErrorCode, `WORK_ID_${string}`>;
 

@@ -15,6 +15,16 @@ export { VERIFIER_ERROR_CODES, type VerifierErrorCode, type Warning, type Warnin
 export { type GatewaySourceOptions, gatewaySource } from './gateway-source.js';
 export { type IndexedDbStateOptions, indexedDbState } from './indexeddb-state.js';
 export { type MemoryManifest, type MemorySourceOptions, memorySource } from './memory-source.js';
+export {
+  type CheckResultWithSignals,
+  type SignalEvidence,
+  type SignalLocation,
+  type SignalsSource,
+  type SignalsSourceOptions,
+  signalsSource,
+  type UnsignedEvidence,
+  withSignals,
+} from './signals-source.js';
 export type { CandidateSet, CandidatesOptions, ManifestCandidate, ManifestSource } from './source.js';
 export {
   type CreatorRecord,
