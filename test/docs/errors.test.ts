@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CLI_ERROR_CODES } from '@assent/cli';
 import { GATEWAY_ERROR_CODES } from '@assent/gateway';
 import { ERROR_CODES } from '@assent/manifest';
@@ -7,14 +5,13 @@ import { REGISTRY_ERROR_CODES } from '@assent/registry';
 import { SIGNAL_ISSUE_CODES } from '@assent/signals';
 import { VERIFIER_ERROR_CODES } from '@assent/verifier';
 import { describe, expect, it } from 'vitest';
+import { errorsDocSections } from '../support/errors-doc.js';
 
 /**
  * docs/errors.md is the one list of public error codes (STYLE §6): every package's codes appear once,
  * each with an HTTP status and a CLI exit code, in that package's section, and the file lists nothing
  * else.
  */
-const doc = readFileSync(join(import.meta.dirname, '../../docs/errors.md'), 'utf8');
-
 const PACKAGES: { name: string; codes: readonly string[]; sections: readonly string[] }[] = [
   {
     name: '@assent/manifest',
@@ -36,21 +33,7 @@ const PACKAGES: { name: string; codes: readonly string[]; sections: readonly str
   { name: '@assent/cli', codes: CLI_ERROR_CODES, sections: ['CLI'] },
 ];
 
-/** The table rows of each `## ` section, as trimmed cells [code, HTTP, CLI, meaning]. */
-const sections = new Map<string, string[][]>();
-for (const part of doc.split('\n## ').slice(1)) {
-  const title = part.slice(0, part.indexOf('\n'));
-  const rows = part
-    .split('\n')
-    .filter((line) => line.startsWith('| `'))
-    .map((line) =>
-      line
-        .split('|')
-        .slice(1, -1)
-        .map((cell) => cell.trim()),
-    );
-  sections.set(title, rows);
-}
+const sections = errorsDocSections();
 
 function rowsOf(prefixes: readonly string[]): string[][] {
   return [...sections]
