@@ -3,7 +3,6 @@ import {
   isOrgId,
   isUseTerm,
   JSON_CODEC,
-  normalizeWorkId,
   parseCidString,
   parseDidKey,
   parseJson,
@@ -90,11 +89,44 @@ function routeOf(path: string): string {
   return '/';
 }
 
+/**
+ * CORS headers of the read and check routes, for the browser SDK. They go into each response as it is
+ * made: setting them on a finished response turns its plain header object into a `Headers` (and, with
+ * hono/cors, the body into a stream), which cost about a third of a `GET /v1/check`.
+ */
+const CORS: Readonly<Record<string, string>> = Object.freeze({
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'etag, x-ipfs-path, x-ipfs-roots, retry-after, x-assent-error',
+});
+const PREFLIGHT: Readonly<Record<string, string>> = Object.freeze({
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
+  'access-control-allow-headers': 'content-type, accept, if-none-match',
+  'access-control-max-age': '600',
+});
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** True for the paths browsers may call from other origins: publish, read and check. */
+function isCorsPath(path: string): boolean {
+  return (
+    path === '/v1/check' ||
+    path === '/v1/manifests' ||
+    path.startsWith('/v1/manifests/') ||
+    path.startsWith('/v1/creators/') ||
+    path.startsWith('/ipfs/')
+  );
+}
+
+/** The headers every response to this request carries (CORS on the routes that have it). */
+function baseHeaders(c: Context): Readonly<Record<string, string>> {
+  return isCorsPath(c.req.path) ? CORS : NO_HEADERS;
+}
+
 function errorResponse(
   code: string,
   message: string,
   path?: string,
-  headers?: Record<string, string>,
+  headers?: Readonly<Record<string, string>>,
 ): Response {
   const body: ErrorBody = { error: path === undefined ? { code, message } : { code, message, path } };
   return new Response(JSON.stringify(body), {
@@ -104,7 +136,7 @@ function errorResponse(
   });
 }
 
-function json(value: unknown, status = 200, headers?: Record<string, string>): Response {
+function json(value: unknown, status = 200, headers?: Readonly<Record<string, string>>): Response {
   return new Response(JSON.stringify(value), {
     status,
     headers: { 'content-type': 'application/json', ...headers },
@@ -116,22 +148,42 @@ function utcSeconds(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-/** The response form of a verifier result: everything but internal flags, evidence as given. */
-function resultBody(r: CheckResult) {
-  return {
-    work: r.work,
-    id: r.id,
-    use: r.use,
-    at: r.at,
-    decision: r.decision,
-    ...(r.conditions === undefined ? {} : { conditions: r.conditions }),
-    disputed: r.disputed,
-    term: r.term,
-    rule: r.rule,
-    reason: r.reason,
-    evidence: r.evidence,
-    warnings: r.warnings,
-  };
+/**
+ * The body of `GET /v1/check`: `asOf`, then the verifier's result field by field (a literal: a spread
+ * costs more than the rest of the route). `POST /v1/check` serializes the results as they are: the
+ * verifier builds them in the order of the API (docs/api.md), and the API tests hold both to it.
+ */
+function checkOneBody(asOf: string, r: CheckResult) {
+  return r.conditions === undefined
+    ? {
+        asOf,
+        work: r.work,
+        id: r.id,
+        use: r.use,
+        at: r.at,
+        decision: r.decision,
+        disputed: r.disputed,
+        term: r.term,
+        rule: r.rule,
+        reason: r.reason,
+        evidence: r.evidence,
+        warnings: r.warnings,
+      }
+    : {
+        asOf,
+        work: r.work,
+        id: r.id,
+        use: r.use,
+        at: r.at,
+        decision: r.decision,
+        conditions: r.conditions,
+        disputed: r.disputed,
+        term: r.term,
+        rule: r.rule,
+        reason: r.reason,
+        evidence: r.evidence,
+        warnings: r.warnings,
+      };
 }
 
 interface CheckInput {
@@ -224,48 +276,35 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     }
   });
 
-  // CORS for the browser SDK. Headers are set on the response in place: hono/cors rebuilds a finished
-  // response (new Response(res.body, res)), which turns the body into a stream and costs ~3× on GET.
-  const readCors = async (c: Context, next: () => Promise<void>) => {
-    if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined) {
-      return new Response(null, {
-        status: 204,
-        headers: {
-          'access-control-allow-origin': '*',
-          'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
-          'access-control-allow-headers': 'content-type, accept, if-none-match',
-          'access-control-max-age': '600',
-        },
-      });
-    }
-    await next();
-    c.res.headers.set('access-control-allow-origin', '*');
-    c.res.headers.set(
-      'access-control-expose-headers',
-      'etag, x-ipfs-path, x-ipfs-roots, retry-after, x-assent-error',
-    );
-    return undefined;
-  };
-  app.use('/v1/check', readCors);
-  app.use('/v1/manifests/*', readCors);
-  app.use('/v1/creators/*', readCors);
-  app.use('/ipfs/*', readCors);
-
   app.onError((error, c) => {
+    const base = baseHeaders(c);
     if (error instanceof GatewayError) {
-      const headers: Record<string, string> = error.code === 'BODY_TOO_LARGE' ? { connection: 'close' } : {};
+      const headers = error.code === 'BODY_TOO_LARGE' ? { ...base, connection: 'close' } : base;
       return errorResponse(error.code, error.message, error.path, headers);
     }
-    if (isAssentError(error)) return errorResponse(error.code, error.message);
+    if (isAssentError(error)) return errorResponse(error.code, error.message, undefined, base);
     // The client went away (or the server cut it off) mid-request: nobody reads this answer.
-    if (c.req.raw.signal.aborted) return errorResponse('BAD_REQUEST', 'the request was aborted');
+    if (c.req.raw.signal.aborted)
+      return errorResponse('BAD_REQUEST', 'the request was aborted', undefined, base);
     // Never a 500 and never a stack trace: the fault is logged here, the client gets a code.
     process.stderr.write(
       `${JSON.stringify({ time: now().toISOString(), level: 'error', message: String((error as Error)?.stack ?? error) })}\n`,
     );
-    return errorResponse('GATEWAY_UNAVAILABLE', 'the gateway could not answer; nothing was stored');
+    return errorResponse(
+      'GATEWAY_UNAVAILABLE',
+      'the gateway could not answer; nothing was stored',
+      undefined,
+      base,
+    );
   });
-  app.notFound((c) => errorResponse('NOT_FOUND', `no route for ${c.req.method} ${c.req.path.slice(0, 256)}`));
+  app.notFound((c) =>
+    errorResponse(
+      'NOT_FOUND',
+      `no route for ${c.req.method} ${c.req.path.slice(0, 256)}`,
+      undefined,
+      baseHeaders(c),
+    ),
+  );
 
   for (const route of routes) app.openAPIRegistry.registerPath(route);
 
@@ -275,6 +314,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       const wait = limiter.take(clientKey(c), now().getTime());
       if (wait > 0) {
         return errorResponse('RATE_LIMITED', `too many writes; retry in ${wait} s`, undefined, {
+          ...CORS,
           'retry-after': String(wait),
         });
       }
@@ -287,7 +327,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     } else if (type === 'application/vnd.ipld.car') {
       const upload = readCarUpload(await readBody(c.req.raw, maxCarBytes));
       const parsed = parseManifest(upload.manifest);
-      if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path);
+      if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
       const named = new Set<string>(parsed.value.credentialSubject.catalog ?? []);
       for (const cid of upload.pages.keys()) {
         if (!named.has(cid)) {
@@ -308,29 +348,33 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
         'send a signed manifest as application/json or a CAR as application/vnd.ipld.car',
       );
     }
-    if (!result.ok) return errorResponse(result.code, result.message, result.path);
+    if (!result.ok) return errorResponse(result.code, result.message, result.path, CORS);
     const { cid, issuer, version, status, forked } = result.value;
-    return json({ cid, issuer, version, forked }, status === 'added' ? 201 : 200);
+    return json({ cid, issuer, version, forked }, status === 'added' ? 201 : 200, CORS);
   });
 
   // --- Reading --------------------------------------------------------------------------------
   const blockResponse = async (text: string, raw: boolean, c: Context): Promise<Response> => {
     const parsed = parseCidString(text, { anyBase: raw });
-    if (!parsed.ok) return errorResponse(parsed.code, parsed.message);
+    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, undefined, CORS);
     const cid = parsed.value;
     // Blocks are held under their json-codec CID; a raw-codec CID names the same bytes (same hash).
     if (cid.code !== JSON_CODEC && !(raw && cid.code === 0x55)) {
       return errorResponse(
         'NOT_FOUND',
         `this node holds json blocks only, not codec 0x${cid.code.toString(16)}`,
+        undefined,
+        CORS,
       );
     }
     const key = cid.code === JSON_CODEC ? cid.toString() : CID.createV1(JSON_CODEC, cid.multihash).toString();
     const bytes = await registry.getBlock(key);
-    if (bytes === undefined) return errorResponse('NOT_FOUND', `no block ${text} on this node`);
+    if (bytes === undefined)
+      return errorResponse('NOT_FOUND', `no block ${text} on this node`, undefined, CORS);
     const canonical = cid.toString();
     const etag = raw ? `"${canonical}.raw"` : `"${canonical}"`;
     const headers: Record<string, string> = {
+      ...CORS,
       'content-type': raw ? 'application/vnd.ipld.raw' : 'application/json',
       'content-length': String(bytes.length),
       'cache-control': 'public, max-age=29030400, immutable',
@@ -343,7 +387,8 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       headers['x-ipfs-roots'] = canonical;
       headers['content-disposition'] = `attachment; filename="${canonical}.bin"`;
     }
-    if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers: { etag } });
+    if (c.req.header('if-none-match') === etag)
+      return new Response(null, { status: 304, headers: { ...CORS, etag } });
     return new Response(c.req.method === 'HEAD' ? null : (bytes as Uint8Array<ArrayBuffer>), {
       status: 200,
       headers,
@@ -362,6 +407,8 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       return errorResponse(
         'NOT_ACCEPTABLE',
         'this trustless gateway serves raw blocks only: send Accept: application/vnd.ipld.raw or ?format=raw',
+        undefined,
+        CORS,
       );
     }
     return blockResponse(c.req.param('cid'), true, c);
@@ -370,24 +417,30 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   app.get('/v1/creators/:did', (c) => {
     const did = c.req.param('did');
     const parsed = parseDidKey(did);
-    if (!parsed.ok) return errorResponse(parsed.code, parsed.message);
+    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, undefined, CORS);
     const heads = registry.head(did);
-    if (heads === undefined) return errorResponse('NOT_FOUND', `this node holds no manifest of ${did}`);
+    if (heads === undefined)
+      return errorResponse('NOT_FOUND', `this node holds no manifest of ${did}`, undefined, CORS);
     const ref = (r: { cid: string; version: number; previous: string | undefined }) =>
       r.previous === undefined
         ? { cid: r.cid, version: r.version }
         : { cid: r.cid, version: r.version, previous: r.previous };
     const branches = [...heads.heads].sort((a, b) => (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0));
     const top = branches[0];
-    if (top === undefined) return errorResponse('NOT_FOUND', `this node holds no manifest of ${did}`);
-    return json({
-      issuer: heads.issuer,
-      head: top.cid,
-      heads: branches.map(ref),
-      version: top.version,
-      forked: heads.forked,
-      history: registry.history(did).map(ref),
-    });
+    if (top === undefined)
+      return errorResponse('NOT_FOUND', `this node holds no manifest of ${did}`, undefined, CORS);
+    return json(
+      {
+        issuer: heads.issuer,
+        head: top.cid,
+        heads: branches.map(ref),
+        version: top.version,
+        forked: heads.forked,
+        history: registry.history(did).map(ref),
+      },
+      200,
+      CORS,
+    );
   });
 
   // --- Checking -------------------------------------------------------------------------------
@@ -395,10 +448,14 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     const query = CheckQuerySchema.safeParse(c.req.query());
     if (!query.success) throw zodFailure(query.error.issues);
     const options = checkOptions(query.data);
-    const id = normalizeWorkId(query.data.work);
-    if (!id.ok) return errorResponse(id.code, id.message);
     const result = await verifier.check({ ...options, work: query.data.work });
-    return json({ asOf: utcSeconds(asOf()), ...resultBody(result) });
+    // A malformed id is the client's error here (a batch answers it per work instead); the verifier
+    // normalized it already and says why in its warning.
+    if (result.id === null) {
+      const why = result.warnings[0] ?? { code: 'BAD_REQUEST', message: 'work is not a work id' };
+      return errorResponse(why.code, why.message, undefined, CORS);
+    }
+    return json(checkOneBody(utcSeconds(asOf()), result), 200, CORS);
   });
 
   app.post('/v1/check', async (c) => {
@@ -407,7 +464,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     }
     const bytes = await readBody(c.req.raw, maxCheckBytes);
     const parsed = parseJson(bytes, { maxBytes: maxCheckBytes });
-    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path);
+    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
     const works = (parsed.value as { works?: unknown } | null)?.works;
     if (Array.isArray(works) && works.length > MAX_BATCH_WORKS) {
       throw new GatewayError(
@@ -423,7 +480,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       works: body.data.works,
       signal: c.req.raw.signal,
     });
-    return json({ asOf: utcSeconds(asOf()), results: results.map(resultBody) });
+    return json({ asOf: utcSeconds(asOf()), results }, 200, CORS);
   });
 
   // --- Operations -----------------------------------------------------------------------------
@@ -482,18 +539,26 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     '/openapi.json',
     '/docs',
   ]) {
-    app.all(path, (c) =>
-      c.req.method === 'OPTIONS'
-        ? new Response(null, { status: 204 })
-        : errorResponse('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${path}`),
-    );
+    app.all(path, (c) => {
+      if (c.req.method !== 'OPTIONS')
+        return errorResponse(
+          'METHOD_NOT_ALLOWED',
+          `${c.req.method} is not allowed on ${path}`,
+          undefined,
+          baseHeaders(c),
+        );
+      // A CORS preflight of the browser SDK, on the routes other origins may call.
+      if (isCorsPath(c.req.path) && c.req.header('access-control-request-method') !== undefined)
+        return new Response(null, { status: 204, headers: PREFLIGHT });
+      return new Response(null, { status: 204 });
+    });
   }
 
   // --- The web app ----------------------------------------------------------------------------
   app.get('*', async (c) => {
     const path = c.req.path;
     if (path.startsWith('/v1/') || path.startsWith('/ipfs/'))
-      return errorResponse('NOT_FOUND', `no route for ${path.slice(0, 256)}`);
+      return errorResponse('NOT_FOUND', `no route for ${path.slice(0, 256)}`, undefined, baseHeaders(c));
     const assets = deps.assets;
     const notBuilt = () =>
       new Response(NOT_BUILT_PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } });

@@ -28,16 +28,24 @@ function label(value: string): string {
 export class Metrics {
   readonly #requests = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
+  /** The series keys of each (method, route, status), built once: `observe` runs on every request. */
+  readonly #series = new Map<string, { readonly requests: string; readonly latency: Histogram }>();
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `method="${label(method)}",route="${label(route)}",status="${status}"`;
-    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
-    const hkey = `method="${label(method)}",route="${label(route)}"`;
-    let h = this.#latency.get(hkey);
-    if (h === undefined) {
-      h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.#latency.set(hkey, h);
+    const id = `${method} ${route} ${status}`;
+    let series = this.#series.get(id);
+    if (series === undefined) {
+      const hkey = `method="${label(method)}",route="${label(route)}"`;
+      let latency = this.#latency.get(hkey);
+      if (latency === undefined) {
+        latency = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+        this.#latency.set(hkey, latency);
+      }
+      series = { requests: `${hkey},status="${status}"`, latency };
+      this.#series.set(id, series);
     }
+    this.#requests.set(series.requests, (this.#requests.get(series.requests) ?? 0) + 1);
+    const h = series.latency;
     for (let i = 0; i < BUCKETS.length; i++)
       if (seconds <= (BUCKETS[i] as number)) h.counts[i] = (h.counts[i] ?? 0) + 1;
     h.sum += seconds;

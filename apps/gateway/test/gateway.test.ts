@@ -70,6 +70,21 @@ afterAll(async () => {
   cleanup();
 });
 
+/** The fields of a check result (docs/api.md), in order; `conditions` only with `conditional`. */
+const RESULT_FIELDS = [
+  'work',
+  'id',
+  'use',
+  'at',
+  'decision',
+  'disputed',
+  'term',
+  'rule',
+  'reason',
+  'evidence',
+  'warnings',
+];
+
 describe('POST /v1/manifests', () => {
   it('stores a signed manifest (201), the same again is 200, any JSON spelling is canonicalized', async () => {
     const pretty = JSON.stringify(JSON.parse(text(v1.bytes)), null, 2);
@@ -225,6 +240,8 @@ describe('checking', () => {
     });
     expect(body.asOf).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(typeof body.reason).toBe('string');
+    // Exactly the fields of docs/api.md, in its order: nothing internal leaks.
+    expect(Object.keys(body)).toEqual(['asOf', ...RESULT_FIELDS]);
   });
 
   it('POST /v1/check decides a batch in order, with catalog pages as evidence', async () => {
@@ -250,6 +267,8 @@ describe('checking', () => {
       rule: 'invalid-work-id',
       warnings: [{ code: 'WORK_ID_SHA256_MALFORMED' }],
     });
+    expect(Object.keys(body)).toEqual(['asOf', 'results']);
+    for (const result of body.results) expect(Object.keys(result)).toEqual(RESULT_FIELDS);
   });
 
   it('gatewaySource over this gateway decides as the gateway does', async () => {
@@ -325,6 +344,40 @@ describe('operations', () => {
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  it('CORS headers on the answers and the errors of the routes browsers call, and only there', async () => {
+    const cors = (res: Response) => res.headers.get('access-control-allow-origin');
+    const exposed = (res: Response) => res.headers.get('access-control-expose-headers') ?? '';
+    // Errors too: a browser can read the code only when the error carries the CORS headers.
+    const badUse = await fetch(`${gw.url}/v1/check?work=isrc:USRC17607839&use=nope`);
+    expect(badUse.status).toBe(400);
+    expect(cors(badUse)).toBe('*');
+    expect(exposed(badUse)).toContain('x-assent-error');
+    const badId = await fetch(`${gw.url}/v1/check?work=isrc:nope&use=train-genai`);
+    expect(badId.status).toBe(400);
+    expect((await badId.json()).error.code).toBe('WORK_ID_ISRC_MALFORMED');
+    expect(cors(badId)).toBe('*');
+    const badJson = await fetch(`${gw.url}/v1/manifests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
+    expect(badJson.status).toBe(400);
+    expect(cors(badJson)).toBe('*');
+    expect(cors(await fetch(`${gw.url}/v1/creators/did:key:nope`))).toBe('*');
+    expect(cors(await fetch(`${gw.url}/ipfs/nope?format=raw`))).toBe('*');
+    const preflight = await fetch(`${gw.url}/v1/creators/did:key:z6Mk`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://example.org', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(cors(preflight)).toBe('*');
+    // Operations and the web app are same-origin only.
+    expect(cors(await fetch(`${gw.url}/healthz`))).toBeNull();
+    expect(cors(await fetch(`${gw.url}/metrics`))).toBeNull();
+    expect(cors(await fetch(`${gw.url}/`))).toBeNull();
   });
 
   it('/ without a built web app explains how to build it', async () => {

@@ -29,6 +29,12 @@ export interface IndexHit {
 const SCHEMA_VERSION = '1';
 /** Rows of the lookup are fetched this many keys at a time, to bound memory per statement. */
 const LOOKUP_CHUNK = 20_000;
+/**
+ * Up to this many keys are looked up one by one (an indexed equality, joined to the CIDs) rather than
+ * through `json_each`: a single `GET /v1/check` asks for one id, or an URL and its few prefixes, and
+ * the one-key statement is about 3× cheaper than a one-element `json_each` plus the CID queries.
+ */
+const FEW_KEYS = 8;
 
 type ManifestRow = [number, string, string, number, string | null, number];
 
@@ -118,6 +124,11 @@ export class ManifestIndex {
       lookup: db
         .prepare('SELECT DISTINCT manifest, page FROM works WHERE work IN (SELECT value FROM json_each(?))')
         .raw(),
+      lookupOne: db
+        .prepare(
+          'SELECT m.cid, p.cid FROM works w JOIN manifests m ON m.seq = w.manifest LEFT JOIN pages p ON p.id = w.page WHERE w.work = ?',
+        )
+        .raw(),
       logAfter: db.prepare('SELECT seq, cid FROM manifests WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
       counts: db.prepare(
         'SELECT (SELECT count(*) FROM manifests) AS manifests, (SELECT count(*) FROM works) AS works',
@@ -200,6 +211,7 @@ export class ManifestIndex {
 
   /** Head manifests naming any of `keys` (normalized ids and url-prefixes), with where they name them. */
   lookup(keys: readonly string[]): IndexHit[] {
+    if (keys.length <= FEW_KEYS) return this.#lookupFew(keys);
     const found = new Map<number, { inline: boolean; pages: Set<number> }>();
     for (let start = 0; start < keys.length; start += LOOKUP_CHUNK) {
       const chunk = JSON.stringify(keys.slice(start, start + LOOKUP_CHUNK));
@@ -220,6 +232,24 @@ export class ManifestIndex {
       const pages = [...hit.pages].map((id) => this.#stmt.pageCid.get(id) as string);
       hits.push({ manifest, inline: hit.inline, pages });
     }
+    return hits;
+  }
+
+  #lookupFew(keys: readonly string[]): IndexHit[] {
+    const found = new Map<string, { inline: boolean; pages: string[] }>();
+    for (const key of keys) {
+      for (const [manifest, page] of this.#stmt.lookupOne.all(key) as [string, string | null][]) {
+        let hit = found.get(manifest);
+        if (hit === undefined) {
+          hit = { inline: false, pages: [] };
+          found.set(manifest, hit);
+        }
+        if (page === null) hit.inline = true;
+        else if (!hit.pages.includes(page)) hit.pages.push(page);
+      }
+    }
+    const hits: IndexHit[] = [];
+    for (const [manifest, hit] of found) hits.push({ manifest, inline: hit.inline, pages: hit.pages });
     return hits;
   }
 

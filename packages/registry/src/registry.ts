@@ -547,11 +547,12 @@ class RegistryNode implements Registry {
     const candidates: LookupCandidate[] = [];
     for (const hit of hits) {
       options.signal?.throwIfAborted();
-      const bytes = await this.#read(hit.manifest);
+      // Held blocks come from the cache without a turn of the event loop (the hot path of a check).
+      const bytes = this.#cache.get(hit.manifest) ?? (await this.#read(hit.manifest));
       if (bytes === undefined) continue;
       const pages = new Map<string, Uint8Array>();
       for (const cid of hit.pages) {
-        const page = await this.#read(cid);
+        const page = this.#cache.get(cid) ?? (await this.#read(cid));
         if (page !== undefined) pages.set(cid, page);
       }
       candidates.push({ cid: hit.manifest, bytes, pages });

@@ -73,7 +73,7 @@ export interface CheckStreamRequest extends CheckOptions {
   readonly works: Iterable<string> | AsyncIterable<string>;
 }
 
-/** The answer for one work. */
+/** The answer for one work. Its keys come in this order, the order of the HTTP API's results. */
 export interface CheckResult {
   /** The work id as given. */
   readonly work: string;
@@ -91,10 +91,10 @@ export interface CheckResult {
   readonly term: UseTerm | null;
   /** The rule that decided (docs/decisions.md). */
   readonly rule: DecisionRule;
-  /** Every manifest considered, with its own decision, in a fixed order. */
-  readonly evidence: readonly Evidence[];
   /** One plain-language sentence. */
   readonly reason: string;
+  /** Every manifest considered, with its own decision, in a fixed order. */
+  readonly evidence: readonly Evidence[];
   readonly warnings: readonly Warning[];
 }
 
@@ -338,7 +338,31 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return { plans, updates };
   }
 
+  /**
+   * The cache entry of a candidate that needs no work: the same bytes as a held manifest, bringing no
+   * page it lacks. Synchronous, so a warm check takes no turn of the event loop per manifest.
+   */
+  function held(candidate: ManifestCandidate): ManifestEntry | undefined {
+    const bytes = candidate?.bytes;
+    if (typeof candidate?.cid !== 'string' || !(bytes instanceof Uint8Array)) return undefined;
+    const entry = cache.get(candidate.cid);
+    if (entry === undefined || !sameBytes(entry.bytes, bytes)) return undefined;
+    if (candidate.pages !== undefined)
+      for (const cid of candidate.pages.keys()) if (!entry.pages.has(cid)) return undefined;
+    return entry;
+  }
+
   async function admitAll(answer: CandidateSet, warnings: Warning[]): Promise<ManifestEntry[]> {
+    const entries: ManifestEntry[] = [];
+    for (const candidate of answer.manifests) {
+      const entry = held(candidate);
+      if (entry === undefined) return admitEach(answer, warnings);
+      entries.push(entry);
+    }
+    return entries;
+  }
+
+  async function admitEach(answer: CandidateSet, warnings: Warning[]): Promise<ManifestEntry[]> {
     const entries: ManifestEntry[] = [];
     for (let i = 0; i < answer.manifests.length; i += VERIFY_CONCURRENCY) {
       const admitted = await Promise.all(
@@ -410,6 +434,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
     }
     const { plans, updates } = plan(offered, hints, records, nowIso);
+    const at = c.atMs === nowMs ? nowIso : new Date(c.atMs).toISOString();
 
     let stale = false;
     if (maxAge !== undefined && answer.asOf !== undefined) {
@@ -490,7 +515,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
 
     const results = items.map((item, i) =>
-      decide(item, evidenceOf[i] as Evidence[], plansOf[i] as CreatorPlan[], c, stale, batchWarnings),
+      decide(item, evidenceOf[i] as Evidence[], plansOf[i] as CreatorPlan[], c, at, stale, batchWarnings),
     );
     if (updates.size > 0) await state.save(updates);
     return results;
@@ -501,10 +526,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     evidence: Evidence[],
     plans: readonly CreatorPlan[],
     c: Circumstances,
+    at: string,
     stale: boolean,
     batchWarnings: readonly Warning[],
   ): CheckResult {
-    const at = new Date(c.atMs).toISOString();
     if (item.id === undefined) {
       const invalid = item.invalid as { code: Warning['code']; message: string };
       return {
@@ -516,7 +541,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
         disputed: false,
         term: null,
         rule: 'invalid-work-id',
-        evidence: [],
         reason: reasonFor({
           work: item.work,
           use: c.use,
@@ -531,6 +555,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
           stale: false,
           invalidCode: invalid.code,
         }),
+        evidence: [],
         warnings: [{ code: invalid.code, message: invalid.message }],
       };
     }
@@ -587,32 +612,50 @@ export function createVerifier(options: VerifierOptions): Verifier {
         order(a.code, b.code) || order(a.issuer ?? '', b.issuer ?? '') || order(a.cid ?? '', b.cid ?? ''),
     );
     const conditions = decision === 'conditional' ? deciding?.conditions : undefined;
-    return {
+    const reason = reasonFor({
       work: item.work,
-      id: item.id,
       use: c.use,
-      at,
+      org: c.org,
       decision,
-      ...(conditions === undefined ? {} : { conditions }),
-      disputed: claimants > 1 || forked,
-      term: deciding?.term ?? null,
+      deciding: deciding ?? evidence[0],
       rule,
-      evidence,
-      reason: reasonFor({
-        work: item.work,
-        use: c.use,
-        org: c.org,
-        decision,
-        deciding: deciding ?? evidence[0],
-        rule,
-        claimants,
-        rollback,
-        missing,
-        forked,
-        stale,
-      }),
-      warnings,
-    };
+      claimants,
+      rollback,
+      missing,
+      forked,
+      stale,
+    });
+    const disputed = claimants > 1 || forked;
+    const term = deciding?.term ?? null;
+    // Literals in the documented key order (the gateway serializes results as they are).
+    return conditions === undefined
+      ? {
+          work: item.work,
+          id: item.id,
+          use: c.use,
+          at,
+          decision,
+          disputed,
+          term,
+          rule,
+          reason,
+          evidence,
+          warnings,
+        }
+      : {
+          work: item.work,
+          id: item.id,
+          use: c.use,
+          at,
+          decision,
+          conditions,
+          disputed,
+          term,
+          rule,
+          reason,
+          evidence,
+          warnings,
+        };
   }
 
   function circumstances(request: CheckOptions): Circumstances {
