@@ -425,7 +425,12 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       r.previous === undefined
         ? { cid: r.cid, version: r.version }
         : { cid: r.cid, version: r.version, previous: r.previous };
-    const branches = [...heads.heads].sort((a, b) => (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0));
+    // The heads are the branches at the newest version (spec §5.3), in CID order. A branch left at an
+    // older version is never reported as a head: creator tools build the next version on `head`.
+    const newest = Math.max(...heads.heads.map((h) => h.version));
+    const branches = heads.heads
+      .filter((h) => h.version === newest)
+      .sort((a, b) => (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0));
     const top = branches[0];
     if (top === undefined)
       return errorResponse('NOT_FOUND', `this node holds no manifest of ${did}`, undefined, CORS);

@@ -22,6 +22,7 @@ export interface ManifestWorks {
 /** A manifest and the pages (by CID) in which requested works were found; `inline` for the manifest itself. */
 export interface IndexHit {
   readonly manifest: string;
+  readonly issuer: string;
   readonly inline: boolean;
   readonly pages: readonly string[];
 }
@@ -52,6 +53,11 @@ export class ManifestIndex {
   readonly #db: Database.Database;
   readonly #stmt: ReturnType<ManifestIndex['prepare']>;
   #epoch: string;
+  /**
+   * Creators with more than one branch head (forked). Rare, and never fewer once forked, so lookups
+   * consult this set instead of asking SQLite for every creator's heads.
+   */
+  readonly #forkedCreators = new Set<string>();
 
   constructor(file: string, options: { fsync: boolean }) {
     this.#db = new Database(file);
@@ -90,6 +96,7 @@ export class ManifestIndex {
       throw new Error(`index schema ${version.value} is not ${SCHEMA_VERSION}; run reindex`);
     const epoch = this.#stmt.getMeta.get('epoch') as { value: string } | undefined;
     this.#epoch = epoch?.value ?? this.#newEpoch();
+    for (const issuer of this.#stmt.multiTip.all() as string[]) this.#forkedCreators.add(issuer);
   }
 
   private prepare() {
@@ -99,7 +106,11 @@ export class ManifestIndex {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       byCid: db.prepare(`SELECT ${manifestColumns} FROM manifests WHERE cid = ?`).raw(),
-      bySeq: db.prepare('SELECT cid FROM manifests WHERE seq = ?').pluck(),
+      bySeq: db.prepare('SELECT cid, issuer FROM manifests WHERE seq = ?').raw(),
+      tipCount: db.prepare('SELECT count(*) FROM manifests WHERE issuer = ? AND tip = 1').pluck(),
+      multiTip: db
+        .prepare('SELECT issuer FROM manifests WHERE tip = 1 GROUP BY issuer HAVING count(*) > 1')
+        .pluck(),
       has: db.prepare('SELECT 1 FROM manifests WHERE cid = ?').pluck(),
       insert: db.prepare(
         'INSERT INTO manifests (cid, issuer, version, previous, tip) VALUES (?, ?, ?, ?, 1) RETURNING seq',
@@ -126,7 +137,7 @@ export class ManifestIndex {
         .raw(),
       lookupOne: db
         .prepare(
-          'SELECT m.cid, p.cid FROM works w JOIN manifests m ON m.seq = w.manifest LEFT JOIN pages p ON p.id = w.page WHERE w.work = ?',
+          'SELECT m.cid, m.issuer, p.cid FROM works w JOIN manifests m ON m.seq = w.manifest LEFT JOIN pages p ON p.id = w.page WHERE w.work = ?',
         )
         .raw(),
       logAfter: db.prepare('SELECT seq, cid FROM manifests WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
@@ -190,8 +201,14 @@ export class ManifestIndex {
         for (const id of page.ids) this.#stmt.insertWork.run(id, seq, pageId);
       }
       this.#stmt.journalRemove.run(record.cid);
+      if ((this.#stmt.tipCount.get(record.issuer) as number) > 1) this.#forkedCreators.add(record.issuer);
       return { seq, ...record, tip: true };
     })();
+  }
+
+  /** True when the creator has more than one branch head (a fork, at any version). */
+  hasBranches(issuer: string): boolean {
+    return this.#forkedCreators.has(issuer);
   }
 
   /** Branch heads of a creator, newest version first (more than one when the creator forked). */
@@ -227,21 +244,25 @@ export class ManifestIndex {
     }
     const hits: IndexHit[] = [];
     for (const [seq, hit] of found) {
-      const manifest = this.#stmt.bySeq.get(seq) as string | undefined;
-      if (manifest === undefined) continue;
+      const row = this.#stmt.bySeq.get(seq) as [string, string] | undefined;
+      if (row === undefined) continue;
       const pages = [...hit.pages].map((id) => this.#stmt.pageCid.get(id) as string);
-      hits.push({ manifest, inline: hit.inline, pages });
+      hits.push({ manifest: row[0], issuer: row[1], inline: hit.inline, pages });
     }
     return hits;
   }
 
   #lookupFew(keys: readonly string[]): IndexHit[] {
-    const found = new Map<string, { inline: boolean; pages: string[] }>();
+    const found = new Map<string, { issuer: string; inline: boolean; pages: string[] }>();
     for (const key of keys) {
-      for (const [manifest, page] of this.#stmt.lookupOne.all(key) as [string, string | null][]) {
+      for (const [manifest, issuer, page] of this.#stmt.lookupOne.all(key) as [
+        string,
+        string,
+        string | null,
+      ][]) {
         let hit = found.get(manifest);
         if (hit === undefined) {
-          hit = { inline: false, pages: [] };
+          hit = { issuer, inline: false, pages: [] };
           found.set(manifest, hit);
         }
         if (page === null) hit.inline = true;
@@ -249,7 +270,8 @@ export class ManifestIndex {
       }
     }
     const hits: IndexHit[] = [];
-    for (const [manifest, hit] of found) hits.push({ manifest, inline: hit.inline, pages: hit.pages });
+    for (const [manifest, hit] of found)
+      hits.push({ manifest, issuer: hit.issuer, inline: hit.inline, pages: hit.pages });
     return hits;
   }
 
@@ -287,6 +309,7 @@ export class ManifestIndex {
   clear(): void {
     this.#db.transaction(() => {
       this.#db.exec('DELETE FROM works; DELETE FROM pages; DELETE FROM manifests; DELETE FROM journal;');
+      this.#forkedCreators.clear();
       this.#epoch = this.#newEpoch();
     })();
   }

@@ -18,7 +18,7 @@ import { BlockStore, isBlockCid } from './block-store.js';
 import { ByteCache } from './byte-cache.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { IngestErrorCode, RegistryErrorCode } from './errors.js';
-import { type IndexedManifest, ManifestIndex, type ManifestWorks } from './manifest-index.js';
+import { type IndexedManifest, type IndexHit, ManifestIndex, type ManifestWorks } from './manifest-index.js';
 import { type EmbeddedNode, startNode } from './node.js';
 import { Replicator, type ReplicatorStats } from './replicator.js';
 import { Semaphore } from './semaphore.js';
@@ -544,8 +544,20 @@ class RegistryNode implements Registry {
         for (const prefix of urlPrefixesOf(normalized.value)) keys.add(prefix);
     }
     const hits = this.#index.lookup([...keys]);
-    const candidates: LookupCandidate[] = [];
+    // A forked creator is offered with every branch head as soon as one names a work (decisions.md
+    // §2): a branch that drops the work, or a newer version on another branch, must be weighed too.
+    const branches: IndexHit[] = [];
+    const seen = new Set<string>();
     for (const hit of hits) {
+      if (!this.#index.hasBranches(hit.issuer) || seen.has(hit.issuer)) continue;
+      seen.add(hit.issuer);
+      for (const head of this.#index.heads(hit.issuer)) {
+        if (!hits.some((h) => h.manifest === head.cid))
+          branches.push({ manifest: head.cid, issuer: head.issuer, inline: false, pages: [] });
+      }
+    }
+    const candidates: LookupCandidate[] = [];
+    for (const hit of branches.length === 0 ? hits : [...hits, ...branches]) {
       options.signal?.throwIfAborted();
       // Held blocks come from the cache without a turn of the event loop (the hot path of a check).
       const bytes = this.#cache.get(hit.manifest) ?? (await this.#read(hit.manifest));
