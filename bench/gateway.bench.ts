@@ -31,7 +31,7 @@ const BATCH = 10_000;
 const LOAD_WORKER = `
 const { parentPort } = require('node:worker_threads');
 const http = require('node:http');
-parentPort.on('message', async ({ url, count, concurrency, bodies, ok }) => {
+parentPort.on('message', async ({ url, count, concurrency, bodies, ok, results }) => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   if (bodies) count = bodies.length;
   const latencies = new Float64Array(count);
@@ -40,8 +40,13 @@ parentPort.on('message', async ({ url, count, concurrency, bodies, ok }) => {
     const t0 = performance.now();
     const req = http.request(url, { agent, method: body === undefined ? 'GET' : 'POST', headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
       if (res.statusCode !== ok) failed++;
-      res.on('data', () => {});
-      res.on('end', () => resolve(performance.now() - t0));
+      const chunks = [];
+      res.on('data', (chunk) => { if (results) chunks.push(chunk); });
+      res.on('end', () => {
+        // A batch answer is read like a client would, and must hold one result per work.
+        if (results && JSON.parse(Buffer.concat(chunks).toString()).results.length !== results) failed++;
+        resolve(performance.now() - t0);
+      });
     });
     req.on('error', () => { failed++; resolve(performance.now() - t0); });
     req.end(body);
@@ -62,12 +67,13 @@ function loader() {
       concurrency: number,
       bodies?: readonly (string | Uint8Array)[],
       ok = 200,
+      results?: number,
     ) {
       return new Promise<Float64Array>((resolve, reject) => {
         worker.once('message', ({ latencies, failed }: { latencies: Float64Array; failed: number }) =>
           failed > 0 ? reject(new Error(`${failed} requests failed against ${url}`)) : resolve(latencies),
         );
-        worker.postMessage({ url, count, concurrency, bodies, ok });
+        worker.postMessage({ url, count, concurrency, bodies, ok, results });
       });
     },
     close: () => worker.terminate(),
@@ -165,14 +171,8 @@ async function postCheckBenchmark(dir: string): Promise<ComparisonResult> {
       baselineName: 'verifier.checkMany in process',
       ops: BATCH,
       candidate: async () => {
-        const res = await fetch(`${gateway.url}/v1/check`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: bodies[c++ % bodies.length] as string,
-        });
-        const body = (await res.json()) as { results: { decision: string }[] };
-        if (res.status !== 200 || body.results.length !== BATCH)
-          throw new Error(`POST /v1/check: ${res.status}`);
+        // From the load worker, as a separate client would: the server's thread does only the server's work.
+        await load.run(`${gateway.url}/v1/check`, 1, 1, [bodies[c++ % bodies.length] as string], 200, BATCH);
       },
       baseline: async () => {
         await verifier.checkMany({ use: 'train-genai', works: rounds[b++ % rounds.length] as string[] });
@@ -247,11 +247,15 @@ async function ingestBenchmark(dir: string): Promise<ComparisonResult> {
   }
 }
 
-/** Every gateway benchmark, in a temp dir removed afterwards. */
-export async function gatewayBenchmarks(): Promise<ComparisonResult[]> {
+/** Every gateway benchmark, in a temp dir removed afterwards; `only` picks some by name (get, post, ingest). */
+export async function gatewayBenchmarks(only?: readonly string[]): Promise<ComparisonResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'assent-bench-gateway-'));
+  const all = { get: getCheckBenchmark, post: postCheckBenchmark, ingest: ingestBenchmark };
   try {
-    return [await getCheckBenchmark(dir), await postCheckBenchmark(dir), await ingestBenchmark(dir)];
+    const out: ComparisonResult[] = [];
+    for (const [name, run] of Object.entries(all))
+      if (only === undefined || only.includes(name)) out.push(await run(dir));
+    return out;
   } finally {
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
@@ -260,5 +264,7 @@ export async function gatewayBenchmarks(): Promise<ComparisonResult[]> {
 // `tsx --conditions=source bench/gateway.bench.ts` runs these alone.
 if (process.argv[1]?.endsWith('gateway.bench.ts')) {
   const { table } = await import('./harness.js');
-  console.log(table(await gatewayBenchmarks()));
+  // e.g. `tsx bench/gateway.bench.ts post ingest`
+  const only = process.argv.slice(2);
+  console.log(table(await gatewayBenchmarks(only.length === 0 ? undefined : only)));
 }

@@ -232,7 +232,8 @@ export class ManifestIndex {
     const found = new Map<number, { inline: boolean; pages: Set<number> }>();
     for (let start = 0; start < keys.length; start += LOOKUP_CHUNK) {
       const chunk = JSON.stringify(keys.slice(start, start + LOOKUP_CHUNK));
-      for (const [manifest, page] of this.#stmt.lookup.iterate(chunk) as Iterable<[number, number]>) {
+      // all(), not iterate(): one native call per chunk instead of one per row (a tenth of a batch).
+      for (const [manifest, page] of this.#stmt.lookup.all(chunk) as [number, number][]) {
         let hit = found.get(manifest);
         if (hit === undefined) {
           hit = { inline: false, pages: new Set() };
