@@ -70,6 +70,7 @@ const SPECIAL: Readonly<Record<string, number>> = {
   ORG_MALFORMED: 2,
   CAR_MALFORMED: 3,
   CAR_CONTENT_INVALID: 3,
+  HEADERS_TOO_LARGE: 2,
 };
 
 /**

@@ -31,6 +31,10 @@ export const GATEWAY_ERROR_CODES = [
   'CAR_MALFORMED',
   // A CAR upload's root is missing from it, or carries blocks the manifest does not name.
   'CAR_CONTENT_INVALID',
+  // The request (headers and body) did not arrive within the server's time limit.
+  'REQUEST_TIMEOUT',
+  // The request headers are larger than the server accepts.
+  'HEADERS_TOO_LARGE',
   // The gateway failed unexpectedly; nothing was stored. Retry later.
   'GATEWAY_UNAVAILABLE',
 ] as const;
@@ -46,7 +50,7 @@ export type AnyErrorCode =
   | GatewayErrorCode;
 
 /** An HTTP status the gateway answers errors with. Never 500 (docs/errors.md). */
-export type ErrorStatus = 400 | 404 | 405 | 406 | 409 | 413 | 415 | 422 | 429 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 404 | 405 | 406 | 408 | 409 | 413 | 415 | 422 | 429 | 431 | 502 | 503 | 504;
 
 /**
  * The one map from error code to HTTP status (STYLE §6). It mirrors docs/errors.md; a test checks
@@ -133,6 +137,8 @@ export const HTTP_STATUS: Readonly<Record<AnyErrorCode, ErrorStatus>> = Object.f
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_ACCEPTABLE: 406,
   RATE_LIMITED: 429,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
   USE_TERM_UNKNOWN: 400,
   ORG_MALFORMED: 400,
   CAR_MALFORMED: 400,

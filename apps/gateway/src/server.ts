@@ -1,10 +1,10 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, sep } from 'node:path';
 import { createRegistry, type Registry, registrySource } from '@assent/registry';
 import { createVerifier } from '@assent/verifier';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { createGateway, type GatewayDeps } from './gateway.js';
 import { type Asset, type AssetSource, contentTypeOf } from './web-app.js';
 
@@ -40,6 +40,14 @@ export interface RunningGateway {
   readonly registry: Registry;
   /** Stops listening, cuts open connections and closes a registry it opened itself. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The answer to a request the HTTP adapter could not read (docs/errors.md: `BAD_REQUEST`). */
+function refusedRequest(): Response {
+  return new Response(
+    JSON.stringify({ error: { code: 'BAD_REQUEST', message: 'the request target is not a valid URL path' } }),
+    { status: 400, headers: { 'content-type': 'application/json', 'x-assent-error': 'BAD_REQUEST' } },
+  );
 }
 
 /** Reads the web app's files from a folder, refusing anything that resolves outside it (symlinks too). */
@@ -95,19 +103,49 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
-  const server = createAdaptorServer({
-    fetch: (request, env) => {
+  const listener = getRequestListener(
+    (request, env) => {
       const socket = (env as { incoming?: { socket?: Socket } }).incoming?.socket;
       return app.fetch(request, { ...env, clientKey: socket?.remoteAddress ?? 'unknown' });
     },
-    serverOptions: {
+    // A request target the adapter cannot turn into a URL (a raw backslash in the path, a bad Host):
+    // the documented error body, not the adapter's empty 400.
+    { errorHandler: () => refusedRequest() },
+  );
+  const server = createServer(
+    {
       headersTimeout,
       requestTimeout,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
       // How often Node checks the two timeouts above (its default, 30 s, would let slow clients linger).
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
     },
-  }) as Server;
+    listener,
+  );
+  // What Node's HTTP parser refuses before any handler runs (bytes HTTP forbids in the request line,
+  // oversized headers, a timed-out request): the documented error body too, then the connection closes.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'the request headers are too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'the request took too long to arrive']
+          : [
+              400,
+              'Bad Request',
+              'BAD_REQUEST',
+              'the request is not valid HTTP (a byte HTTP forbids in the request line?)',
+            ];
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nx-assent-error: ${code}\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   server.setTimeout(options.idleTimeoutMs ?? 60_000, (socket) => socket.destroy());
   server.maxConnections = options.maxConnections ?? 1024;
   await new Promise<void>((resolve, reject) => {
