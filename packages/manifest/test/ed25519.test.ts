@@ -2,6 +2,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzParams } from '../../../test/support/fuzz.js';
 import { hasSharedVectors, sharedVectorJson, skipReason } from '../../../test/support/shared-vectors.js';
 import {
   checkPublicKey,
@@ -156,7 +157,7 @@ describe('Ed25519 strict rules', () => {
           expect(results).toEqual([false, false]);
         },
       ),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 });

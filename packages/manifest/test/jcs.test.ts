@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzParams } from '../../../test/support/fuzz.js';
 import {
   hasSharedVectors,
   sharedVectorBytes,
@@ -273,7 +274,7 @@ describe('JCS properties', () => {
         expect(canonicalize(back)).toBe(text);
         expect(isCanonical(bytesOf(text), { maxDepth: 1000 })).toEqual({ ok: true, value: back });
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 
@@ -285,7 +286,7 @@ describe('JCS properties', () => {
         expect(canonicalize(reordered(v))).toBe(text);
         expect(new TextDecoder().decode(canonicalBytes(v))).toBe(text);
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 
@@ -294,7 +295,7 @@ describe('JCS properties', () => {
       fc.property(safeJson, fc.constantFrom(1, 2, '\t', ' \r\n'), (v, indent) => {
         expect(canonicalize(parsed(JSON.stringify(v, null, indent)))).toBe(canonicalize(v));
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 
@@ -311,7 +312,7 @@ describe('JCS properties', () => {
           expect(isCanonical(bytesOf(text), { allowFloats: true }).ok).toBe(true);
         }
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzParams } from '../../../test/support/fuzz.js';
 import {
   hasSharedVectors,
   sharedVectorBytes,
@@ -422,18 +423,18 @@ describe('parseJson properties', () => {
   it('never throws on arbitrary strings, and fails only with JSON_* codes', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => expectJsonFailureOrValue(s)),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
     fc.assert(
       fc.property(fc.string({ unit: anyCodeUnit }), (s) => expectJsonFailureOrValue(s)),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 
   it('never throws on arbitrary bytes, and fails only with JSON_* codes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (b) => expectJsonFailureOrValue(b)),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 
@@ -443,7 +444,7 @@ describe('parseJson properties', () => {
         expectJsonFailureOrValue(text, { allowFloats });
         expectJsonFailureOrValue(bytesOf(text), { allowFloats, maxDepth: 4 });
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 
@@ -454,12 +455,12 @@ describe('parseJson properties', () => {
         expect(accept(text, { maxDepth: 1000 })).toEqual(JSON.parse(text));
         expect(accept(bytesOf(text), { maxDepth: 1000 })).toEqual(JSON.parse(text));
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 
   it('accepts only what JSON.parse accepts, with the same value, on damaged JSON', () => {
-    fc.assert(fc.property(damagedJson, expectAgreesWithJsonParse), { numRuns: 1000 });
+    fc.assert(fc.property(damagedJson, expectAgreesWithJsonParse), fuzzParams());
   });
 
   it('agrees with JSON.parse on JSON.stringify of any finite double, when floats are allowed', () => {
@@ -474,7 +475,7 @@ describe('parseJson properties', () => {
           expect(accept(text, { allowFloats: true })).toBe(JSON.parse(text));
         }
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 });

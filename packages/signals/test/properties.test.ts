@@ -1,6 +1,7 @@
 import { type Decision, type Policy, type Statement, USE_TERMS, type UseTerm } from '@assent/manifest';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzParams } from '../../../test/support/fuzz.js';
 import {
   contentUsageFor,
   isRestrictive,
@@ -21,7 +22,7 @@ import {
 } from '../src/index.js';
 import { parseDictionary } from '../src/structured-field.js';
 
-const RUNS = { numRuns: 1000 };
+const RUNS = fuzzParams(1000);
 const DECISIONS = new Set<string>(['allow', 'deny', 'conditional', 'unknown']);
 
 /** A reading is well formed: a valid decision for every term, issues with codes. */

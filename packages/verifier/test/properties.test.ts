@@ -15,6 +15,7 @@ import {
 } from '@assent/manifest';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fuzzParams, fuzzTimeout } from '../../../test/support/fuzz.js';
 import {
   type CheckResult,
   createVerifier,
@@ -24,8 +25,8 @@ import {
   RESTRICTIVENESS,
 } from '../src/index.js';
 
-const RUNS = 1000;
-const TIMEOUT = 300_000;
+const RUNS = fuzzParams(1000);
+const TIMEOUT = fuzzTimeout(300_000);
 const NOW = '2026-06-01T00:00:00Z';
 const X = 'isrc:USRC17607839';
 const Y = 'isrc:GBAYE0601498';
@@ -169,7 +170,7 @@ describe('decision properties', () => {
             expect(rank(r1.decision)).toBeGreaterThanOrEqual(rank(r0.decision));
           },
         ),
-        { numRuns: RUNS },
+        RUNS,
       );
     },
     TIMEOUT,
@@ -225,7 +226,7 @@ describe('decision properties', () => {
             inOrder.term,
           ]);
         }),
-        { numRuns: RUNS },
+        RUNS,
       );
     },
     TIMEOUT,
@@ -285,7 +286,7 @@ describe('decision properties', () => {
             );
           }
         }),
-        { numRuns: RUNS },
+        RUNS,
       );
     },
     TIMEOUT,
