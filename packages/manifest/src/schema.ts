@@ -58,9 +58,20 @@ const dateTime = z
   .string()
   .check(z.refine(isDateTime, 'expected a UTC date-time such as 2026-11-26T10:00:00Z'));
 
-const cidString = z.string().check(
+/**
+ * Multicodec `json` (0x0200), the codec of every block (= `JSON_CODEC` of manifest.ts, which imports
+ * this module and so cannot be imported here).
+ */
+const BLOCK_CODEC = 0x0200;
+
+/**
+ * The CID of a block (`previous`, `catalog`): CIDv1, json codec, sha2-256, canonical base32 (spec
+ * §1.3). Another codec names bytes that are not a manifest or a page, so it is refused here rather
+ * than later, when the chain or the page is checked.
+ */
+const blockCidString = z.string().check(
   z.superRefine((value: string, ctx) => {
-    const parsed = parseCidString(value);
+    const parsed = parseCidString(value, { codec: BLOCK_CODEC });
     if (!parsed.ok) assentIssue(ctx, parsed.code, parsed.message);
   }),
 );
@@ -190,10 +201,10 @@ const MAX_VERSION = 2 ** 31 - 1;
 const credentialSubject = z
   .strictObject({
     version: z.int().check(z.gte(1), z.lte(MAX_VERSION)),
-    previous: z.optional(cidString),
+    previous: z.optional(blockCidString),
     default: z.optional(policy),
     works: z.array(work),
-    catalog: z.optional(z.array(cidString).check(z.minLength(1), z.maxLength(MAX_CATALOG_PAGES))),
+    catalog: z.optional(z.array(blockCidString).check(z.minLength(1), z.maxLength(MAX_CATALOG_PAGES))),
   })
   .check(
     z.superRefine(

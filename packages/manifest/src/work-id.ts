@@ -9,7 +9,8 @@
  * | `isrc`       | `isrc:` + 12 upper-case characters, no separators                   |
  * | `iswc`       | `iswc:T-123.456.789-C`, check digit verified                        |
  * | `url`        | `url:` + WHATWG-normalized http(s) URL, no fragment, no credentials |
- * | `url-prefix` | `url-prefix:` + normalized http(s) URL ending in `/`, no query      |
+ * | `url-prefix` | `url-prefix:` + normalized http(s) URL ending in `/`, no query,     |
+ * |              | at most 16 path segments ({@link MAX_URL_PREFIX_SEGMENTS})          |
  *
  * Also the standalone CID parser {@link parseCidString}, shared with manifest and catalog-page
  * references. Runs in browsers: no `node:*`, bytes are `Uint8Array`.
@@ -64,6 +65,16 @@ export const MAX_URL_LENGTH = 2048;
  * {@link MAX_URL_LENGTH}, rounded up. Checked first, so hostile input costs bounded work.
  */
 export const MAX_WORK_ID_LENGTH = 2064;
+
+/**
+ * Deepest accepted `url-prefix:` id, in path segments below the origin: `https://a.com/` has 0,
+ * `https://a.com/the-flight/sets/` has 2 (`%2F` is not a separator). Catalogs are shallow: an
+ * artist's, a label's or a platform's works sit a few directories deep (`/the-flight/sets/album/`),
+ * and 16 leaves room for deep CMS and file-server trees; anything deeper is still covered by its
+ * 16-deep ancestor or named by a `url:` id. The bound caps {@link urlPrefixesOf} at 17 keys, so
+ * looking up a hostile URL of a thousand segments costs 17 index probes, not a thousand (spec §6).
+ */
+export const MAX_URL_PREFIX_SEGMENTS = 16;
 
 /** Longest CID string accepted (a sha2-256 CIDv1 is under 120 characters in every base we read). */
 const MAX_CID_STRING_LENGTH = 256;
@@ -286,6 +297,15 @@ function normalizeUrl(kind: 'url' | 'url-prefix', body: string): Result<string, 
     // Prefixes match whole path segments: `…/the-flight` becomes `…/the-flight/`, so it never
     // covers `…/the-flight-2/`.
     if (!path.endsWith('/')) normalized += '/';
+    // Bounded depth keeps urlPrefixesOf, and so every lookup, at most 17 keys (spec §6).
+    const segments = countSlashes(path) - (path.endsWith('/') ? 1 : 0);
+    if (segments > MAX_URL_PREFIX_SEGMENTS) {
+      return fail(
+        'WORK_ID_URL_MALFORMED',
+        `url-prefix: has ${segments} path segments; at most ${MAX_URL_PREFIX_SEGMENTS} are allowed ` +
+          '(name a shallower prefix, or the URL itself as a url: id)',
+      );
+    }
   }
   if (normalized.length > MAX_URL_LENGTH) {
     return fail(
@@ -298,6 +318,12 @@ function normalizeUrl(kind: 'url' | 'url-prefix', body: string): Result<string, 
     return fail('WORK_ID_URL_MALFORMED', `${kind}: URL has no stable normal form`);
   }
   return ok(normalized);
+}
+
+function countSlashes(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('/'); i !== -1; i = text.indexOf('/', i + 1)) count++;
+  return count;
 }
 
 function reparse(href: string): string | undefined {
@@ -354,10 +380,12 @@ export function workIdKind(id: WorkId): WorkIdKind {
 
 /**
  * Every `url-prefix:` id that could cover `id`, shortest first: the origin's `/`, then each
- * enclosing directory of the path (a path ending in `/` is its own last prefix). A prefix covers a
- * URL when the URL's path starts with the prefix's path, whatever the query. For a `url-prefix:`
- * id the result includes the id itself; for other kinds it is empty. The index looks these up
- * instead of scanning all prefixes.
+ * enclosing directory of the path (a path ending in `/` is its own last prefix), down to
+ * {@link MAX_URL_PREFIX_SEGMENTS} directories. A prefix covers a URL when the URL's path starts
+ * with the prefix's path, whatever the query. For a `url-prefix:` id the result includes the id
+ * itself; for other kinds it is empty. The index looks these up instead of scanning all prefixes.
+ * The list is complete yet never longer than 17, however deep the URL: no deeper prefix is a
+ * valid id (spec §6).
  *
  * @example
  * urlPrefixesOf('url:https://soundcloud.com/the-flight/track?x=1' as WorkId)
@@ -374,7 +402,11 @@ export function urlPrefixesOf(id: WorkId): WorkId[] {
   const queryStart = url.indexOf('?');
   const pathEnd = queryStart === -1 ? url.length : queryStart;
   const prefixes: WorkId[] = [];
-  for (let slash = pathStart; slash !== -1 && slash < pathEnd; slash = url.indexOf('/', slash + 1)) {
+  for (
+    let slash = pathStart;
+    slash !== -1 && slash < pathEnd && prefixes.length <= MAX_URL_PREFIX_SEGMENTS;
+    slash = url.indexOf('/', slash + 1)
+  ) {
     prefixes.push(`url-prefix:${url.slice(0, slash + 1)}` as WorkId);
   }
   return prefixes;

@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { CID } from 'multiformats/cid';
 import { describe, expect, it } from 'vitest';
+import { fuzzParams } from '../../../test/support/fuzz.js';
 import type { ManifestVector } from '../../../test/vectors/manifest/generate.js';
+import { createProof } from '../src/data-integrity/index.js';
 import { type Identity, identityFromSecretKey } from '../src/did-key.js';
 import { isAssentError, unwrap } from '../src/errors.js';
 import { canonicalize } from '../src/jcs.js';
 import {
   blockCid,
   checkChain,
+  JSON_CODEC,
   manifestCid,
   parseDraft,
   parseManifest,
@@ -176,6 +180,76 @@ describe('catalog pages', () => {
   });
 });
 
+describe('block references name json blocks (spec §1.3, threat model F4)', () => {
+  const RAW = 0x55;
+  const OTHER_CODECS = [
+    ['raw', RAW],
+    ['dag-pb', 0x70],
+    ['dag-cbor', 0x71],
+  ] as const;
+  /** The same sha2-256 digest as `cid`, under another codec: bytes-wise it names the same block. */
+  const recoded = (cid: string, codec: number) => CID.createV1(codec, CID.parse(cid).multihash).toString();
+
+  /** The unsigned form of `signed` with `edit` applied, signed again by `me`: only the schema can object. */
+  async function resigned(signed: SignedManifest, me: Identity, edit: (subject: JsonObject) => void) {
+    const { proof: _proof, ...unsigned } = structuredClone(signed.manifest) as JsonObject;
+    edit(unsigned.credentialSubject as JsonObject);
+    const document = await createProof(unsigned, {
+      secretKey: me.secretKey,
+      verificationMethod: me.verificationMethod,
+      created,
+    });
+    return canonicalize(document);
+  }
+
+  it.each(OTHER_CODECS)('refuses a signed manifest whose previous is a %s CID', async (_name, codec) => {
+    const me = await identity(11);
+    const v1 = await signManifest({ default: { all: 'deny' } }, { identity: me, created });
+    const v2 = await signManifest({ default: { all: 'allow' } }, { identity: me, created, head: v1 });
+    // Control: re-signing with the json CID verifies, so only the codec can fail below.
+    expect(await verifyManifest(await resigned(v2, me, () => {}))).toMatchObject({ ok: true });
+    const text = await resigned(v2, me, (subject) => (subject.previous = recoded(v1.cid, codec)));
+    for (const result of [await verifyManifest(text), parseManifest(text)]) {
+      expect(result).toMatchObject({
+        ok: false,
+        code: 'CID_UNSUPPORTED_CODEC',
+        path: '/credentialSubject/previous',
+      });
+      expect(result.ok === false && result.message).toContain(`0x${codec.toString(16)}`);
+    }
+  });
+
+  it.each(OTHER_CODECS)('refuses a signed manifest naming a %s CID in catalog', async (_name, codec) => {
+    const me = await identity(12);
+    const works = Array.from({ length: 40 }, (_, i) => ({
+      ids: [`isrc:QZABC26${String(i).padStart(5, '0')}`],
+    }));
+    const signed = await signManifest({ works }, { identity: me, created, inlineBudgetBytes: 200 });
+    const [page] = signed.catalog;
+    if (page === undefined) throw new Error('expected a catalog page');
+    expect(await verifyManifest(await resigned(signed, me, () => {}))).toMatchObject({ ok: true });
+    // The json entry passes; the second names the same digest under another codec.
+    const text = await resigned(signed, me, (subject) => {
+      subject.catalog = [page, recoded(page, codec)];
+    });
+    expect(await verifyManifest(text)).toMatchObject({
+      ok: false,
+      code: 'CID_UNSUPPORTED_CODEC',
+      path: '/credentialSubject/catalog/1',
+    });
+  });
+
+  it('accepts only the json codec the signer writes, and the signer refuses a head of another codec', async () => {
+    const me = await identity(13);
+    const v1 = await signManifest({ default: { all: 'deny' } }, { identity: me, created });
+    expect(CID.parse(v1.cid).code).toBe(JSON_CODEC);
+    const head = { cid: recoded(v1.cid, RAW), version: 1 };
+    await expect(signManifest({}, { identity: me, created, head })).rejects.toSatisfy((e: unknown) =>
+      isAssentError(e, 'CID_UNSUPPORTED_CODEC'),
+    );
+  });
+});
+
 describe('properties', () => {
   it('sign → verify round-trips for arbitrary policies, and changing any byte of the signed content fails', async () => {
     const me = await identity(10);
@@ -217,7 +291,7 @@ describe('properties', () => {
           }
         },
       ),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 
@@ -227,7 +301,7 @@ describe('properties', () => {
         const result = parseManifest(text);
         expect(result.ok).toBe(false);
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
@@ -241,7 +315,7 @@ describe('properties', () => {
           expect(parseManifest(parsed.value).ok).toBe(false);
         }
       }),
-      { numRuns: 1000 },
+      fuzzParams(),
     );
   });
 });

@@ -7,12 +7,14 @@ import { base64url } from 'multiformats/bases/base64';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { describe, expect, it } from 'vitest';
+import { fuzzParams } from '../../../test/support/fuzz.js';
 import { ERROR_CODES, isAssentError } from '../src/errors.js';
 import {
   assertWorkId,
   isNormalizedWorkId,
   isWorkId,
   MAX_URL_LENGTH,
+  MAX_URL_PREFIX_SEGMENTS,
   MAX_WORK_ID_LENGTH,
   normalizeWorkId,
   parseCidString,
@@ -23,7 +25,7 @@ import {
   workIdKind,
 } from '../src/work-id.js';
 
-const RUNS = { numRuns: 1_000 };
+const RUNS = fuzzParams(1000);
 const RAW = 0x55;
 const DAG_PB = 0x70;
 const JSON_CODEC = 0x0200;
@@ -311,6 +313,66 @@ describe('urlPrefixesOf', () => {
     const prefixes = urlPrefixesOf('url:https://soundcloud.com/the-flight-2/track' as WorkId);
     expect(prefixes).not.toContain('url-prefix:https://soundcloud.com/the-flight/');
   });
+
+  it('stops at the origin plus MAX_URL_PREFIX_SEGMENTS directories, however deep the URL (F3)', () => {
+    expect(MAX_URL_PREFIX_SEGMENTS).toBe(16);
+    const deep = normalizeWorkId(`url:https://a.example/${'s/'.repeat(999)}page?q=a/b`);
+    if (!deep.ok) throw new Error(deep.message);
+    const prefixes = urlPrefixesOf(deep.value);
+    expect(prefixes).toEqual(
+      Array.from({ length: 17 }, (_, depth) => `url-prefix:https://a.example/${'s/'.repeat(depth)}`),
+    );
+    // The deepest key is itself a valid id; one more segment is not, so nothing deeper can match.
+    expect(isWorkId(prefixes[16])).toBe(true);
+    expect(normalizeWorkId(`url-prefix:https://a.example/${'s/'.repeat(17)}`).ok).toBe(false);
+  });
+
+  it('gives a URL exactly MAX_URL_PREFIX_SEGMENTS deep all its enclosing directories, itself included', () => {
+    const directory = `https://a.example/${'s/'.repeat(16)}`;
+    expect(urlPrefixesOf(`url:${directory}` as WorkId)).toHaveLength(17);
+    expect(urlPrefixesOf(`url:${directory}` as WorkId).at(-1)).toBe(`url-prefix:${directory}`);
+    expect(urlPrefixesOf(`url-prefix:${directory}` as WorkId).at(-1)).toBe(`url-prefix:${directory}`);
+    expect(urlPrefixesOf(`url:${directory}track` as WorkId).at(-1)).toBe(`url-prefix:${directory}`);
+  });
+});
+
+describe('url-prefix depth (MAX_URL_PREFIX_SEGMENTS)', () => {
+  const atLimit = `url-prefix:https://a.example/${Array.from({ length: 16 }, (_, i) => `d${i + 1}`).join('/')}/`;
+  const tooDeep = `${atLimit}d17/`;
+
+  it('accepts a prefix 16 segments deep, with or without its trailing slash', () => {
+    expect(normalizeWorkId(atLimit)).toEqual({ ok: true, value: atLimit });
+    expect(normalizeWorkId(atLimit.slice(0, -1))).toEqual({ ok: true, value: atLimit });
+    expect(isWorkId(atLimit)).toBe(true);
+  });
+
+  it.each([
+    ['17 segments', tooDeep],
+    ['17 segments, the last without its slash', tooDeep.slice(0, -1)],
+    ['17 empty segments', `url-prefix:https://a.example/${'/'.repeat(17)}`],
+    ['18 segments once dot segments are resolved', `url-prefix:https://a.example/x/../${'s/'.repeat(18)}`],
+    ['1,000 segments', `url-prefix:https://a.example/${'a/'.repeat(1000)}`],
+  ])('refuses %s with WORK_ID_URL_MALFORMED and says why', (_name, input) => {
+    const result = normalizeWorkId(input);
+    expect(result).toMatchObject({ ok: false, code: 'WORK_ID_URL_MALFORMED' });
+    expect(result.ok === false && result.message).toMatch(/path segments; at most 16 are allowed/);
+    expect(parseNormalizedWorkId(input)).toMatchObject({ ok: false, code: 'WORK_ID_URL_MALFORMED' });
+  });
+
+  it('counts only real separators: dot segments resolved, %2F inside a segment', () => {
+    const resolved = `url-prefix:https://a.example/x/y/../../${Array.from({ length: 16 }, () => 'd').join('/')}/`;
+    expect(normalizeWorkId(resolved)).toEqual({
+      ok: true,
+      value: `url-prefix:https://a.example/${'d/'.repeat(16)}`,
+    });
+    const encoded = `${atLimit.slice(0, -1)}%2Fd17/`;
+    expect(normalizeWorkId(encoded)).toEqual({ ok: true, value: encoded });
+  });
+
+  it('leaves url: ids of any depth alone', () => {
+    const deepUrl = `url:https://a.example/${'a/'.repeat(1000)}`;
+    expect(normalizeWorkId(deepUrl)).toEqual({ ok: true, value: deepUrl });
+  });
 });
 
 describe('parseCidString', () => {
@@ -519,6 +581,58 @@ describe('properties', () => {
       }),
       RUNS,
     );
+  });
+
+  it('urlPrefixesOf never lists more than 1 + MAX_URL_PREFIX_SEGMENTS keys, each a valid url-prefix id, and misses no valid prefix', () => {
+    // Paths of 0 to 40 segments, some long, some empty, with or without a trailing slash or query.
+    const segment = fc.oneof(
+      fc.constantFrom('', 'a', 'the-flight', '%2F', '..', '.'),
+      fc.string({ unit: fc.constantFrom(...'abc-_~.0'), maxLength: 60 }),
+    );
+    const deepUrl = fc
+      .tuple(
+        webUrl,
+        fc.array(segment, { maxLength: 40, size: 'max' }),
+        fc.boolean(),
+        fc.constantFrom('', '?x=a/b/c'),
+        fc.constantFrom('url:', 'url-prefix:'),
+      )
+      .map(([url, segments, slash, query, kind]) => {
+        const origin = new URL(url).origin;
+        return `${kind}${origin}/${segments.join('/')}${slash ? '/' : ''}${query}`;
+      });
+    let accepted = 0;
+    let deep = 0;
+    fc.assert(
+      fc.property(deepUrl, fc.nat(45), (input, cut) => {
+        const id = normalizeWorkId(input);
+        if (!id.ok) return;
+        accepted++;
+        const prefixes = urlPrefixesOf(id.value);
+        expect(prefixes.length).toBeGreaterThan(0);
+        expect(prefixes.length).toBeLessThanOrEqual(MAX_URL_PREFIX_SEGMENTS + 1);
+        if (prefixes.length === MAX_URL_PREFIX_SEGMENTS + 1) deep++;
+        const target = id.value.slice(id.value.indexOf(':') + 1);
+        for (const [depth, prefix] of prefixes.entries()) {
+          expect(parseNormalizedWorkId(prefix)).toEqual({ ok: true, value: prefix });
+          const path = new URL(prefix.slice('url-prefix:'.length)).pathname;
+          expect(path.split('/').length - 2).toBe(depth);
+          expect(target.startsWith(prefix.slice('url-prefix:'.length))).toBe(true);
+        }
+        // Complete: every enclosing directory that is a valid url-prefix id is listed.
+        const pathEnd = target.includes('?') ? target.indexOf('?') : target.length;
+        let slash = target.indexOf('/', target.indexOf('//') + 2);
+        for (let depth = 0; depth < cut && slash !== -1; depth++) slash = target.indexOf('/', slash + 1);
+        if (slash !== -1 && slash < pathEnd) {
+          const enclosing = `url-prefix:${target.slice(0, slash + 1)}`;
+          expect(prefixes.includes(enclosing as WorkId)).toBe(isWorkId(enclosing));
+        }
+      }),
+      RUNS,
+    );
+    // Both cases are exercised: ids that fill the bound and ids below it.
+    expect(deep).toBeGreaterThan(RUNS.numRuns / 10);
+    expect(accepted - deep).toBeGreaterThan(RUNS.numRuns / 10);
   });
 
   it('never throws on arbitrary strings and fails only with WORK_ID_* codes', () => {

@@ -16,6 +16,7 @@ import {
 } from '@assent/manifest';
 import { createProof } from '@assent/manifest/data-integrity';
 import { base58btc } from 'multiformats/bases/base58';
+import { CID } from 'multiformats/cid';
 
 export interface ManifestVector {
   id: number;
@@ -329,6 +330,36 @@ invalid(
     return canonicalize(signed);
   })(),
   'PROOF_CONTEXT_MISMATCH',
+);
+
+// Cases below were added later. They go last so that the ids above, which tests and docs cite, stay put.
+
+// Work ids: url-prefix depth (vocabulary "Work identifiers", spec §6)
+const directories = (n: number) => Array.from({ length: n }, (_, i) => `d${i + 1}/`).join('');
+valid(
+  'url-prefix 16 path segments deep: the limit',
+  await resigned((m) => (firstWork(m).ids = [`url-prefix:https://example.com/${directories(16)}`])),
+);
+invalid(
+  'url-prefix 17 path segments deep: one over the limit',
+  await resigned((m) => (firstWork(m).ids = [`url-prefix:https://example.com/${directories(17)}`])),
+  'WORK_ID_URL_MALFORMED',
+);
+
+// Block references (spec §1.3): the same sha2-256 digest under the raw codec, not json
+const rawCodec = (cid: string) => CID.createV1(0x55, CID.parse(cid).multihash).toString();
+invalid(
+  'previous is a raw-codec CID',
+  await resigned((m) => {
+    subject(m).version = 2;
+    subject(m).previous = rawCodec(v1.cid);
+  }),
+  'CID_UNSUPPORTED_CODEC',
+);
+invalid(
+  'catalog names a raw-codec CID',
+  await resigned((m) => (subject(m).catalog = [rawCodec(v2.cid)])),
+  'CID_UNSUPPORTED_CODEC',
 );
 
 const vectors: ManifestVector[] = cases.map((c, i) => ({ id: i + 1, ...c }));
