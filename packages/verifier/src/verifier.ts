@@ -5,6 +5,7 @@ import {
   type Decision,
   isOrgId,
   isUseTerm,
+  MAX_URL_PREFIX_SEGMENTS,
   normalizeWorkId,
   type UseTerm,
   urlPrefixesOf,
@@ -110,6 +111,27 @@ export interface Verifier {
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH = 1000;
+/**
+ * Characters of lookup keys one batch may ask a source for. A URL id looks up itself and up to 17
+ * `url-prefix:` keys (MAX_URL_PREFIX_SEGMENTS), each nearly as long as the id: 10,000 deep 2 KB ids
+ * would be ~350 MB of keys in one batch. Such a batch is split instead; ordinary ids weigh little.
+ */
+const MAX_BATCH_KEY_CHARS = 8 * 1024 * 1024;
+
+/** An upper bound on the lookup-key characters a work id costs (before it is normalized). */
+function lookupWeight(work: unknown): number {
+  if (typeof work !== 'string') return 1;
+  if (!work.startsWith('url')) return work.length;
+  let slashes = 0;
+  for (
+    let i = work.indexOf('/');
+    i !== -1 && slashes <= MAX_URL_PREFIX_SEGMENTS + 2;
+    i = work.indexOf('/', i + 1)
+  )
+    slashes++;
+  return work.length * (1 + Math.min(slashes, MAX_URL_PREFIX_SEGMENTS + 1));
+}
+
 /** Manifests verified at once; signature checks may run on WebCrypto in parallel. */
 const VERIFY_CONCURRENCY = 32;
 
@@ -667,11 +689,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function* checkStream(request: CheckStreamRequest): AsyncIterable<CheckResult> {
     const c = circumstances(request);
     let batch: string[] = [];
+    let weight = 0;
     for await (const work of request.works) {
       batch.push(work);
-      if (batch.length >= batchSize) {
+      weight += lookupWeight(work);
+      if (batch.length >= batchSize || weight >= MAX_BATCH_KEY_CHARS) {
         yield* await runBatch(batch, c, request.signal);
         batch = [];
+        weight = 0;
       }
     }
     if (batch.length > 0) yield* await runBatch(batch, c, request.signal);

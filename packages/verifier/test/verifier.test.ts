@@ -66,6 +66,30 @@ describe('createVerifier', () => {
     expect(n).toBe(40);
   });
 
+  it('splits a batch of deep URL ids by the size of their lookup keys, not only by count', async () => {
+    const asked: number[] = [];
+    const source: ManifestSource = {
+      candidates: async (ids) => {
+        asked.push(ids.reduce((n, id) => n + id.length, 0));
+        return { manifests: [] };
+      },
+    };
+    const verifier = createVerifier({ source, batchSize: 10_000 });
+    // 2,000 URL ids ~2 KB long, 16 directories deep: each looks up itself and 17 url-prefix keys.
+    const deep = (i: number) => `url:https://a.example/${i}/${'d/'.repeat(15)}${'x'.repeat(1950)}`;
+    const works = Array.from({ length: 2000 }, (_, i) => deep(i));
+    const results = await verifier.checkMany({ works, use: 'tdm' });
+    expect(results.map((r) => r.work)).toEqual(works);
+    expect(results.every((r) => r.decision === 'unknown' && r.rule === 'no-claimant')).toBe(true);
+    // One batch of 2,000 would ask for ~70 MB of keys; split, no batch asks for much more than 8 MiB.
+    expect(asked.length).toBeGreaterThan(1);
+    for (const chars of asked) expect(chars).toBeLessThan(12 * 1024 * 1024);
+    // Short ids still go in one batch.
+    asked.length = 0;
+    await verifier.checkMany({ works: Array.from({ length: 2000 }, (_, i) => isrc(i)), use: 'tdm' });
+    expect(asked).toHaveLength(1);
+  });
+
   it('verifies every manifest itself: a bad signature or non-canonical bytes are rejected with a warning', async () => {
     const doc = JSON.parse(new TextDecoder().decode(v2.bytes)) as {
       credentialSubject: { works: { policy: unknown }[] };
