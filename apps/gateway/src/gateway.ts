@@ -18,7 +18,7 @@ import { renderDocsPage } from './docs-page.js';
 import { type ErrorBody, GatewayError, httpStatusOf } from './errors.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { mediaTypeOf, readBody } from './read-body.js';
+import { mediaTypeOf, type NodeRequestEnv, readBody } from './read-body.js';
 import { CheckBodySchema, CheckQuerySchema, MAX_BATCH_WORKS, routes } from './schemas.js';
 import { type AssetSource, assetPathOf, NOT_BUILT_PAGE } from './web-app.js';
 
@@ -68,9 +68,16 @@ export interface GatewayDeps {
 
 const MIB = 1024 * 1024;
 
-/** The env bindings the Node server passes; absent under `app.request()`. */
-interface NodeEnv {
-  readonly clientKey?: string;
+/** The request's media type: from the Node server's env when it gives one, else the `Request`. */
+function contentTypeOf(c: Context): string {
+  const env = c.env as NodeRequestEnv | undefined;
+  return mediaTypeOf(env?.readBody !== undefined ? env.contentType : c.req.raw.headers.get('content-type'));
+}
+
+/** The whole body, refused past `limit`: read by the Node server when it offers to, else from the `Request`. */
+function bodyOf(c: Context, limit: number): Promise<Uint8Array> {
+  const read = (c.env as NodeRequestEnv | undefined)?.readBody;
+  return read !== undefined ? read(limit) : readBody(c.req.raw, limit);
 }
 
 const KNOWN_ROUTES: readonly [RegExp, string][] = [
@@ -245,7 +252,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   const maxCheckBytes = deps.maxCheckBytes ?? 8 * MIB;
   const limiter = deps.rateLimit === false ? undefined : new RateLimiter(deps.rateLimit ?? {});
   const clientKey =
-    deps.clientKey ?? ((c: Context) => (c.env as NodeEnv | undefined)?.clientKey ?? 'anonymous');
+    deps.clientKey ?? ((c: Context) => (c.env as NodeRequestEnv | undefined)?.clientKey ?? 'anonymous');
   const log =
     deps.log === false
       ? undefined
@@ -319,13 +326,13 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
         });
       }
     }
-    const type = mediaTypeOf(c.req.raw);
+    const type = contentTypeOf(c);
     let result: Awaited<ReturnType<typeof registry.ingest>>;
     if (type === 'application/json') {
-      const bytes = await readBody(c.req.raw, maxManifestBytes);
+      const bytes = await bodyOf(c, maxManifestBytes);
       result = await registry.ingest(bytes);
     } else if (type === 'application/vnd.ipld.car') {
-      const upload = readCarUpload(await readBody(c.req.raw, maxCarBytes));
+      const upload = readCarUpload(await bodyOf(c, maxCarBytes));
       const parsed = parseManifest(upload.manifest);
       if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
       const named = new Set<string>(parsed.value.credentialSubject.catalog ?? []);
@@ -464,10 +471,10 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   });
 
   app.post('/v1/check', async (c) => {
-    if (mediaTypeOf(c.req.raw) !== 'application/json') {
+    if (contentTypeOf(c) !== 'application/json') {
       throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'send the check as application/json');
     }
-    const bytes = await readBody(c.req.raw, maxCheckBytes);
+    const bytes = await bodyOf(c, maxCheckBytes);
     const parsed = parseJson(bytes, { maxBytes: maxCheckBytes });
     if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
     const works = (parsed.value as { works?: unknown } | null)?.works;

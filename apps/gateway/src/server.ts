@@ -1,11 +1,12 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, sep } from 'node:path';
 import { createRegistry, type Registry, registrySource } from '@assent/registry';
 import { createVerifier } from '@assent/verifier';
 import { getRequestListener } from '@hono/node-server';
 import { createGateway, type GatewayDeps } from './gateway.js';
+import { type NodeRequestEnv, readChunks } from './read-body.js';
 import { type Asset, type AssetSource, contentTypeOf } from './web-app.js';
 
 /** Options of {@link startGateway}. */
@@ -105,8 +106,13 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const listener = getRequestListener(
     (request, env) => {
-      const socket = (env as { incoming?: { socket?: Socket } }).incoming?.socket;
-      return app.fetch(request, { ...env, clientKey: socket?.remoteAddress ?? 'unknown' });
+      const incoming = (env as { incoming: IncomingMessage }).incoming;
+      const bindings: NodeRequestEnv = {
+        clientKey: incoming.socket?.remoteAddress ?? 'unknown',
+        contentType: incoming.headers['content-type'],
+        readBody: (limit) => readChunks(incoming, incoming.headers['content-length'], limit),
+      };
+      return app.fetch(request, { ...env, ...bindings });
     },
     // A request target the adapter cannot turn into a URL (a raw backslash in the path, a bad Host):
     // the documented error body, not the adapter's empty 400.
