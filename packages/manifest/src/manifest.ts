@@ -1,4 +1,3 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { MANIFEST_CONTEXT } from './context.js';
@@ -19,6 +18,7 @@ import {
   type UnsignedManifest,
   type Work,
 } from './schema.js';
+import { sha256 } from './sha256.js';
 import { type JsonObject, type JsonValue, parseJson } from './strict-json.js';
 import { normalizeWorkId } from './work-id.js';
 

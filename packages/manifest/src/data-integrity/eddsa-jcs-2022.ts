@@ -5,12 +5,13 @@
  * Only `did:key` verification methods are resolved (no network); a proof naming anything else fails
  * with `DID_MALFORMED` or `DID_UNSUPPORTED_KEY_TYPE`.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+
 import { base58btc } from 'multiformats/bases/base58';
 import { type DidKey, parseVerificationMethod } from '../did-key.js';
 import { isCanonicalScalar, signEd25519, verifyEd25519 } from '../ed25519.js';
 import { fail, ok, type Result } from '../errors.js';
 import { canonicalBytes, canonicalize } from '../jcs.js';
+import { sha256 } from '../sha256.js';
 import { type JsonObject, type JsonValue, parseJson } from '../strict-json.js';
 
 export const DATA_INTEGRITY_PROOF = 'DataIntegrityProof';
