@@ -4,8 +4,9 @@
  *   and the gateway's p99 latency, bar < 20 ms. Load comes from a worker thread (keep-alive, 32 in
  *   flight), so the server under test has the main thread to itself, as both servers do in turn.
  * - `POST /v1/check` works/s with 1,000,000 works indexed (ten labels of 100,000 works in catalog pages),
- *   10,000 works per request, half of them hits; bar ≥ 100,000 works/s (absolute). Baseline: the same
- *   verifier call in process, without HTTP (what the route adds).
+ *   10,000 works per request, half of them hits, one request in flight from the load worker; bar ≥
+ *   100,000 works/s (absolute). Baseline: the same verifier call in process, without HTTP (what the
+ *   route adds).
  * - `POST /v1/manifests` manifests/s, 64 in flight from the load worker, bar ≥ 1,000/s (absolute); baseline: `registry.ingest`
  *   in process on other manifests of the same shape.
  */
@@ -26,6 +27,9 @@ import { INGEST_BATCH, INGEST_CONCURRENCY, inParallel, isrc, LABELS, WORKS_PER_L
 const GET_REQUESTS = 10_000;
 const GET_CONCURRENCY = 32;
 const BATCH = 10_000;
+/** Requests per round of the POST benchmark, and how many of them are in flight (see there). */
+const POST_REQUESTS = 4;
+const POST_CONCURRENCY = 1;
 
 /** A load generator in a worker thread: `count` requests, `concurrency` in flight; answers latencies (ms). */
 const LOAD_WORKER = `
@@ -165,17 +169,21 @@ async function postCheckBenchmark(dir: string): Promise<ComparisonResult> {
   let b = 0;
   try {
     const result = await compare({
-      name: `gateway POST /v1/check, ${(LABELS * WORKS_PER_LABEL).toLocaleString('en-US')} works indexed, ${BATCH.toLocaleString('en-US')} per request (bar ≥ 100,000/s)`,
+      name: `gateway POST /v1/check, ${(LABELS * WORKS_PER_LABEL).toLocaleString('en-US')} works indexed, ${BATCH.toLocaleString('en-US')} per request, ${POST_CONCURRENCY} in flight (bar ≥ 100,000/s)`,
       unit: 'works',
       bar: null,
       baselineName: 'verifier.checkMany in process',
-      ops: BATCH,
+      ops: POST_REQUESTS * BATCH,
       candidate: async () => {
-        // From the load worker, as a separate client would: the server's thread does only the server's work.
-        await load.run(`${gateway.url}/v1/check`, 1, 1, [bodies[c++ % bodies.length] as string], 200, BATCH);
+        // From the load worker, as a separate client would: the server's thread does only the server's
+        // work. One request in flight: with two, the client parsing 6.6 MB answers competes with the
+        // server for this machine's two cores, and throughput drops (measured: 0.42× against 0.55×).
+        const round = Array.from({ length: POST_REQUESTS }, () => bodies[c++ % bodies.length] as string);
+        await load.run(`${gateway.url}/v1/check`, POST_REQUESTS, POST_CONCURRENCY, round, 200, BATCH);
       },
       baseline: async () => {
-        await verifier.checkMany({ use: 'train-genai', works: rounds[b++ % rounds.length] as string[] });
+        for (let i = 0; i < POST_REQUESTS; i++)
+          await verifier.checkMany({ use: 'train-genai', works: rounds[b++ % rounds.length] as string[] });
       },
     });
     return { ...result, pass: result.candidatePerSecond >= 100_000 };

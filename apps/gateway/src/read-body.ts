@@ -47,6 +47,8 @@ export interface NodeRequestEnv {
   readonly contentType?: string | undefined;
   /** Reads the whole body with the same limit rules as {@link readBody}. */
   readonly readBody?: (limit: number) => Promise<Uint8Array>;
+  /** A signal aborted when the client goes away before the answer is sent. */
+  readonly abortSignal?: () => AbortSignal;
 }
 
 /** The declared length of a body, or undefined; `BAD_REQUEST` when it is not a number. */

@@ -1,5 +1,5 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, sep } from 'node:path';
 import { createRegistry, type Registry, registrySource } from '@assent/registry';
@@ -106,11 +106,18 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const listener = getRequestListener(
     (request, env) => {
-      const incoming = (env as { incoming: IncomingMessage }).incoming;
+      const { incoming, outgoing } = env as { incoming: IncomingMessage; outgoing: ServerResponse };
       const bindings: NodeRequestEnv = {
         clientKey: incoming.socket?.remoteAddress ?? 'unknown',
         contentType: incoming.headers['content-type'],
         readBody: (limit) => readChunks(incoming, incoming.headers['content-length'], limit),
+        abortSignal: () => {
+          const controller = new AbortController();
+          outgoing.once('close', () => {
+            if (!outgoing.writableFinished) controller.abort(new Error('the client went away'));
+          });
+          return controller.signal;
+        },
       };
       return app.fetch(request, { ...env, ...bindings });
     },

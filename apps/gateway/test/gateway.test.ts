@@ -294,6 +294,29 @@ describe('checking', () => {
     expect(await codeOf('work=javascript:alert(1)&use=search')).toBe('WORK_ID_UNKNOWN_KIND');
     expect(await codeOf('use=search')).toBe('BAD_REQUEST');
   });
+
+  it('refuses a POST /v1/check body that is not exactly {use, works, org?, at?}, saying where', async () => {
+    const refused = async (body: unknown) => {
+      const res = await postJson(`${gw.url}/v1/check`, JSON.stringify(body));
+      expect(res.status).toBe(400);
+      return (await res.json()).error as { code: string; path?: string };
+    };
+    expect(await refused({ use: 'search', works: [], extra: 1 })).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await refused({ use: 'search', works: ['isrc:USRC17607839', 7] })).toMatchObject({
+      code: 'BAD_REQUEST',
+      path: '/works/1',
+    });
+    expect(await refused({ use: 'search', works: ['x'.repeat(4097)] })).toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    expect(await refused({ works: [] })).toMatchObject({ code: 'BAD_REQUEST', path: '/use' });
+    expect(await refused({ use: 'search', works: [], org: 5 })).toMatchObject({
+      code: 'BAD_REQUEST',
+      path: '/org',
+    });
+    expect(await refused([])).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await refused({ use: 'everything', works: [] })).toMatchObject({ code: 'USE_TERM_UNKNOWN' });
+  });
 });
 
 describe('operations', () => {
