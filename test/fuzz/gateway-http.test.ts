@@ -21,7 +21,7 @@ import { createVerifier } from '@assent/verifier';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestCar } from '../../apps/cli/src/car.js';
-import { cleanup, startTestGateway } from '../../apps/gateway/test/support/fixture.js';
+import { cleanup, startTestGateway, theFlight } from '../../apps/gateway/test/support/fixture.js';
 import { fuzzParams, fuzzTimeout } from '../support/fuzz.js';
 import { answerProblem } from './documented-error.js';
 import { mutatedBytes, mutatedJson } from './mutations.js';
@@ -51,23 +51,7 @@ beforeAll(async () => {
     log: false,
   });
   me = await generateIdentity();
-  v1 = await signManifest(
-    {
-      default: { 'train-genai': 'deny', search: 'allow' },
-      works: [
-        { ids: ['isrc:USRC17607839'] },
-        {
-          ids: ['url-prefix:https://soundcloud.com/the-flight/'],
-          policy: { 'ai-input': { decision: 'conditional', conditions: { attribution: 'The Flight' } } },
-        },
-      ],
-    },
-    { identity: me },
-  );
-  v2 = await signManifest(
-    { default: { 'train-genai': 'deny', search: 'deny' }, works: [{ ids: ['isrc:USRC17607839'] }] },
-    { identity: me, head: v1 },
-  );
+  ({ v1, v2 } = await theFlight(me));
   for (const m of [v1, v2]) expect((await gw.registry.ingest(m.bytes)).ok).toBe(true);
   unsent = await signManifest(
     { default: { all: 'deny' }, works: [{ ids: ['isrc:GBAYE0601498'], title: 'Unsent' }] },

@@ -181,41 +181,13 @@ function utcSeconds(date: Date): string {
 }
 
 /**
- * The body of `GET /v1/check`: `asOf`, then the verifier's result field by field (a literal: a spread
- * costs more than the rest of the route). `POST /v1/check` serializes the results as they are: the
- * verifier builds them in the order of the API (docs/api.md), and the API tests hold both to it.
+ * The body of `GET /v1/check`: `asOf`, then the verifier's result as it is, spliced into one JSON
+ * object without copying it (a spread cost more than the rest of the route). The verifier builds
+ * results in the order of the API (docs/api.md); `POST /v1/check` serializes them as they are too,
+ * and the API tests hold both to the documented fields.
  */
-function checkOneBody(asOf: string, r: CheckResult) {
-  return r.conditions === undefined
-    ? {
-        asOf,
-        work: r.work,
-        id: r.id,
-        use: r.use,
-        at: r.at,
-        decision: r.decision,
-        disputed: r.disputed,
-        term: r.term,
-        rule: r.rule,
-        reason: r.reason,
-        evidence: r.evidence,
-        warnings: r.warnings,
-      }
-    : {
-        asOf,
-        work: r.work,
-        id: r.id,
-        use: r.use,
-        at: r.at,
-        decision: r.decision,
-        conditions: r.conditions,
-        disputed: r.disputed,
-        term: r.term,
-        rule: r.rule,
-        reason: r.reason,
-        evidence: r.evidence,
-        warnings: r.warnings,
-      };
+function checkOneText(asOf: string, r: CheckResult): string {
+  return `{"asOf":${JSON.stringify(asOf)},${JSON.stringify(r).slice(1)}`;
 }
 
 interface CheckInput {
@@ -492,7 +464,9 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       const why = result.warnings[0] ?? { code: 'BAD_REQUEST', message: 'work is not a work id' };
       return errorResponse(why.code, why.message, undefined, CORS);
     }
-    return json(checkOneBody(utcSeconds(asOf()), result), 200, CORS);
+    return new Response(checkOneText(utcSeconds(asOf()), result), {
+      headers: { 'content-type': 'application/json', ...CORS },
+    });
   });
 
   app.post('/v1/check', async (c) => {

@@ -10,7 +10,7 @@ import { CarWriter } from '@ipld/car/writer';
 import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../src/index.js';
-import { cleanup, postJson, startTestGateway, tempDir, text } from './support/fixture.js';
+import { cleanup, postJson, startTestGateway, tempDir, text, theFlight } from './support/fixture.js';
 
 let gw: RunningGateway;
 let web: RunningGateway;
@@ -41,23 +41,7 @@ beforeAll(async () => {
   gw = await startTestGateway();
   web = await startTestGateway({ webRoot: join(root, 'dist') });
   me = await generateIdentity();
-  v1 = await signManifest(
-    {
-      default: { 'train-genai': 'deny', search: 'allow' },
-      works: [
-        { ids: ['isrc:USRC17607839'] },
-        {
-          ids: ['url-prefix:https://soundcloud.com/the-flight/'],
-          policy: { 'ai-input': { decision: 'conditional', conditions: { attribution: 'The Flight' } } },
-        },
-      ],
-    },
-    { identity: me },
-  );
-  v2 = await signManifest(
-    { default: { 'train-genai': 'deny', search: 'deny' }, works: [{ ids: ['isrc:USRC17607839'] }] },
-    { identity: me, head: v1 },
-  );
+  ({ v1, v2 } = await theFlight(me));
   paged = await signManifest(
     { default: { 'train-ai': 'allow' }, works: PAGED_IDS.map((id) => ({ ids: [id] })) },
     { identity: await generateIdentity(), inlineBudgetBytes: 0 },

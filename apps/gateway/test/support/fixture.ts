@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Identity, type SignedManifest, signManifest } from '@assent/manifest';
 import { createRegistry, type Registry } from '@assent/registry';
 import { type RunningGateway, type StartGatewayOptions, startGateway } from '../../src/index.js';
 
@@ -41,4 +42,29 @@ export function postJson(
   type = 'application/json',
 ): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': type }, body: body as BodyInit });
+}
+
+/**
+ * The gateway suites' creator story: v1 allows search and, for The Flight's SoundCloud prefix,
+ * ai-input with attribution; v2 then denies search. Both deny train-genai.
+ */
+export async function theFlight(identity: Identity): Promise<{ v1: SignedManifest; v2: SignedManifest }> {
+  const v1 = await signManifest(
+    {
+      default: { 'train-genai': 'deny', search: 'allow' },
+      works: [
+        { ids: ['isrc:USRC17607839'] },
+        {
+          ids: ['url-prefix:https://soundcloud.com/the-flight/'],
+          policy: { 'ai-input': { decision: 'conditional', conditions: { attribution: 'The Flight' } } },
+        },
+      ],
+    },
+    { identity },
+  );
+  const v2 = await signManifest(
+    { default: { 'train-genai': 'deny', search: 'deny' }, works: [{ ids: ['isrc:USRC17607839'] }] },
+    { identity, head: v1 },
+  );
+  return { v1, v2 };
 }
