@@ -25,6 +25,15 @@ const SYNC_TIMEOUT_MS = 10_000;
 const MAX_QUEUED_PER_PEER = 256;
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 const FOLLOW_UP_SYNC_MS = [1_000, 5_000];
+/**
+ * gossipsub keeps a received message for 5 heartbeats (5 s) and forwards it on Accept only while it
+ * holds it. A manifest whose check took longer than this is announced by this node instead.
+ */
+const FORWARD_WINDOW_MS = 2_000;
+/** Least time between two catch-ups with one peer prompted by a chain gap or a dropped announcement. */
+const PROMPT_SYNC_INTERVAL_MS = 1_000;
+/** Peers whose last prompted catch-up is remembered, at most (beyond, further prompts wait for the timer). */
+const MAX_PROMPTED_PEERS = 256;
 
 /** How one fetch ended. */
 type FetchOutcome = 'indexed' | 'invalid' | 'unavailable' | 'pending' | 'dropped';
@@ -74,6 +83,7 @@ interface Pending {
   readonly cid: string;
   readonly bytes: Uint8Array;
   readonly peer: string;
+  readonly previous: string;
 }
 
 function peerOf(connectionOrId: PeerId | Connection): string {
@@ -101,6 +111,14 @@ export class Replicator {
   readonly #pending = new Map<string, Pending[]>();
   #pendingCount = 0;
   #pendingBytes = 0;
+  /**
+   * Held manifests by their own CID: those waiting in `#pending`, and those released and being ingested.
+   * This node has their bytes, so they are never fetched again (bitswap would not deliver a block it
+   * has just delivered: the sender does not resend it for a while, and the fetch would hang).
+   */
+  readonly #held = new Map<string, Pending>();
+  /** Catch-ups prompted by chain gaps and dropped announcements, per peer: last start, and one scheduled. */
+  readonly #prompted = new Map<string, { at: number; scheduled: boolean }>();
   readonly #syncing = new Map<string, Promise<void>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #dialing = new Set<string>();
@@ -198,8 +216,9 @@ export class Replicator {
 
   /**
    * Called once a manifest is indexed, however it came. It is announced unless it came in an
-   * announcement being validated now (gossipsub forwards that one on Accept); one that waited for its
-   * previous version, or came by catch-up, was never forwarded. Manifests waiting for it are ingested now.
+   * announcement being validated now (gossipsub forwards that one on Accept, or, when the check outlasted
+   * gossipsub's cache, it is announced then: see #onAnnouncement); one that waited for its previous
+   * version, or came by catch-up, was never forwarded. Manifests waiting for it are ingested now.
    */
   added(cid: string): void {
     if (!this.#validating.has(cid)) this.#announce(cid);
@@ -213,8 +232,13 @@ export class Replicator {
     for (const entry of waiting) {
       this.#pendingCount--;
       this.#pendingBytes -= entry.bytes.byteLength;
-      // Not inside the caller's write: the ingest takes the write lock itself.
-      setImmediate(() => void this.#ingestFetched(entry.cid, entry.bytes, entry.peer));
+      // Not inside the caller's write: the ingest takes the write lock itself. The entry stays in #held
+      // until the ingest is over, so that nothing fetches it meanwhile.
+      setImmediate(() => {
+        void this.#ingestFetched(entry.cid, entry.bytes, entry.peer).finally(() => {
+          if (this.#held.get(entry.cid) === entry) this.#held.delete(entry.cid);
+        });
+      });
     }
   }
 
@@ -258,6 +282,7 @@ export class Replicator {
       this.#report(msgId, source, TopicValidatorResult.Accept);
       return;
     }
+    const received = Date.now();
     this.#validating.add(cid);
     void this.#fetch(cid, source).then((outcome) => {
       this.#validating.delete(cid);
@@ -268,6 +293,11 @@ export class Replicator {
             ? TopicValidatorResult.Reject
             : TopicValidatorResult.Ignore;
       this.#report(msgId, source, result);
+      // Accept forwards the message only if gossipsub still holds it (it says nothing when it does not):
+      // after a long check (e.g. the announcer died before serving the block), announce it from here.
+      if (outcome === 'indexed' && Date.now() - received > FORWARD_WINDOW_MS) this.#announce(cid);
+      // Not fetched for lack of room: the peer's log has it, ask for it as soon as allowed.
+      else if (outcome === 'dropped') this.#promptSync(source);
     });
   }
 
@@ -301,8 +331,12 @@ export class Replicator {
     }
   }
 
-  /** Queues a fetch of `cid`, attributed to `peer` for the per-peer bounds; joins a fetch in progress. */
+  /**
+   * Queues a fetch of `cid`, attributed to `peer` for the per-peer bounds; joins a fetch in progress.
+   * A held manifest is not fetched: it is `pending` until its previous version is indexed.
+   */
   #fetch(cid: string, peer: string): Promise<FetchOutcome> {
+    if (this.#held.has(cid)) return Promise.resolve('pending');
     const existing = this.#jobs.get(cid);
     if (existing !== undefined) return existing.promise;
     if (this.#stop.signal.aborted) return Promise.resolve('dropped');
@@ -384,9 +418,11 @@ export class Replicator {
   }
 
   /**
-   * Holds a valid manifest whose previous version this node lacks, and fetches that version from the
-   * peer; the manifest is ingested when it arrives (see {@link added}). Bounded in count and bytes:
-   * beyond, the manifest is dropped and the periodic catch-up brings it back later.
+   * Holds a valid manifest whose previous version this node lacks, fetches that version from the peer
+   * (unless it is held itself: then its own previous version is being fetched) and asks the peer for its
+   * log soon, which names the rest of the gap; the manifest is ingested when its previous version is
+   * indexed (see {@link added}). Bounded in count and bytes: beyond, the manifest is dropped and a
+   * catch-up brings it back later.
    */
   #hold(cid: string, bytes: Uint8Array, peer: string): FetchOutcome {
     const previous = this.#previousOf(bytes);
@@ -394,23 +430,62 @@ export class Replicator {
       this.#counters.rejected++;
       return 'invalid';
     }
-    if (
-      this.#pendingCount >= this.#host.maxPending ||
-      this.#pendingBytes + bytes.byteLength > MAX_PENDING_BYTES
-    ) {
-      this.#counters.dropped++;
-      return 'dropped';
-    }
-    const waiting = this.#pending.get(previous) ?? [];
-    if (!waiting.some((entry) => entry.cid === cid)) {
-      waiting.push({ cid, bytes, peer });
+    const held = this.#held.get(cid);
+    if (held === undefined || !(this.#pending.get(held.previous)?.includes(held) ?? false)) {
+      if (
+        this.#pendingCount >= this.#host.maxPending ||
+        this.#pendingBytes + bytes.byteLength > MAX_PENDING_BYTES
+      ) {
+        this.#counters.dropped++;
+        return 'dropped';
+      }
+      const entry: Pending = { cid, bytes, peer, previous };
+      const waiting = this.#pending.get(previous) ?? [];
+      waiting.push(entry);
       this.#pending.set(previous, waiting);
+      this.#held.set(cid, entry);
       this.#pendingCount++;
       this.#pendingBytes += bytes.byteLength;
     }
     if (this.#host.index.has(previous)) this.#release(previous);
-    else void this.#fetch(previous, peer);
+    else if (!this.#held.has(previous)) {
+      void this.#fetch(previous, peer);
+      this.#promptSync(peer);
+    }
     return 'pending';
+  }
+
+  /**
+   * Catches up with `peer` soon, after the catch-up running now if any (it may have asked before the
+   * peer logged what is missing): at once the first time, then at most once per
+   * {@link PROMPT_SYNC_INTERVAL_MS}, so that a peer cannot make this node loop or flood it.
+   */
+  #promptSync(peer: string): void {
+    if (this.#stop.signal.aborted) return;
+    const state = this.#prompted.get(peer);
+    if (state?.scheduled === true) return;
+    if (state === undefined && this.#prompted.size >= MAX_PROMPTED_PEERS) {
+      // Forget the peers whose last prompted catch-up is long enough ago not to limit the next one.
+      const before = Date.now() - PROMPT_SYNC_INTERVAL_MS;
+      for (const [key, value] of this.#prompted) {
+        if (!value.scheduled && value.at <= before) this.#prompted.delete(key);
+      }
+      if (this.#prompted.size >= MAX_PROMPTED_PEERS) return;
+    }
+    const at = state?.at ?? 0;
+    this.#prompted.set(peer, { at, scheduled: true });
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        this.#prompted.set(peer, { at: Date.now(), scheduled: false });
+        const connection = this.#node.libp2p.getConnections().find((c) => peerOf(c) === peer);
+        if (connection === undefined || this.#stop.signal.aborted) return;
+        const running = this.#syncing.get(peer) ?? Promise.resolve();
+        void running.then(() => this.sync(connection.remotePeer));
+      },
+      Math.max(0, at + PROMPT_SYNC_INTERVAL_MS - Date.now()),
+    ).unref();
+    this.#timers.add(timer);
   }
 
   /** The `previous` CID of a manifest that already verified (only its shape is read here). */
@@ -456,6 +531,8 @@ export class Replicator {
         last = seq;
       }
       index.setCursor(peer, response.epoch, last);
+      // Entries dropped for lack of room are asked for again soon, not at the next periodic catch-up.
+      if (failedAt !== -1 && outcomes[failedAt] === 'dropped') this.#promptSync(peer);
       if (stopSeq !== undefined || !response.more) break;
     }
     this.#counters.syncs++;
