@@ -25,6 +25,9 @@ export interface ComparisonResult {
   readonly ratio: number;
   readonly bar: number | null;
   readonly pass: boolean | null;
+  /** The figure as printed, when it is not a rate (a size). */
+  readonly figure?: string;
+  readonly baselineFigure?: string;
 }
 
 async function rate(fn: () => Promise<void> | void, ops: number): Promise<number> {
@@ -76,7 +79,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export function table(results: readonly ComparisonResult[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${fmt(r.candidatePerSecond)} ${r.unit}/s | ${r.baselineName}: ${fmt(r.baselinePerSecond)} ${r.unit}/s | ${r.ratio.toFixed(2)}× | ${r.bar === null ? '—' : `≥ ${r.bar}×`} | ${r.pass === null ? '—' : r.pass ? 'pass' : 'FAIL'} |`,
+      `| ${r.name} | ${r.figure ?? `${fmt(r.candidatePerSecond)} ${r.unit}/s`} | ${r.baselineName}: ${r.baselineFigure ?? `${fmt(r.baselinePerSecond)} ${r.unit}/s`} | ${r.ratio.toFixed(2)}× | ${r.bar === null ? '—' : `≥ ${r.bar}×`} | ${r.pass === null ? '—' : r.pass ? 'pass' : 'FAIL'} |`,
   );
   return [
     '| benchmark | figure | baseline (same run) | ratio | bar | |',

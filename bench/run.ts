@@ -17,6 +17,7 @@ const results = [
   ...(await registryBenchmarks()),
   ...(await (await import('./gateway.bench.js')).gatewayBenchmarks()),
   ...(await (await import('./cli.bench.js')).cliBenchmarks()),
+  ...(await (await import('./bundle.bench.js')).bundleBenchmarks()),
 ];
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
