@@ -30,6 +30,22 @@ async function publishAll(url: string, manifests: readonly SignedManifest[]): Pr
   }
 }
 
+/**
+ * Publishes the manifests to the gateway, then checks X for train-ai through the gateway and through
+ * gatewaySource: both must agree with memorySource over the same manifests, which it returns.
+ */
+async function agreesWithMemory(url: string, manifests: readonly SignedManifest[]) {
+  await publishAll(url, manifests);
+  const expected = summary(
+    await createVerifier({ source: memorySource(manifests) }).check({ work: X, use: 'train-ai' }),
+  );
+  const viaGateway = await (await fetch(`${url}/v1/check?work=${X}&use=train-ai`)).json();
+  expect(summary(viaGateway)).toEqual(expected);
+  const viaSdk = await createVerifier({ source: gatewaySource(url) }).check({ work: X, use: 'train-ai' });
+  expect(summary(viaSdk)).toEqual(expected);
+  return expected;
+}
+
 describe('a forked creator through a registry node', () => {
   it('a same-version branch that drops the work is offered too: no quiet allow', async () => {
     const gw = await startTestGateway({ rateLimit: false, log: false });
@@ -44,19 +60,9 @@ describe('a forked creator through a registry node', () => {
         { works: [{ ids: [Y], policy: { all: 'deny' } }] },
         { identity: me, head: v1 },
       );
-      await publishAll(gw.url, [v1, a, b]);
-      const expected = summary(
-        await createVerifier({ source: memorySource([v1, a, b]) }).check({ work: X, use: 'train-ai' }),
-      );
+      const expected = await agreesWithMemory(gw.url, [v1, a, b]);
       expect(expected).toMatchObject({ decision: 'unknown', disputed: true });
       expect(expected.warnings).toContain('FORKED');
-      const viaGateway = await (await fetch(`${gw.url}/v1/check?work=${X}&use=train-ai`)).json();
-      expect(summary(viaGateway)).toEqual(expected);
-      const viaSdk = await createVerifier({ source: gatewaySource(gw.url) }).check({
-        work: X,
-        use: 'train-ai',
-      });
-      expect(summary(viaSdk)).toEqual(expected);
     } finally {
       await gw.close();
     }
@@ -79,21 +85,8 @@ describe('a forked creator through a registry node', () => {
         { works: [{ ids: [X], policy: { all: 'allow' } }] },
         { identity: me, head: v1 },
       );
-      await publishAll(gw.url, [v1, v2a, v3a, v2b]);
-      const expected = summary(
-        await createVerifier({ source: memorySource([v1, v2a, v3a, v2b]) }).check({
-          work: X,
-          use: 'train-ai',
-        }),
-      );
+      const expected = await agreesWithMemory(gw.url, [v1, v2a, v3a, v2b]);
       expect(expected.decision).not.toBe('allow');
-      const viaGateway = await (await fetch(`${gw.url}/v1/check?work=${X}&use=train-ai`)).json();
-      expect(summary(viaGateway)).toEqual(expected);
-      const viaSdk = await createVerifier({ source: gatewaySource(gw.url) }).check({
-        work: X,
-        use: 'train-ai',
-      });
-      expect(summary(viaSdk)).toEqual(expected);
 
       // The creator's head is the newest version, whatever the CIDs' order.
       const creator = await (await fetch(`${gw.url}/v1/creators/${encodeURIComponent(me.did)}`)).json();
