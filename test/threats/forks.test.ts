@@ -5,23 +5,15 @@
  * handed every manifest and so sees every branch.
  */
 import { generateIdentity, type SignedManifest, signManifest } from '@assent/manifest';
-import { type CheckResult, createVerifier, gatewaySource, memorySource } from '@assent/verifier';
+import { createVerifier, gatewaySource, memorySource } from '@assent/verifier';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, postJson, startTestGateway } from '../../apps/gateway/test/support/fixture.js';
+import { resultSummary } from '../../packages/verifier/test/support/decision-table.js';
 
 afterAll(cleanup);
 
 const X = 'isrc:USRC17607839';
 const Y = 'isrc:GBAYE0601498';
-
-function summary(r: Pick<CheckResult, 'decision' | 'disputed' | 'rule' | 'warnings'>) {
-  return {
-    decision: r.decision,
-    disputed: r.disputed,
-    rule: r.rule,
-    warnings: [...new Set(r.warnings.map((w) => w.code))].sort(),
-  };
-}
 
 async function publishAll(url: string, manifests: readonly SignedManifest[]): Promise<void> {
   for (const m of manifests) {
@@ -36,13 +28,13 @@ async function publishAll(url: string, manifests: readonly SignedManifest[]): Pr
  */
 async function agreesWithMemory(url: string, manifests: readonly SignedManifest[]) {
   await publishAll(url, manifests);
-  const expected = summary(
+  const expected = resultSummary(
     await createVerifier({ source: memorySource(manifests) }).check({ work: X, use: 'train-ai' }),
   );
   const viaGateway = await (await fetch(`${url}/v1/check?work=${X}&use=train-ai`)).json();
-  expect(summary(viaGateway)).toEqual(expected);
+  expect(resultSummary(viaGateway)).toEqual(expected);
   const viaSdk = await createVerifier({ source: gatewaySource(url) }).check({ work: X, use: 'train-ai' });
-  expect(summary(viaSdk)).toEqual(expected);
+  expect(resultSummary(viaSdk)).toEqual(expected);
   return expected;
 }
 

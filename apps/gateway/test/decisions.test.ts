@@ -16,6 +16,7 @@ import {
   type DecisionCase,
   NOW,
   readDecisionTable,
+  resultSummary,
   type SignedCase,
   signCase,
 } from '../../../packages/verifier/test/support/decision-table.js';
@@ -93,16 +94,6 @@ afterAll(async () => {
   cleanup();
 });
 
-function summary(r: Pick<CheckResult, 'decision' | 'disputed' | 'term' | 'rule' | 'warnings'>) {
-  return {
-    decision: r.decision,
-    disputed: r.disputed,
-    term: r.term,
-    rule: r.rule,
-    warnings: [...new Set(r.warnings.map((w) => w.code))].sort(),
-  };
-}
-
 function sdkCheck(c: DecisionCase, manifests: readonly SignedManifest[]): Promise<CheckResult> {
   const verifier = createVerifier({ source: memorySource(manifests), now: () => new Date(NOW) });
   return verifier.check({
@@ -126,7 +117,7 @@ describe('docs/decisions.md through the gateway', () => {
         return;
       }
       const s = signed.get(c.id) as SignedCase;
-      const expected = summary(await sdkCheck(c, s.manifests));
+      const expected = resultSummary(await sdkCheck(c, s.manifests));
       const res = await app.request('/v1/check', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -139,7 +130,7 @@ describe('docs/decisions.md through the gateway', () => {
       });
       expect(res.status).toBe(200);
       const [answer] = (await res.json()).results;
-      expect(summary(answer), answer.reason).toEqual(expected);
+      expect(resultSummary(answer), answer.reason).toEqual(expected);
 
       const viaHttp = createVerifier({
         source: gatewaySource(`${origin}/d/${c.id}`),
@@ -151,7 +142,7 @@ describe('docs/decisions.md through the gateway', () => {
         ...(c.org === undefined ? {} : { org: c.org }),
         ...(c.at === undefined ? {} : { at: c.at }),
       });
-      expect(summary(result), result.reason).toEqual(expected);
+      expect(resultSummary(result), result.reason).toEqual(expected);
     });
   }
 });

@@ -17,6 +17,7 @@ import {
   idsNamed,
   NOW,
   readDecisionTable,
+  resultSummary,
   type SignedCase,
   signCase,
 } from './support/decision-table.js';
@@ -73,16 +74,6 @@ async function run(c: DecisionCase, path: Path): Promise<CheckResult> {
   });
 }
 
-function summary(r: CheckResult) {
-  return {
-    decision: r.decision,
-    disputed: r.disputed,
-    term: r.term,
-    rule: r.rule,
-    warnings: [...new Set(r.warnings.map((w) => w.code))].sort(),
-  };
-}
-
 describe('docs/decisions.md', () => {
   it('has cases, with unique ids', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
@@ -94,7 +85,7 @@ describe('docs/decisions.md', () => {
       for (const c of cases) {
         it(`${c.id}: ${c.manifests.map((m) => m.text).join(' ; ')} → ${c.expected.decision}`, async () => {
           const result = await run(c, path);
-          expect(summary(result), result.reason).toEqual({
+          expect(resultSummary(result), result.reason).toEqual({
             ...c.expected,
             warnings: [...c.expected.warnings].sort(),
           });

@@ -14,10 +14,25 @@ import {
   signManifest,
   type UseTerm,
 } from '@assent/manifest';
+import type { CheckResult } from '../../src/index.js';
 
 export const DECISIONS_DOC = join(import.meta.dirname, '../../../../docs/decisions.md');
 
 /** The verifier's clock in every case, and the default time of use. */
+/**
+ * What the decision table states about a result, for comparing paths: decision, disputed, term, rule
+ * and the set of warning codes (not messages, evidence or times).
+ */
+export function resultSummary(r: Pick<CheckResult, 'decision' | 'disputed' | 'term' | 'rule' | 'warnings'>) {
+  return {
+    decision: r.decision,
+    disputed: r.disputed,
+    term: r.term,
+    rule: r.rule,
+    warnings: [...new Set(r.warnings.map((w) => w.code))].sort(),
+  };
+}
+
 export const NOW = '2026-06-01T00:00:00Z';
 const DEFAULT_VALID_FROM = '2026-01-01T00:00:00Z';
 
