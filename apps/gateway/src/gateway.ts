@@ -190,6 +190,34 @@ function checkOneText(asOf: string, r: CheckResult): string {
   return `{"asOf":${JSON.stringify(asOf)},${JSON.stringify(r).slice(1)}`;
 }
 
+/** Results per chunk of a `POST /v1/check` answer: about 40 KB of JSON each. */
+const RESULTS_PER_CHUNK = 100;
+
+/**
+ * The body of `POST /v1/check`, `{"asOf":…,"results":[…]}`, as a stream of chunks of
+ * {@link RESULTS_PER_CHUNK} results, made as the connection takes them. A 10,000-work answer is about
+ * 4 MB: serialized whole, it was one large string flattened twice and encoded once, each a fresh
+ * 4 MB allocation, which cost more than a third of the request on the benchmark (bench/RESULTS.md).
+ */
+function checkManyBody(asOf: string, results: readonly CheckResult[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let next = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const end = Math.min(next + RESULTS_PER_CHUNK, results.length);
+        let text = next === 0 ? `{"asOf":${JSON.stringify(asOf)},"results":[` : ',';
+        if (end > next) text += JSON.stringify(results.slice(next, end)).slice(1, -1);
+        if (end === results.length) text += ']}';
+        next = end;
+        controller.enqueue(encoder.encode(text));
+        if (end === results.length) controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 interface CheckInput {
   readonly use: string;
   readonly org?: string | undefined;
@@ -491,7 +519,9 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     }
     const options = checkOptions(body);
     const results = await verifier.checkMany({ ...options, works: body.works, signal: signalOf(c) });
-    return json({ asOf: utcSeconds(asOf()), results }, 200, CORS);
+    return new Response(checkManyBody(utcSeconds(asOf()), results), {
+      headers: { 'content-type': 'application/json', ...CORS },
+    });
   });
 
   // --- Operations -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, type Identity, type SignedManifest, signManifest } from '@assent/manifest';
+import { registrySource } from '@assent/registry';
 import { createVerifier, gatewaySource } from '@assent/verifier';
 import { CarWriter } from '@ipld/car/writer';
 import { CID } from 'multiformats/cid';
@@ -253,6 +254,34 @@ describe('checking', () => {
     });
     expect(Object.keys(body)).toEqual(['asOf', 'results']);
     for (const result of body.results) expect(Object.keys(result)).toEqual(RESULT_FIELDS);
+  });
+
+  it('POST /v1/check answers a long batch, sent in chunks, as the SDK decides it; an empty one too', async () => {
+    // 250 works: the answer is written 100 results at a time (gateway.ts), so this crosses two chunk
+    // boundaries; hits, unknowns and malformed ids are mixed in.
+    const works = Array.from({ length: 250 }, (_, i) =>
+      i % 7 === 0
+        ? `isrc:bad${i}`
+        : i % 3 === 0
+          ? `isrc:QZ99926${String(i).padStart(5, '0')}`
+          : PAGED_IDS[i % 40],
+    ) as string[];
+    // A fixed time of use (after the manifest's issuance), so the two answers carry the same `at`.
+    const at = new Date(Date.now() + 60_000).toISOString();
+    const res = await postJson(`${gw.url}/v1/check`, JSON.stringify({ use: 'train-ai', works, at }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const body = JSON.parse(await res.text());
+    expect(Object.keys(body)).toEqual(['asOf', 'results']);
+    const sdk = createVerifier({ source: registrySource(gw.registry) });
+    expect(body.results).toEqual(await sdk.checkMany({ use: 'train-ai', works, at }));
+    expect(body.results.filter((r: { decision: string }) => r.decision === 'allow').length).toBeGreaterThan(
+      100,
+    );
+
+    const empty = await postJson(`${gw.url}/v1/check`, JSON.stringify({ use: 'search', works: [] }));
+    expect(empty.status).toBe(200);
+    expect(JSON.parse(await empty.text())).toEqual({ asOf: expect.any(String), results: [] });
   });
 
   it('gatewaySource over this gateway decides as the gateway does', async () => {
