@@ -406,7 +406,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return { work, id: undefined, prefixes: [], invalid: { code: id.code, message: id.message } };
       return { work, id: id.value, prefixes: urlPrefixesOf(id.value) };
     });
-    const ids = [...new Set(items.flatMap((item) => (item.id === undefined ? [] : [item.id])))];
+    const unique = new Set<WorkId>();
+    for (const item of items) if (item.id !== undefined) unique.add(item.id);
+    const ids = [...unique];
     const options = signal === undefined ? { use: c.use } : { use: c.use, signal };
 
     let answer: CandidateSet = { manifests: [] };
@@ -419,13 +421,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     // Every id and url-prefix the batch looks up, with the items that look it up.
     const byKey = new Map<string, number[]>();
+    const note = (key: string, i: number) => {
+      const list = byKey.get(key);
+      if (list === undefined) byKey.set(key, [i]);
+      else if (list[list.length - 1] !== i) list.push(i);
+    };
     items.forEach((item, i) => {
       if (item.id === undefined) return;
-      for (const key of [item.id, ...item.prefixes]) {
-        const list = byKey.get(key);
-        if (list === undefined) byKey.set(key, [i]);
-        else if (list[list.length - 1] !== i) list.push(i);
-      }
+      note(item.id, i);
+      for (const prefix of item.prefixes) note(prefix, i);
     });
     // Creators we hold a manifest of naming these works, whom the source did not offer. The same pass
     // notes which items each held manifest names (from the cache's reverse index), so that matching
@@ -686,20 +690,58 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return { use: request.use, org: normalizeOrg(request.org), atMs: timeOf(request.at, now) };
   }
 
-  async function* checkStream(request: CheckStreamRequest): AsyncIterable<CheckResult> {
-    const c = circumstances(request);
+  /**
+   * Cuts works into batches: at most `batchSize` works, or {@link MAX_BATCH_KEY_CHARS} of lookups.
+   * `add` answers a full batch when `work` fills one; `rest` the last, partial one.
+   */
+  function batcher() {
     let batch: string[] = [];
     let weight = 0;
-    for await (const work of request.works) {
-      batch.push(work);
-      weight += lookupWeight(work);
-      if (batch.length >= batchSize || weight >= MAX_BATCH_KEY_CHARS) {
-        yield* await runBatch(batch, c, request.signal);
-        batch = [];
-        weight = 0;
-      }
+    const take = () => {
+      const full = batch;
+      batch = [];
+      weight = 0;
+      return full;
+    };
+    return {
+      add(work: string): string[] | undefined {
+        batch.push(work);
+        weight += lookupWeight(work);
+        return batch.length >= batchSize || weight >= MAX_BATCH_KEY_CHARS ? take() : undefined;
+      },
+      rest: (): string[] | undefined => (batch.length > 0 ? take() : undefined),
+    };
+  }
+
+  /**
+   * The batches of a synchronous iterable, without a promise per work (profiled: `for await` over an
+   * array plus a `yield` per result were about a tenth of a 10,000-work `checkMany`).
+   */
+  function* batchesOf(works: Iterable<string>): Generator<string[]> {
+    const cut = batcher();
+    for (const work of works) {
+      const full = cut.add(work);
+      if (full !== undefined) yield full;
     }
-    if (batch.length > 0) yield* await runBatch(batch, c, request.signal);
+    const rest = cut.rest();
+    if (rest !== undefined) yield rest;
+  }
+
+  async function* batchesOfAsync(works: AsyncIterable<string>): AsyncGenerator<string[]> {
+    const cut = batcher();
+    for await (const work of works) {
+      const full = cut.add(work);
+      if (full !== undefined) yield full;
+    }
+    const rest = cut.rest();
+    if (rest !== undefined) yield rest;
+  }
+
+  async function* checkStream(request: CheckStreamRequest): AsyncIterable<CheckResult> {
+    const c = circumstances(request);
+    const works = request.works;
+    const batches = Symbol.iterator in works ? batchesOf(works as Iterable<string>) : batchesOfAsync(works);
+    for await (const batch of batches) yield* await runBatch(batch, c, request.signal);
   }
 
   return {
@@ -709,8 +751,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return result as CheckResult;
     },
     async checkMany(request) {
+      const c = circumstances(request);
       const out: CheckResult[] = [];
-      for await (const result of checkStream(request)) out.push(result);
+      for (const batch of batchesOf(request.works)) {
+        for (const result of await runBatch(batch, c, request.signal)) out.push(result);
+      }
       return out;
     },
     checkStream,
