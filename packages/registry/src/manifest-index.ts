@@ -66,7 +66,10 @@ export class ManifestIndex {
     // page cache. FULL also survives power loss, at one fsync per commit.
     this.#db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('foreign_keys = OFF');
-    this.#db.pragma('cache_size = -16000');
+    // 64 MiB of page cache, enough for the interior pages and much of the leaves of a million-work
+    // index: a 10,000-id lookup then reads fewer pages through the OS (about 5% of a POST /v1/check
+    // batch against 16 MiB). The registry benchmark's RSS bar (≤ 400 MB) includes it.
+    this.#db.pragma('cache_size = -65536');
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS manifests (
