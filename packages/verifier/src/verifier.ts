@@ -419,34 +419,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const batchWarnings: Warning[] = [];
     const offered = groupByIssuer(await admitAll(answer, batchWarnings));
 
-    // Every id and url-prefix the batch looks up, with the items that look it up.
-    const byKey = new Map<string, number[]>();
-    const note = (key: string, i: number) => {
-      const list = byKey.get(key);
-      if (list === undefined) byKey.set(key, [i]);
-      else if (list[list.length - 1] !== i) list.push(i);
-    };
-    items.forEach((item, i) => {
-      if (item.id === undefined) return;
-      note(item.id, i);
-      for (const prefix of item.prefixes) note(prefix, i);
-    });
     // Creators we hold a manifest of naming these works, whom the source did not offer. The same pass
     // notes which items each held manifest names (from the cache's reverse index), so that matching
     // a manifest to the batch below is one lookup instead of a scan of the batch against its index.
     const hints = new Map<string, ManifestEntry[]>();
     const generation = cache.generation;
     const namedItems = new Map<ManifestEntry, number[]>();
-    for (const [key, keyItems] of byKey) {
+    const visit = (key: string, i: number) => {
       for (const entry of cache.namedBy(key)) {
         const named = namedItems.get(entry);
-        if (named === undefined) namedItems.set(entry, [...keyItems]);
-        else for (const i of keyItems) named.push(i);
+        if (named === undefined) namedItems.set(entry, [i]);
+        else if (named[named.length - 1] !== i) named.push(i);
         if (offered.has(entry.issuer)) continue;
         const list = hints.get(entry.issuer);
         if (list === undefined) hints.set(entry.issuer, [entry]);
         else if (!list.includes(entry)) list.push(entry);
       }
+    };
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as Item;
+      if (item.id === undefined) continue;
+      visit(item.id, i);
+      for (const prefix of item.prefixes) visit(prefix, i);
     }
     const issuers = [...offered.keys(), ...hints.keys()];
     const records = issuers.length === 0 ? new Map<string, CreatorRecord>() : await state.load(issuers);
@@ -469,10 +463,26 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
 
     // Which items each creator's manifests name: walk the smaller of the manifest index and the batch.
-    // The batch's keys as arrays: walking them is much cheaper than a Map iterator (profiled: the
-    // iterator was a fifth of a 10,000-work batch against ten 100,000-work manifests).
-    const batchKeys = [...byKey.keys()];
-    const batchLists = [...byKey.values()];
+    // The batch's keys (every id and url-prefix, with the items that look it up) as arrays: walking
+    // them is much cheaper than a Map iterator (profiled: the iterator was a fifth of a 10,000-work
+    // batch against ten 100,000-work manifests). Built only when `namedItems` cannot be used.
+    let keyed: { byKey: Map<string, number[]>; keys: string[]; lists: number[][] } | undefined;
+    const batchKeys = () => {
+      if (keyed !== undefined) return keyed;
+      const byKey = new Map<string, number[]>();
+      const note = (key: string, i: number) => {
+        const list = byKey.get(key);
+        if (list === undefined) byKey.set(key, [i]);
+        else if (list[list.length - 1] !== i) list.push(i);
+      };
+      items.forEach((item, i) => {
+        if (item.id === undefined) return;
+        note(item.id, i);
+        for (const prefix of item.prefixes) note(prefix, i);
+      });
+      keyed = { byKey, keys: [...byKey.keys()], lists: [...byKey.values()] };
+      return keyed;
+    };
     const touchedBy = (entry: ManifestEntry, into: Set<number>) => {
       // Exact while the cache is unchanged since `namedItems` was taken and holds this entry: then
       // its ids are exactly those `namedBy` maps to it. Otherwise (evicted, grown, another batch
@@ -481,15 +491,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
         for (const i of namedItems.get(entry) ?? []) into.add(i);
         return;
       }
+      const { byKey, keys, lists } = batchKeys();
       const index = entry.index;
-      if (index.size <= batchKeys.length) {
+      if (index.size <= keys.length) {
         for (const key of index.keys()) {
           const list = byKey.get(key);
           if (list !== undefined) for (const i of list) into.add(i);
         }
       } else {
-        for (let k = 0; k < batchKeys.length; k++) {
-          if (index.has(batchKeys[k] as string)) for (const i of batchLists[k] as number[]) into.add(i);
+        for (let k = 0; k < keys.length; k++) {
+          if (index.has(keys[k] as string)) for (const i of lists[k] as number[]) into.add(i);
         }
       }
     };
