@@ -11,8 +11,9 @@ export interface Comparison {
   readonly bar: number | null;
   readonly baselineName: string;
   readonly ops: number;
-  readonly candidate: () => Promise<void> | void;
-  readonly baseline: () => Promise<void> | void;
+  /** Does `ops` operations; may answer the seconds they took when it timed them more exactly itself. */
+  readonly candidate: () => Promise<number | undefined> | Promise<void> | number | undefined | void;
+  readonly baseline: () => Promise<number | undefined> | Promise<void> | number | undefined | void;
 }
 
 /** The outcome of a comparison: the median rate of each side over the rounds. */
@@ -30,10 +31,10 @@ export interface ComparisonResult {
   readonly baselineFigure?: string;
 }
 
-async function rate(fn: () => Promise<void> | void, ops: number): Promise<number> {
+async function rate(fn: Comparison['candidate'], ops: number): Promise<number> {
   const start = process.hrtime.bigint();
-  await fn();
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const timed = await fn();
+  const seconds = typeof timed === 'number' ? timed : Number(process.hrtime.bigint() - start) / 1e9;
   return ops / seconds;
 }
 
