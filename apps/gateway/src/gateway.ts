@@ -101,8 +101,8 @@ function plainCheckBody(value: unknown): (CheckInput & { works: string[] }) | un
 
 /** The whole body, refused past `limit`: read by the Node server when it offers to, else from the `Request`. */
 function bodyOf(c: Context, limit: number): Promise<Uint8Array> {
-  const read = (c.env as NodeRequestEnv | undefined)?.readBody;
-  return read !== undefined ? read(limit) : readBody(c.req.raw, limit);
+  const env = c.env as NodeRequestEnv | undefined;
+  return env?.readBody !== undefined ? env.readBody(limit) : readBody(c.req.raw, limit);
 }
 
 const KNOWN_ROUTES: readonly [RegExp, string][] = [
