@@ -58,13 +58,14 @@ function refusedRequest(): Response {
  * `incoming.headers` is built on first access.
  */
 class NodeEnv implements NodeRequestEnv {
+  /** Read now: the request log reads it after the answer, when the socket may be gone. */
+  readonly clientKey: string;
+
   constructor(
     readonly incoming: IncomingMessage,
     readonly outgoing: ServerResponse,
-  ) {}
-
-  get clientKey(): string {
-    return this.incoming.socket?.remoteAddress ?? 'unknown';
+  ) {
+    this.clientKey = incoming.socket?.remoteAddress ?? 'unknown';
   }
 
   get contentType(): string | undefined {
