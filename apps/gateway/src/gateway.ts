@@ -197,7 +197,8 @@ const RESULTS_PER_CHUNK = 100;
  * The body of `POST /v1/check`, `{"asOf":…,"results":[…]}`, as a stream of chunks of
  * {@link RESULTS_PER_CHUNK} results, made as the connection takes them. A 10,000-work answer is about
  * 4 MB: serialized whole, it was one large string flattened twice and encoded once, each a fresh
- * 4 MB allocation, which cost more than a third of the request on the benchmark (bench/RESULTS.md).
+ * 4 MB allocation, about 30% of the server thread's time on the POST benchmark (CPU profile). A client
+ * that goes away mid-answer cancels the stream (the Node adapter cancels its reader).
  */
 function checkManyBody(asOf: string, results: readonly CheckResult[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
