@@ -11,7 +11,7 @@
  * Setup uses ten labels with 100,000 works each in catalog pages, so 1,000,000 works take ten manifests.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -101,6 +101,10 @@ function lookupIds(round: number): string[] {
 }
 
 async function lookupBenchmark(dataDir: string): Promise<ComparisonResult> {
+  // The baseline reads its own copy of the index: a registry holds its SQLite file exclusively. The
+  // registry that built it has stopped, so the file is whole (its WAL was checkpointed on close).
+  const copy = join(dataDir, 'baseline.sqlite');
+  copyFileSync(join(dataDir, 'index.sqlite'), copy);
   const registry = await createRegistry({ dataDir });
   const requireFromRegistry = createRequire(join(ROOT, 'packages/registry/package.json'));
   const Database = requireFromRegistry('better-sqlite3') as new (
@@ -110,7 +114,7 @@ async function lookupBenchmark(dataDir: string): Promise<ComparisonResult> {
     prepare(sql: string): { raw(): { all(...params: unknown[]): unknown[] } };
     close(): void;
   };
-  const db = new Database(join(dataDir, 'index.sqlite'), { readonly: true });
+  const db = new Database(copy, { readonly: true });
   const bare = db
     .prepare('SELECT manifest, page FROM works WHERE work IN (SELECT value FROM json_each(?))')
     .raw();

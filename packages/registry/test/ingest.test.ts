@@ -274,7 +274,6 @@ describe('ingest', () => {
       'blocks',
       'datastore',
       'index.sqlite',
-      'index.sqlite-shm',
       'index.sqlite-wal',
     ]);
   });
