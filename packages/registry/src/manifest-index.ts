@@ -58,6 +58,7 @@ export class ManifestIndex {
    * consult this set instead of asking SQLite for every creator's heads.
    */
   readonly #forkedCreators = new Set<string>();
+  #revision = 0;
 
   constructor(file: string, options: { fsync: boolean }) {
     this.#db = new Database(file);
@@ -188,6 +189,7 @@ export class ManifestIndex {
     record: { cid: string; issuer: string; version: number; previous: string | undefined },
     works: ManifestWorks,
   ): IndexedManifest {
+    this.#revision++;
     return this.#db.transaction(() => {
       const { seq } = this.#stmt.insert.get(
         record.cid,
@@ -212,6 +214,11 @@ export class ManifestIndex {
       if ((this.#stmt.tipCount.get(record.issuer) as number) > 1) this.#forkedCreators.add(record.issuer);
       return { seq, ...record, tip: true };
     })();
+  }
+
+  /** Grows whenever a lookup's answer may change: a manifest added (a head replaced), the index cleared. */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** True when the creator has more than one branch head (a fork, at any version). */
@@ -316,6 +323,7 @@ export class ManifestIndex {
 
   /** Empties the derived tables (for `reindex`) and starts a new log epoch. Peer cursors are kept. */
   clear(): void {
+    this.#revision++;
     this.#db.transaction(() => {
       this.#db.exec('DELETE FROM works; DELETE FROM pages; DELETE FROM manifests; DELETE FROM journal;');
       this.#forkedCreators.clear();

@@ -5,13 +5,19 @@ import type { Registry } from './registry.js';
 /**
  * A verifier source backed by a local registry node: `createVerifier({ source: registrySource(registry) })`
  * checks works against what this node holds, with no network. The verifier still verifies every
- * manifest and page it is given; this only supplies them (every branch head naming a work).
+ * manifest and page it is given; this only supplies them (every branch head naming a work). With a
+ * registry's `revision`, the verifier may reuse an answer until the registry indexes something.
  * @example
  * const verifier = createVerifier({ source: registrySource(registry) });
  * const result = await verifier.check({ work: 'isrc:USRC17607839', use: 'train-genai' });
  */
-export function registrySource(registry: Pick<Registry, 'lookupWorks'>): ManifestSource {
+export function registrySource(
+  registry: Pick<Registry, 'lookupWorks'> & Partial<Pick<Registry, 'revision'>>,
+): ManifestSource {
+  const revision = registry.revision;
   return {
+    // The verifier reuses a check's answer while this stays the same (VerifierOptions.reuse).
+    ...(revision === undefined ? {} : { revision: () => revision.call(registry) }),
     async candidates(works: readonly string[], options: CandidatesOptions = {}): Promise<CandidateSet> {
       options.signal?.throwIfAborted();
       try {

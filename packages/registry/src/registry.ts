@@ -151,6 +151,11 @@ export interface Registry {
   multiaddrs(): string[];
   /** Rebuilds the index from the blockstore alone. */
   reindex(): Promise<ReindexReport>;
+  /**
+   * A number that grows whenever what `lookupWorks` answers may change (a manifest indexed, a
+   * reindex); NaN once stopped. `registrySource` offers it, so a verifier reuses answers meanwhile.
+   */
+  revision(): number;
   stats(): RegistryStats;
   /** Stops networking and closes the stores. Idempotent. */
   stop(): Promise<void>;
@@ -665,6 +670,10 @@ class RegistryNode implements Registry {
       for (const { manifest, works } of rows) this.#index.add(manifest, works);
     });
     return { manifests: rows.length, unchained, otherBlocks };
+  }
+
+  revision(): number {
+    return this.#stopped ? Number.NaN : this.#index.revision;
   }
 
   stats(): RegistryStats {

@@ -60,4 +60,48 @@ describe('registrySource', () => {
     expect(forked).toMatchObject({ decision: 'deny', disputed: true });
     expect(nobody?.decision).toBe('unknown');
   });
+
+  it('offers the registry revision, so a verifier reuses answers until the node indexes something', async () => {
+    const node = await createRegistry({ dataDir: join(dir, 'revision'), network: false });
+    const creator = await generateIdentity();
+    const work = 'isrc:QZREV2600001';
+    const v1 = await signManifest(
+      { works: [{ ids: [work], policy: { 'train-genai': 'allow' } }] },
+      { identity: creator },
+    );
+    const v2 = await signManifest(
+      { works: [{ ids: [work], policy: { 'train-genai': 'deny' } }] },
+      { identity: creator, head: v1 },
+    );
+    const start = node.revision();
+    await node.ingest(v1.bytes);
+    const afterV1 = node.revision();
+    expect(afterV1).toBeGreaterThan(start);
+    await node.ingest(v1.bytes); // a duplicate changes nothing
+    expect(node.revision()).toBe(afterV1);
+
+    let lookups = 0;
+    const counted = {
+      lookupWorks: (ids: readonly string[], o?: { signal?: AbortSignal }) => {
+        lookups++;
+        return node.lookupWorks(ids, o);
+      },
+      revision: () => node.revision(),
+    };
+    const verifier = createVerifier({ source: registrySource(counted) });
+    for (let i = 0; i < 3; i++)
+      expect((await verifier.check({ work, use: 'train-genai' })).decision).toBe('allow');
+    expect(lookups).toBe(2);
+    await node.ingest(v2.bytes);
+    expect((await verifier.check({ work, use: 'train-genai' })).decision).toBe('deny');
+    expect(lookups).toBe(3);
+    await node.reindex();
+    expect(node.revision()).toBeGreaterThan(afterV1 + 1);
+    await node.stop();
+    // Stopped: no revision to reuse answers by, and the source fails as it should.
+    expect(node.revision()).toBeNaN();
+    await expect(verifier.check({ work, use: 'train-genai' })).rejects.toSatisfy(
+      (e) => (e as { code?: string }).code === 'SOURCE_UNAVAILABLE',
+    );
+  });
 });

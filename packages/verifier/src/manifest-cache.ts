@@ -34,14 +34,49 @@ export interface ManifestEntry {
   readonly pages: Set<string>;
   /** Bytes held: the manifest and its verified pages (what the cache bound counts). */
   size: number;
+  /**
+   * Every instant (epoch ms) at which what the manifest says may change: `validFrom`, `validUntil`
+   * and each `until` condition of its default, its works and its verified pages. Grows as pages are
+   * added. See {@link nextChange}.
+   */
+  readonly times: Set<number>;
+}
+
+/** Adds the `until` instants of a policy's statements to `times`. */
+function noteUntils(policy: Policy | undefined, times: Set<number>): void {
+  if (policy === undefined) return;
+  for (const statement of Object.values(policy)) {
+    if (typeof statement !== 'object' || statement === null) continue;
+    const until = statement.conditions?.until;
+    if (until === undefined) continue;
+    const ms = Date.parse(until);
+    if (Number.isFinite(ms)) times.add(ms);
+  }
+}
+
+/**
+ * The first instant after `atMs` at which the entry's evidence about any work may change (every
+ * time rule of docs/decisions.md switches at its instant: `validFrom`, `validUntil`, `until`), or
+ * Infinity.
+ */
+export function nextChange(entry: ManifestEntry, atMs: number): number {
+  let next = Number.POSITIVE_INFINITY;
+  for (const t of entry.times) if (t > atMs && t < next) next = t;
+  return next;
 }
 
 /** Builds the entry of a manifest that `verifyManifest` accepted. */
 export function entryOf(verified: VerifiedManifest): ManifestEntry {
   const m = verified.manifest;
   const index = new Map<string, LocatedWork>();
+  const validFromMs = Date.parse(m.validFrom);
+  const validUntilMs = m.validUntil === undefined ? undefined : Date.parse(m.validUntil);
+  const times = new Set([validFromMs]);
+  if (validUntilMs !== undefined) times.add(validUntilMs);
+  noteUntils(m.credentialSubject.default, times);
   for (const work of m.credentialSubject.works) {
     for (const id of work.ids) index.set(id, { work, page: undefined });
+    noteUntils(work.policy, times);
   }
   return {
     cid: verified.cid,
@@ -51,12 +86,13 @@ export function entryOf(verified: VerifiedManifest): ManifestEntry {
     default: m.credentialSubject.default,
     validFrom: m.validFrom,
     validUntil: m.validUntil,
-    validFromMs: Date.parse(m.validFrom),
-    validUntilMs: m.validUntil === undefined ? undefined : Date.parse(m.validUntil),
+    validFromMs,
+    validUntilMs,
     catalog: new Set(verified.catalog),
     index,
     pages: new Set(),
     size: verified.bytes.length,
+    times,
   };
 }
 
@@ -92,6 +128,7 @@ function indexPage(entry: ManifestEntry, cid: string, page: CatalogPage): string
       entry.index.set(id, { work, page: cid });
       ids.push(id);
     }
+    noteUntils(work.policy, entry.times);
   }
   return ids;
 }

@@ -162,5 +162,7 @@ export function memorySource(
         issuers.flatMap((issuer) => (heads.get(issuer) ?? []).map((h) => ({ cid: h.cid, bytes: h.bytes }))),
       );
     },
+    // The manifests are fixed when the source is made: its answers never change.
+    revision: () => 0,
   };
 }

@@ -61,4 +61,12 @@ export interface ManifestSource {
    * that holds an older one (`ROLLBACK_DETECTED`) or none (`HEAD_MISSING`).
    */
   heads?(issuers: readonly string[], options?: CandidatesOptions): Promise<CandidateSet>;
+  /**
+   * Optional: a number that changes whenever any answer of this source may change (a manifest added,
+   * an index rebuilt, the source closed; NaN when it cannot tell). While it stays the same, and no
+   * time in the manifests has passed, a verifier reuses its answer to `check` for the same question
+   * instead of asking again (`VerifierOptions.reuse`). A source that cannot promise this (a remote
+   * gateway) leaves it out, and every check asks.
+   */
+  revision?(): number;
 }

@@ -21,6 +21,12 @@ export interface StateStore {
   load(issuers: readonly string[]): Promise<ReadonlyMap<string, CreatorRecord>>;
   /** Merges records in with {@link mergeCreatorRecord}; never lowers a version. */
   save(records: ReadonlyMap<string, CreatorRecord>): Promise<void>;
+  /**
+   * Optional: a number that changes whenever a record changes. A verifier reuses answers
+   * (`VerifierOptions.reuse`) only over a store that offers it: a store shared with other verifiers
+   * (another tab, another process) may change under it.
+   */
+  revision?(): number;
 }
 
 /** Fork branches remembered per creator; more would only let a hostile key-holder grow the state. */
@@ -61,6 +67,7 @@ export function isCreatorRecord(value: unknown): value is CreatorRecord {
  */
 export function memoryState(initial?: Iterable<readonly [string, CreatorRecord]>): StateStore {
   const records = new Map<string, CreatorRecord>(initial);
+  let revision = 0;
   return {
     async load(issuers) {
       const out = new Map<string, CreatorRecord>();
@@ -71,8 +78,15 @@ export function memoryState(initial?: Iterable<readonly [string, CreatorRecord]>
       return out;
     },
     async save(seen) {
-      for (const [issuer, record] of seen)
-        records.set(issuer, mergeCreatorRecord(records.get(issuer), record));
+      for (const [issuer, record] of seen) {
+        const held = records.get(issuer);
+        const merged = mergeCreatorRecord(held, record);
+        if (merged !== held) {
+          records.set(issuer, merged);
+          revision++;
+        }
+      }
     },
+    revision: () => revision,
   };
 }

@@ -22,7 +22,14 @@ import {
   RESTRICTIVENESS,
 } from './decide.js';
 import type { Warning } from './errors.js';
-import { addPage, entryOf, isComplete, ManifestCache, type ManifestEntry } from './manifest-cache.js';
+import {
+  addPage,
+  entryOf,
+  isComplete,
+  ManifestCache,
+  type ManifestEntry,
+  nextChange,
+} from './manifest-cache.js';
 import { reasonFor } from './reason.js';
 import type { CandidateSet, ManifestCandidate, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
@@ -45,6 +52,16 @@ export interface VerifierOptions {
   readonly cacheBytes?: number;
   /** Works per source request in `checkMany` and `checkStream` (default 1000). */
   readonly batchSize?: number;
+  /**
+   * Answers of `check` kept for reuse (default 4096; 0 for none). An answer is reused, with `at` set
+   * to the time of the new check, only for the same work, use and organisation at the current time
+   * (no `at` given), and only while nothing it was decided from can have changed: the source's and
+   * the state store's `revision()` and the verifier's own cache are as they were, and no time in
+   * the manifests weighed (`validFrom`, `validUntil`, `until`) has passed since. Needs a source and
+   * a state store that offer `revision()` (`registrySource`, `memorySource`, `memoryState`); with
+   * others every check asks the source. A reused answer is the one a fresh check would give.
+   */
+  readonly reuse?: number;
 }
 
 /** What every check is about. */
@@ -132,6 +149,27 @@ function lookupWeight(work: unknown): number {
   return work.length * (1 + Math.min(slashes, MAX_URL_PREFIX_SEGMENTS + 1));
 }
 
+const DEFAULT_REUSE = 4096;
+
+/** An answer of `check` kept for reuse, and what it was decided from (see `VerifierOptions.reuse`). */
+interface Kept {
+  readonly result: CheckResult;
+  readonly source: number;
+  readonly cache: number;
+  readonly state: number;
+  /** When it was decided: a clock set back since then may have crossed an instant. */
+  readonly fromMs: number;
+  /** The first instant at which a manifest weighed may say something else. */
+  readonly untilMs: number;
+}
+
+/** Collects, during one batch, until when its answers hold (see `VerifierOptions.reuse`). */
+interface Horizon {
+  untilMs: number;
+  /** False when the answers depend on the clock otherwise (evidence that may go stale). */
+  reusable: boolean;
+}
+
 /** Manifests verified at once; signature checks may run on WebCrypto in parallel. */
 const VERIFY_CONCURRENCY = 32;
 
@@ -197,6 +235,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Freezes an answer and everything in it, so kept answers can be shared by the copies handed out. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
 function normalizeOrg(org: string | undefined): string | undefined {
   if (org === undefined) return undefined;
   if (typeof org !== 'string') throw new TypeError('org must be a string');
@@ -245,6 +292,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new RangeError('batchSize must be a positive integer');
+  const reuse = options.reuse ?? DEFAULT_REUSE;
+  if (!Number.isSafeInteger(reuse) || reuse < 0) throw new RangeError('reuse must be a non-negative integer');
+  const sourceRevision = source.revision?.bind(source);
+  const stateRevision = state.revision?.bind(state);
+  /** Answers of `check` by use, organisation and work, oldest first; undefined when reuse is off. */
+  const kept =
+    reuse > 0 && sourceRevision !== undefined && stateRevision !== undefined
+      ? new Map<string, Kept>()
+      : undefined;
 
   /** Verifies (or finds in the cache) one candidate and indexes the pages it brings. */
   async function admit(
@@ -395,7 +451,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return entries;
   }
 
-  async function runBatch(works: readonly string[], c: Circumstances, signal: AbortSignal | undefined) {
+  async function runBatch(
+    works: readonly string[],
+    c: Circumstances,
+    signal: AbortSignal | undefined,
+    horizon?: Horizon,
+  ) {
     signal?.throwIfAborted();
     const nowMs = now().getTime();
     const nowIso = new Date(nowMs).toISOString();
@@ -460,6 +521,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (maxAge !== undefined && answer.asOf !== undefined) {
       const asOfMs = Date.parse(answer.asOf);
       stale = !(nowMs - asOfMs <= maxAge); // an unreadable asOf counts as stale
+      if (horizon !== undefined) horizon.reusable = false;
+    }
+    if (horizon !== undefined) {
+      // Every manifest that can decide or hint: what they say changes only at their own instants.
+      for (const p of plans) {
+        for (const entry of p.hints) horizon.untilMs = Math.min(horizon.untilMs, nextChange(entry, c.atMs));
+        for (const b of p.branches)
+          if (b.kind !== 'unavailable')
+            horizon.untilMs = Math.min(horizon.untilMs, nextChange(b.entry, c.atMs));
+      }
     }
 
     // Which items each creator's manifests name: walk the smaller of the manifest index and the batch.
@@ -755,11 +826,76 @@ export function createVerifier(options: VerifierOptions): Verifier {
     for await (const batch of batches) yield* await runBatch(batch, c, request.signal);
   }
 
+  /**
+   * A kept answer to the same question, if nothing it was decided from has changed, with `at` set to
+   * this check's time. Reads the revisions again on every call: they are cheap.
+   */
+  function reused(key: string, c: Circumstances): CheckResult | undefined {
+    const k = (kept as Map<string, Kept>).get(key);
+    if (
+      k === undefined ||
+      !(c.atMs >= k.fromMs && c.atMs < k.untilMs) ||
+      k.cache !== cache.generation ||
+      k.source !== (sourceRevision as () => number)() ||
+      k.state !== (stateRevision as () => number)()
+    )
+      return undefined;
+    // A copy: the kept answer's own `at` stays, and its frozen parts are shared.
+    return { ...k.result, at: isoOf(c.atMs) };
+  }
+
+  // The last time of use as a date-time: checks in the same millisecond share it.
+  let isoMs = Number.NaN;
+  let iso = '';
+  function isoOf(ms: number): string {
+    if (ms !== isoMs) {
+      isoMs = ms;
+      iso = new Date(ms).toISOString();
+    }
+    return iso;
+  }
+
+  async function checkAndKeep(key: string, work: string, c: Circumstances, signal: AbortSignal | undefined) {
+    const map = kept as Map<string, Kept>;
+    const source = (sourceRevision as () => number)();
+    const cached = cache.generation;
+    const recorded = (stateRevision as () => number)();
+    const horizon: Horizon = { untilMs: Number.POSITIVE_INFINITY, reusable: true };
+    const [result] = (await runBatch([work], c, signal, horizon)) as [CheckResult];
+    // Kept only if nothing changed while it was decided (this check's own verifying and recording
+    // included: the next check then decides again, and keeps that answer).
+    if (
+      horizon.reusable &&
+      source === (sourceRevision as () => number)() &&
+      cached === cache.generation &&
+      recorded === (stateRevision as () => number)()
+    ) {
+      map.delete(key);
+      if (map.size >= reuse) map.delete(map.keys().next().value as string);
+      map.set(key, {
+        result: deepFreeze(result),
+        source,
+        cache: cached,
+        state: recorded,
+        fromMs: c.atMs,
+        untilMs: horizon.untilMs,
+      });
+      return { ...result };
+    }
+    return result;
+  }
+
   return {
     async check(request) {
       const c = circumstances(request);
-      const [result] = await runBatch([request.work], c, request.signal);
-      return result as CheckResult;
+      if (kept === undefined || request.at !== undefined || typeof request.work !== 'string') {
+        const [result] = await runBatch([request.work], c, request.signal);
+        return result as CheckResult;
+      }
+      request.signal?.throwIfAborted();
+      // `use` and `org` are normal and hold no line break; the work comes last, as given.
+      const key = `${c.use}\n${c.org ?? ''}\n${request.work}`;
+      return reused(key, c) ?? checkAndKeep(key, request.work, c, request.signal);
     },
     async checkMany(request) {
       const c = circumstances(request);

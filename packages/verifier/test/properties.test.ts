@@ -291,4 +291,74 @@ describe('decision properties', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'a reused answer is the answer a fresh check gives, whatever is published and whenever asked',
+    async () => {
+      // Instants around every time in the generated manifests (validFrom 01-01, until 03-01 and
+      // 12-01, validUntil 04-01), and the clock set back among them.
+      const instants = [
+        '2025-12-31T23:59:59.999Z',
+        '2026-01-01T00:00:00.000Z',
+        '2026-02-28T23:59:59.999Z',
+        '2026-03-01T00:00:00.000Z',
+        '2026-03-31T23:59:59.999Z',
+        '2026-04-01T00:00:00.000Z',
+        '2026-06-01T00:00:00.000Z',
+        '2026-12-01T00:00:00.000Z',
+      ].map((t) => Date.parse(t));
+      const stepArb = fc.oneof(
+        // Few questions, so that the same one comes back after a publish or a change of the clock.
+        fc.record({
+          kind: fc.constant<'ask'>('ask'),
+          q: fc.record({
+            work: fc.constantFrom(X, U),
+            use: fc.constantFrom<UseTerm>('train-genai', 'all'),
+            org: fc.constantFrom(undefined, 'did:web:example.ai'),
+          }),
+        }),
+        fc.record({ kind: fc.constant<'clock'>('clock'), at: fc.constantFrom(...instants) }),
+        fc.record({ kind: fc.constant<'publish'>('publish'), creator: fc.nat(1) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(specArb, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 2 }),
+          fc.array(stepArb, { minLength: 1, maxLength: 24 }),
+          async (specs, steps) => {
+            const chains = await Promise.all(specs.map((list, creator) => chain(creator, list)));
+            // A source whose manifests change as creators publish, and which says so by its revision.
+            const published = chains.map((c) => [c[0] as SignedManifest]);
+            let current = memorySource(published.flat());
+            let revision = 0;
+            const source: ManifestSource = {
+              candidates: (works, o) => current.candidates(works, o),
+              heads: (issuers, o) => (current.heads as NonNullable<ManifestSource['heads']>)(issuers, o),
+              revision: () => revision,
+            };
+            let clock = instants[6] as number;
+            const now = () => new Date(clock);
+            const reusing = createVerifier({ source, now });
+            const fresh = createVerifier({ source, now, reuse: 0 });
+            for (const step of steps) {
+              if (step.kind === 'clock') clock = step.at;
+              else if (step.kind === 'publish') {
+                const list = published[step.creator] as SignedManifest[];
+                const next = chains[step.creator]?.[list.length];
+                if (next === undefined) continue;
+                list.push(next);
+                current = memorySource(published.flat());
+                revision++;
+              } else {
+                // Asked twice, so the second answer may be the kept one.
+                for (let i = 0; i < 2; i++)
+                  expect(await ask(reusing, step.q)).toEqual(await ask(fresh, step.q));
+              }
+            }
+          },
+        ),
+        RUNS,
+      );
+    },
+    TIMEOUT,
+  );
 });

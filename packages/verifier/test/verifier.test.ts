@@ -217,6 +217,106 @@ describe('createVerifier', () => {
     expect(() => memorySource([{ not: 'a manifest' } as never])).toThrow(TypeError);
   });
 
+  describe('reuse of answers', () => {
+    /** A source over `manifests` that counts its calls and reports `revision` (bumped by `publish`). */
+    function counted(manifests: SignedManifest[], withRevision = true) {
+      let inner = memorySource(manifests);
+      const counter = { calls: 0, revision: 0 };
+      const source: ManifestSource = {
+        candidates: (works, o) => {
+          counter.calls++;
+          return inner.candidates(works, o);
+        },
+        ...(withRevision ? { revision: () => counter.revision } : {}),
+      };
+      const publish = (more: SignedManifest[]) => {
+        inner = memorySource(more);
+        counter.revision++;
+      };
+      return { source, counter, publish };
+    }
+
+    it('answers the same question again without the source, with a fresh `at` and shared frozen parts', async () => {
+      const { source, counter } = counted([v1]);
+      let clock = Date.parse('2026-06-01T00:00:00Z');
+      const verifier = createVerifier({ source, now: () => new Date(clock) });
+      // The first check verifies and records the creator: nothing is kept while anything changed.
+      const first = await verifier.check({ work: X, use: 'tdm' });
+      const second = await verifier.check({ work: X, use: 'tdm' });
+      expect(counter.calls).toBe(2);
+      clock += 1500;
+      const third = await verifier.check({ work: X, use: 'tdm' });
+      expect(counter.calls).toBe(2);
+      expect(third).toEqual({ ...first, at: '2026-06-01T00:00:01.500Z' });
+      expect(second.at).toBe('2026-06-01T00:00:00.000Z');
+      expect(third).not.toBe(second);
+      expect(Object.isFrozen(third.evidence) && third.evidence === second.evidence).toBe(true);
+      // Another use, organisation or spelling of the work is another question.
+      await verifier.check({ work: X, use: 'train-genai' });
+      await verifier.check({ work: X, use: 'tdm', org: 'example.ai' });
+      await verifier.check({ work: 'isrc:US-RC1-76-07839', use: 'tdm' });
+      expect(counter.calls).toBe(5);
+    });
+
+    it('asks again once the source changed, and sees the new version', async () => {
+      const { source, counter, publish } = counted([v1]);
+      const verifier = createVerifier({ source });
+      for (let i = 0; i < 3; i++)
+        expect((await verifier.check({ work: X, use: 'tdm' })).decision).toBe('allow');
+      expect(counter.calls).toBe(2);
+      publish([v1, v2]);
+      expect((await verifier.check({ work: X, use: 'tdm' })).decision).toBe('deny');
+      expect(counter.calls).toBe(3);
+    });
+
+    it('never reuses without revisions, for an explicit `at`, or with reuse: 0', async () => {
+      const plain = counted([v1], false);
+      const a1 = createVerifier({ source: plain.source });
+      for (let i = 0; i < 3; i++) await a1.check({ work: X, use: 'tdm' });
+      expect(plain.counter.calls).toBe(3);
+      // A state store without revision() may be shared with verifiers that change it unseen.
+      const shared = counted([v1]);
+      const { load, save } = memoryState();
+      const a2 = createVerifier({ source: shared.source, state: { load, save } });
+      for (let i = 0; i < 3; i++) await a2.check({ work: X, use: 'tdm' });
+      expect(shared.counter.calls).toBe(3);
+      const timed = counted([v1]);
+      const a3 = createVerifier({ source: timed.source });
+      for (let i = 0; i < 3; i++) await a3.check({ work: X, use: 'tdm', at: '2026-06-01T00:00:00Z' });
+      expect(timed.counter.calls).toBe(3);
+      const off = counted([v1]);
+      const a4 = createVerifier({ source: off.source, reuse: 0 });
+      for (let i = 0; i < 3; i++) await a4.check({ work: X, use: 'tdm' });
+      expect(off.counter.calls).toBe(3);
+      expect(() => createVerifier({ source: off.source, reuse: -1 })).toThrow(RangeError);
+    });
+
+    it('asks again when another verifier records a newer version in a shared state store', async () => {
+      const state = memoryState();
+      const old = counted([v1]);
+      const stale = createVerifier({ source: old.source, state });
+      for (let i = 0; i < 3; i++) expect((await stale.check({ work: X, use: 'tdm' })).decision).toBe('allow');
+      expect(old.counter.calls).toBe(2);
+      await createVerifier({ source: memorySource([v2]), state }).check({ work: X, use: 'tdm' });
+      const after = await stale.check({ work: X, use: 'tdm' });
+      expect([after.decision, after.warnings[0]?.code]).toEqual(['deny', 'ROLLBACK_DETECTED']);
+    });
+
+    it('keeps at most `reuse` answers, the oldest going first', async () => {
+      const { source, counter } = counted([big]);
+      const verifier = createVerifier({ source, reuse: 2 });
+      const ask = (i: number) => verifier.check({ work: isrc(i), use: 'tdm' });
+      await ask(0); // verifies and records: not kept
+      for (const i of [0, 1, 2]) await ask(i); // kept: 0, 1, 2 → 0 leaves
+      const before = counter.calls;
+      await ask(2);
+      await ask(1);
+      expect(counter.calls).toBe(before);
+      await ask(0);
+      expect(counter.calls).toBe(before + 1);
+    });
+  });
+
   it('accepts an organisation domain in any case', async () => {
     const r = await createVerifier({ source: memorySource([v1]) }).check({
       work: X,
