@@ -302,6 +302,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
       ? new Map<string, Kept>()
       : undefined;
 
+  /**
+   * Byte arrays already found to hold a held manifest's exact bytes, by identity. A local source
+   * hands out the same array on every lookup, and comparing a 263 KB catalog manifest byte by byte
+   * was four fifths of a warm single check (CPU profile, GET benchmark over a 12,000-work catalog).
+   * A source that rewrites an array after handing it out gains nothing by it: decisions come from
+   * the verified, parsed entry, never from the array, so it is as if it offered that manifest again.
+   */
+  const knownBytes = new WeakMap<Uint8Array, ManifestEntry>();
+  function isHeldBytes(entry: ManifestEntry, bytes: Uint8Array): boolean {
+    if (knownBytes.get(bytes) === entry) return true;
+    if (!sameBytes(entry.bytes, bytes)) return false;
+    knownBytes.set(bytes, entry);
+    return true;
+  }
+
   /** Verifies (or finds in the cache) one candidate and indexes the pages it brings. */
   async function admit(
     candidate: ManifestCandidate,
@@ -312,7 +327,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     let entry: ManifestEntry | undefined;
     if (typeof candidate.cid === 'string') {
       const held = cache.get(candidate.cid);
-      if (held !== undefined && sameBytes(held.bytes, bytes)) entry = held;
+      if (held !== undefined && isHeldBytes(held, bytes)) entry = held;
     }
     if (entry === undefined) {
       const cid = blockCid(bytes);
@@ -336,6 +351,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }
         entry = entryOf(verified.value);
         cache.set(entry);
+        knownBytes.set(bytes, entry);
       }
     }
     if (candidate.pages !== undefined) {
@@ -424,7 +440,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const bytes = candidate?.bytes;
     if (typeof candidate?.cid !== 'string' || !(bytes instanceof Uint8Array)) return undefined;
     const entry = cache.get(candidate.cid);
-    if (entry === undefined || !sameBytes(entry.bytes, bytes)) return undefined;
+    if (entry === undefined || !isHeldBytes(entry, bytes)) return undefined;
     if (candidate.pages !== undefined)
       for (const cid of candidate.pages.keys()) if (!entry.pages.has(cid)) return undefined;
     return entry;
