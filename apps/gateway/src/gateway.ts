@@ -7,6 +7,7 @@ import {
   parseDidKey,
   parseJson,
   parseManifest,
+  type UseTerm,
 } from '@assent/manifest';
 import type { Registry } from '@assent/registry';
 import type { CheckResult, Verifier } from '@assent/verifier';
@@ -137,6 +138,10 @@ const PREFLIGHT: Readonly<Record<string, string>> = Object.freeze({
   'access-control-max-age': '600',
 });
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const CHECK_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  ...CORS,
+});
 
 /** True for the paths browsers may call from other origins: publish, read and check. */
 function isCorsPath(path: string): boolean {
@@ -154,18 +159,42 @@ function baseHeaders(c: Context): Readonly<Record<string, string>> {
   return isCorsPath(c.req.path) ? CORS : NO_HEADERS;
 }
 
+/**
+ * An answer as status, headers and text, for routes the Node server may also answer without the
+ * router ({@link gatewayInternals}); the app wraps it in a `Response`.
+ */
+export interface PlainAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+function errorAnswer(
+  code: string,
+  message: string,
+  path?: string,
+  headers?: Readonly<Record<string, string>>,
+): PlainAnswer {
+  const body: ErrorBody = { error: path === undefined ? { code, message } : { code, message, path } };
+  return {
+    status: httpStatusOf(code),
+    // A copy of the code for logs and proxies; the body is the contract.
+    headers: { 'content-type': 'application/json', 'x-assent-error': code, ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function toResponse(answer: PlainAnswer): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
 function errorResponse(
   code: string,
   message: string,
   path?: string,
   headers?: Readonly<Record<string, string>>,
 ): Response {
-  const body: ErrorBody = { error: path === undefined ? { code, message } : { code, message, path } };
-  return new Response(JSON.stringify(body), {
-    status: httpStatusOf(code),
-    // A copy of the code for logs and proxies; the body is the contract.
-    headers: { 'content-type': 'application/json', 'x-assent-error': code, ...headers },
-  });
+  return toResponse(errorAnswer(code, message, path, headers));
 }
 
 function json(value: unknown, status = 200, headers?: Readonly<Record<string, string>>): Response {
@@ -181,13 +210,46 @@ function utcSeconds(date: Date): string {
 }
 
 /**
+ * The JSON of answers the verifier reused, but for `asOf` and `at`, by their evidence array: what
+ * comes before `at` (`"work":…,"use":…`) and after it (`,"decision":…` to the end). A reused answer is
+ * a copy of a kept one with a new `at`, sharing the kept answer's frozen parts
+ * (VerifierOptions.reuse): the same frozen evidence array means the same answer but for `at`.
+ * Serializing it was the largest part of a reused check left in the route (CPU profile).
+ */
+const reusedParts = new WeakMap<readonly unknown[], { readonly head: string; readonly tail: string }>();
+
+/**
  * The body of `GET /v1/check`: `asOf`, then the verifier's result as it is, spliced into one JSON
  * object without copying it (a spread cost more than the rest of the route). The verifier builds
  * results in the order of the API (docs/api.md); `POST /v1/check` serializes them as they are too,
  * and the API tests hold both to the documented fields.
  */
 function checkOneText(asOf: string, r: CheckResult): string {
-  return `{"asOf":${JSON.stringify(asOf)},${JSON.stringify(r).slice(1)}`;
+  // `asOf` and `at` are UTC date-times made here and by the verifier: nothing in them needs escaping.
+  if (!Object.isFrozen(r.evidence)) return `{"asOf":"${asOf}",${JSON.stringify(r).slice(1)}`;
+  let parts = reusedParts.get(r.evidence);
+  if (parts === undefined) {
+    const whole = JSON.stringify(r);
+    // The first `,"at":` and `,"decision":` are keys: inside a JSON string every `"` is escaped.
+    parts = {
+      head: whole.slice(1, whole.indexOf(',"at":')),
+      tail: whole.slice(whole.indexOf(',"decision":')),
+    };
+    reusedParts.set(r.evidence, parts);
+  }
+  return `{"asOf":"${asOf}",${parts.head},"at":"${r.at}"${parts.tail}`;
+}
+
+/**
+ * `GET /v1/check`'s parameters when they are what {@link CheckQuerySchema} accepts, checked by hand
+ * (the schema's parse cost more than a reused check); anything else goes to the schema, which says
+ * what is wrong.
+ */
+function plainCheckQuery(query: Record<string, string>): (CheckInput & { work: string }) | undefined {
+  const { work, use, org, at } = query;
+  if (work === undefined || work.length > 4096 || use === undefined || use.length > 64) return undefined;
+  if ((org !== undefined && org.length > 2048) || (at !== undefined && at.length > 64)) return undefined;
+  return { work, use, org, at };
 }
 
 /** Results per chunk of a `POST /v1/check` answer: about 40 KB of JSON each. */
@@ -241,11 +303,10 @@ function checkOptions(input: CheckInput) {
   if (input.at !== undefined && !Number.isFinite(Date.parse(input.at))) {
     throw new GatewayError('BAD_REQUEST', 'at must be a date-time');
   }
-  return {
-    use: input.use,
-    ...(org === undefined ? {} : { org }),
-    ...(input.at === undefined ? {} : { at: input.at }),
-  };
+  const options: { use: UseTerm; org?: string; at?: string } = { use: input.use };
+  if (org !== undefined) options.org = org;
+  if (input.at !== undefined) options.at = input.at;
+  return options;
 }
 
 function zodFailure(issues: readonly { path: readonly PropertyKey[]; message: string }[]): GatewayError {
@@ -287,49 +348,78 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
 
   const app = new OpenAPIHono({ strict: true });
 
+  /**
+   * Counts a request in the metrics and logs it (`started`: `performance.now()` when it arrived); the
+   * client and error code are read only for the log.
+   */
+  const record = (
+    method: string,
+    route: string,
+    path: string,
+    status: number,
+    started: number,
+    client: () => string,
+    code: () => string | null | undefined,
+  ): void => {
+    const seconds = (performance.now() - started) / 1000;
+    metrics.observe(method, route, status, seconds);
+    if (log !== undefined) {
+      const error = code();
+      log({
+        time: now().toISOString(),
+        method,
+        route,
+        path: path.slice(0, 256),
+        status,
+        ms: Math.round(seconds * 1e4) / 10,
+        client: client(),
+        ...(error === null || error === undefined ? {} : { code: error }),
+      });
+    }
+  };
+
   // Logs and metrics around everything, errors included.
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    const seconds = (performance.now() - started) / 1000;
-    const route = routeOf(c.req.path);
-    metrics.observe(c.req.method, route, c.res.status, seconds);
-    if (log !== undefined) {
-      const code = c.res.status >= 400 ? c.res.headers.get('x-assent-error') : null;
-      log({
-        time: now().toISOString(),
-        method: c.req.method,
-        route,
-        path: c.req.path.slice(0, 256),
-        status: c.res.status,
-        ms: Math.round(seconds * 1e4) / 10,
-        client: clientKey(c),
-        ...(code === null ? {} : { code }),
-      });
-    }
+    const { status } = c.res;
+    const path = c.req.path;
+    record(
+      c.req.method,
+      routeOf(path),
+      path,
+      status,
+      started,
+      () => clientKey(c),
+      () => (status >= 400 ? c.res.headers.get('x-assent-error') : null),
+    );
   });
 
-  app.onError((error, c) => {
-    const base = baseHeaders(c);
+  /** The answer to whatever a handler threw (docs/errors.md). */
+  const failure = (
+    error: unknown,
+    base: Readonly<Record<string, string>>,
+    aborted: () => boolean,
+  ): PlainAnswer => {
     if (error instanceof GatewayError) {
       const headers = error.code === 'BODY_TOO_LARGE' ? { ...base, connection: 'close' } : base;
-      return errorResponse(error.code, error.message, error.path, headers);
+      return errorAnswer(error.code, error.message, error.path, headers);
     }
-    if (isAssentError(error)) return errorResponse(error.code, error.message, undefined, base);
+    if (isAssentError(error)) return errorAnswer(error.code, error.message, undefined, base);
     // The client went away (or the server cut it off) mid-request: nobody reads this answer.
-    if (c.req.raw.signal.aborted)
-      return errorResponse('BAD_REQUEST', 'the request was aborted', undefined, base);
+    if (aborted()) return errorAnswer('BAD_REQUEST', 'the request was aborted', undefined, base);
     // Never a 500 and never a stack trace: the fault is logged here, the client gets a code.
     process.stderr.write(
       `${JSON.stringify({ time: now().toISOString(), level: 'error', message: String((error as Error)?.stack ?? error) })}\n`,
     );
-    return errorResponse(
+    return errorAnswer(
       'GATEWAY_UNAVAILABLE',
       'the gateway could not answer; nothing was stored',
       undefined,
       base,
     );
-  });
+  };
+  app.onError((error, c) => toResponse(failure(error, baseHeaders(c), () => c.req.raw.signal.aborted)));
   app.notFound((c) =>
     errorResponse(
       'NOT_FOUND',
@@ -482,21 +572,43 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   });
 
   // --- Checking -------------------------------------------------------------------------------
-  app.get('/v1/check', async (c) => {
-    const query = CheckQuerySchema.safeParse(c.req.query());
-    if (!query.success) throw zodFailure(query.error.issues);
-    const options = checkOptions(query.data);
-    const result = await verifier.check({ ...options, work: query.data.work });
+  // `asOf` to the second, made once a second.
+  let asOfSecond = Number.NaN;
+  let asOfText = '';
+  const asOfNow = (): string => {
+    const ms = asOf().getTime();
+    const second = Math.floor(ms / 1000);
+    if (second !== asOfSecond) {
+      asOfSecond = second;
+      asOfText = utcSeconds(new Date(ms));
+    }
+    return asOfText;
+  };
+
+  /** `GET /v1/check` with these parameters; throws a `GatewayError` for bad ones. */
+  const checkOne = async (raw: Record<string, string>): Promise<PlainAnswer> => {
+    let query = plainCheckQuery(raw);
+    if (query === undefined) {
+      const checked = CheckQuerySchema.safeParse(raw);
+      if (!checked.success) throw zodFailure(checked.error.issues);
+      query = checked.data;
+    }
+    const options = checkOptions(query);
+    const result = await verifier.check(
+      options.org === undefined && options.at === undefined
+        ? { use: options.use, work: query.work }
+        : { ...options, work: query.work },
+    );
     // A malformed id is the client's error here (a batch answers it per work instead); the verifier
     // normalized it already and says why in its warning.
     if (result.id === null) {
       const why = result.warnings[0] ?? { code: 'BAD_REQUEST', message: 'work is not a work id' };
-      return errorResponse(why.code, why.message, undefined, CORS);
+      return errorAnswer(why.code, why.message, undefined, CORS);
     }
-    return new Response(checkOneText(utcSeconds(asOf()), result), {
-      headers: { 'content-type': 'application/json', ...CORS },
-    });
-  });
+    return { status: 200, headers: CHECK_HEADERS, body: checkOneText(asOfNow(), result) };
+  };
+
+  app.get('/v1/check', async (c) => toResponse(await checkOne(c.req.query())));
 
   app.post('/v1/check', async (c) => {
     if (contentTypeOf(c) !== 'application/json') {
@@ -520,7 +632,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     }
     const options = checkOptions(body);
     const results = await verifier.checkMany({ ...options, works: body.works, signal: signalOf(c) });
-    return new Response(checkManyBody(utcSeconds(asOf()), results), {
+    return new Response(checkManyBody(asOfNow(), results), {
       headers: { 'content-type': 'application/json', ...CORS },
     });
   });
@@ -620,5 +732,41 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     });
   });
 
+  internals.set(app, {
+    async checkOne(query) {
+      try {
+        return await checkOne(query);
+      } catch (error) {
+        return failure(error, CORS, () => false);
+      }
+    },
+    record,
+  });
   return app;
+}
+
+/**
+ * What the Node server needs to answer `GET /v1/check` without the router: the route's own answer
+ * and the app's own metrics and log. One implementation of the route serves both ways in.
+ */
+export interface GatewayInternals {
+  /** The answer to `GET /v1/check` with these (decoded) query parameters, errors included. */
+  checkOne(query: Record<string, string>): Promise<PlainAnswer>;
+  /** Counts and logs a request answered outside the app, as the app's own middleware does. */
+  record(
+    method: string,
+    route: string,
+    path: string,
+    status: number,
+    started: number,
+    client: () => string,
+    code: () => string | null | undefined,
+  ): void;
+}
+
+const internals = new WeakMap<object, GatewayInternals>();
+
+/** The internals of an app made by {@link createGateway}, for the Node server of this package. */
+export function gatewayInternals(app: object): GatewayInternals | undefined {
+  return internals.get(app);
 }
