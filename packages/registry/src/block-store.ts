@@ -1,10 +1,42 @@
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { close, fsync, open as openFd, rename as renameFd, write } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JSON_CODEC, MAX_BLOCK_BYTES, parseCidString } from '@assent/manifest';
 import { FsBlockstore } from 'blockstore-fs';
 import { NextToLast } from 'blockstore-fs/sharding';
 import type { InputPair } from 'interface-blockstore';
 import { CID } from 'multiformats/cid';
+
+/**
+ * Writes `bytes` to a new file `tmp` (flushed with `sync`), closes it and renames it to `file`. With
+ * node:fs callbacks rather than fs/promises: a FileHandle's open, write, close and rename cost the
+ * main thread about three times as much per block (event-loop time, 64 blocks in flight), and block
+ * writes were a tenth of the main thread's time under ingest (CPU profile, POST /v1/manifests).
+ */
+function writeFileThenRename(tmp: string, file: string, bytes: Uint8Array, sync: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    openFd(tmp, 'w', (openError, fd) => {
+      if (openError !== null) {
+        reject(openError);
+        return;
+      }
+      const closeThenRename = (failure: Error | null) =>
+        close(fd, (closeError) => {
+          const error = failure ?? closeError;
+          if (error !== null) reject(error);
+          else renameFd(tmp, file, (renameError) => (renameError === null ? resolve() : reject(renameError)));
+        });
+      const writeFrom = (offset: number) =>
+        write(fd, bytes, offset, bytes.length - offset, offset, (writeError, written) => {
+          if (writeError !== null) closeThenRename(writeError);
+          else if (offset + written < bytes.length) writeFrom(offset + written);
+          else if (sync) fsync(fd, closeThenRename);
+          else closeThenRename(null);
+        });
+      writeFrom(0);
+    });
+  });
+}
 
 /**
  * The node's blocks on disk, in blockstore-fs's layout (`blocks/<last 2 chars>/<BASE32 multihash>.data`)
@@ -54,14 +86,7 @@ export class BlockStore {
       this.#dirs.add(dir);
     }
     const tmp = `${file}.${process.pid}.${this.#tmp++}.tmp`;
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      if (this.#fsync) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
+    await writeFileThenRename(tmp, file, bytes, this.#fsync);
     if (this.#fsync) {
       const dirHandle = await open(dir, 'r');
       try {
