@@ -1,5 +1,5 @@
 import { base58btc } from 'multiformats/bases/base58';
-import { checkPublicKey, publicKeyOf, randomSecretKey } from './ed25519.js';
+import { cheapKeyProblem, checkPublicKey, publicKeyOf, randomSecretKey } from './ed25519.js';
 import { fail, ok, type Result } from './errors.js';
 
 /**
@@ -60,6 +60,16 @@ export function verificationMethodOf(did: string): string {
  * and keys that are not canonical curve points or have small order.
  */
 export function parseDidKey(did: string): Result<DidKey> {
+  return parseDidKeyWith(did, checkPublicKey);
+}
+
+/** `checkPublicKey` without curve arithmetic (see `cheapKeyProblem`): whether y is on the curve stays open. */
+function checkPublicKeyCheaply(publicKey: Uint8Array): Result<Uint8Array> {
+  const problem = cheapKeyProblem(publicKey);
+  return problem === null ? ok(publicKey) : checkPublicKey(publicKey);
+}
+
+function parseDidKeyWith(did: string, check: (publicKey: Uint8Array) => Result<Uint8Array>): Result<DidKey> {
   if (typeof did !== 'string' || did.length > MAX_DID_LENGTH || !did.startsWith(DID_KEY_PREFIX)) {
     return fail('DID_MALFORMED', 'expected a did:key');
   }
@@ -79,7 +89,7 @@ export function parseDidKey(did: string): Result<DidKey> {
   // One text per key: base58 has a single encoding, but re-encoding guards against decoder leniency.
   if (publicKeyMultibase(publicKey) !== multibase)
     return fail('DID_MALFORMED', 'the did:key is not canonical');
-  const checked = checkPublicKey(publicKey);
+  const checked = check(publicKey);
   if (!checked.ok) return checked;
   return ok({ did, multibase, publicKey });
 }
@@ -89,23 +99,45 @@ export function parseDidKey(did: string): Result<DidKey> {
  * multibase key) and returns its DID and key.
  */
 export function parseVerificationMethod(id: string): Result<DidKey> {
+  return parseMethod(id, methodCache, checkPublicKey);
+}
+
+/**
+ * {@link parseVerificationMethod} for a verifier that checks the signature next: the key is checked
+ * without curve arithmetic, since the signature check tells whether it is a curve point (see
+ * `verifyEd25519`). A verifier using this must report `checkPublicKey`'s failure when the signature
+ * does not verify, as `verifyProof` does. Internal.
+ */
+export function parseVerificationMethodForSignature(id: string): Result<DidKey> {
+  return parseMethod(id, signatureMethodCache, checkPublicKeyCheaply);
+}
+
+function parseMethod(
+  id: string,
+  cache: Map<string, Result<DidKey>>,
+  check: (publicKey: Uint8Array) => Result<Uint8Array>,
+): Result<DidKey> {
   if (typeof id !== 'string') return fail('DID_MALFORMED', 'expected a verification method id');
-  const cached = methodCache.get(id);
+  const cached = cache.get(id);
   if (cached !== undefined) return cached;
-  const parsed = parseUncachedVerificationMethod(id);
+  const parsed = parseUncachedVerificationMethod(id, check);
   // Creators sign many manifests with one key: decoding it once saves base58 work on every verify.
-  if (methodCache.size >= METHOD_CACHE_LIMIT) methodCache.clear();
-  methodCache.set(id, parsed);
+  if (cache.size >= METHOD_CACHE_LIMIT) cache.clear();
+  cache.set(id, parsed);
   return parsed;
 }
 
 const methodCache = new Map<string, Result<DidKey>>();
+const signatureMethodCache = new Map<string, Result<DidKey>>();
 const METHOD_CACHE_LIMIT = 4096;
 
-function parseUncachedVerificationMethod(id: string): Result<DidKey> {
+function parseUncachedVerificationMethod(
+  id: string,
+  check: (publicKey: Uint8Array) => Result<Uint8Array>,
+): Result<DidKey> {
   const hash = id.indexOf('#');
   if (hash < 0) return fail('DID_MALFORMED', 'a did:key verification method is did:key:X#X');
-  const parsed = parseDidKey(id.slice(0, hash));
+  const parsed = parseDidKeyWith(id.slice(0, hash), check);
   if (!parsed.ok) return parsed;
   if (id.slice(hash + 1) !== parsed.value.multibase) {
     return fail('DID_MALFORMED', 'the verification method fragment must repeat the did:key multibase value');

@@ -64,6 +64,60 @@ export function publicKeyProblem(publicKey: Uint8Array): PublicKeyProblem {
   return remember(keyProblemCache, hex, problem);
 }
 
+/** p = 2^255 − 19 as 32 little-endian bytes, to compare y without big-integer arithmetic. */
+const P_BYTES = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0xed : i === 31 ? 0x7f : 0xff));
+
+/**
+ * The canonical encodings of the eight points of small order (the 8-torsion subgroup, generated from
+ * one of order 8; `test/ed25519.test.ts` derives them again with @noble/ed25519).
+ */
+const SMALL_ORDER_KEYS: ReadonlySet<string> = new Set([
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+]);
+/** y = 1 and y = p − 1 with the sign bit set: x = 0 there, so the bit makes a "negative zero". */
+const NEGATIVE_ZEROS: ReadonlySet<string> = new Set([
+  '0100000000000000000000000000000000000000000000000000000000000080',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+]);
+
+/**
+ * {@link publicKeyProblem} without curve arithmetic: y < p, no negative zero, not one of the eight
+ * small-order points. It answers as `publicKeyProblem` does for every key that is a curve point, and
+ * null for one that is not: whether y is on the curve at all takes a square root (most of the cost
+ * of a new creator's first manifest, CPU profile of ingest), and is left to the signature check. A
+ * key already checked in full is answered from that check.
+ */
+export function cheapKeyProblem(publicKey: Uint8Array): PublicKeyProblem {
+  if (publicKey.length !== 32) return 'KEY_NOT_CANONICAL';
+  return keyProblemCache.get(bytesToHex(publicKey)) ?? keyProblemWithoutCurve(publicKey);
+}
+
+/** The checks of {@link cheapKeyProblem} themselves, never from a remembered answer (for tests). */
+export function keyProblemWithoutCurve(publicKey: Uint8Array): PublicKeyProblem {
+  if (publicKey.length !== 32) return 'KEY_NOT_CANONICAL';
+  // y is the key with the sign bit cleared; y ≥ p is not canonical.
+  for (let i = 31; i >= 0; i--) {
+    const y = i === 31 ? (publicKey[31] as number) & 0x7f : (publicKey[i] as number);
+    const p = P_BYTES[i] as number;
+    if (y !== p) {
+      if (y > p) return 'KEY_NOT_CANONICAL';
+      break;
+    }
+    if (i === 0) return 'KEY_NOT_CANONICAL'; // y = p
+  }
+  const hex = bytesToHex(publicKey);
+  if (NEGATIVE_ZEROS.has(hex)) return 'KEY_NOT_CANONICAL';
+  if (SMALL_ORDER_KEYS.has(hex)) return 'KEY_SMALL_ORDER';
+  return null;
+}
+
 /** Checks a public key, as a result with a stable code. */
 export function checkPublicKey(publicKey: Uint8Array): Result<Uint8Array> {
   const problem = publicKeyProblem(publicKey);
@@ -76,14 +130,15 @@ export function checkPublicKey(publicKey: Uint8Array): Result<Uint8Array> {
 /**
  * The checks every path makes before any curve arithmetic: lengths, S < L and an acceptable key. noble
  * makes them too in strict mode; making them here keeps the verdict independent of its defaults and is
- * what lets the native path answer only where it agrees with the reference.
+ * what lets the native path answer only where it agrees with the reference. The native path checks
+ * the key without curve arithmetic (`cheap`): see {@link verifyEd25519}.
  */
-function passesPrechecks(signature: Uint8Array, publicKey: Uint8Array): boolean {
+function passesPrechecks(signature: Uint8Array, publicKey: Uint8Array, cheap = false): boolean {
   return (
     signature.length === 64 &&
     publicKey.length === 32 &&
     isCanonicalScalar(signature) &&
-    publicKeyProblem(publicKey) === null
+    (cheap ? cheapKeyProblem(publicKey) : publicKeyProblem(publicKey)) === null
   );
 }
 
@@ -132,22 +187,30 @@ function nativeKey(subtle: SubtleCrypto, publicKey: Uint8Array, hex: string): Pr
  * S ≥ L) are excluded before the call. A `false` from them is re-checked with the reference, which
  * may accept mixed-order points that the cofactorless check rejects. Honest signatures never take
  * that slow path.
+ *
+ * Before the native call the key is checked without curve arithmetic ({@link cheapKeyProblem}): a
+ * `true` also means the implementation decoded A to a curve point (OpenSSL and BoringSSL return false
+ * when y has no x), so A was a canonical point of large order, as the reference requires, and is
+ * remembered as one. Anything else goes to the reference, which checks the key in full.
  */
 export async function verifyEd25519(
   signature: Uint8Array,
   message: Uint8Array,
   publicKey: Uint8Array,
 ): Promise<boolean> {
-  if (!passesPrechecks(signature, publicKey)) return false;
   const subtle = nativeSubtle();
-  if (subtle !== undefined) {
+  if (subtle !== undefined && passesPrechecks(signature, publicKey, true)) {
     try {
-      const key = await nativeKey(subtle, publicKey, bytesToHex(publicKey));
-      if (await subtle.verify('Ed25519', key, new Uint8Array(signature), new Uint8Array(message)))
+      const hex = bytesToHex(publicKey);
+      const key = await nativeKey(subtle, publicKey, hex);
+      if (await subtle.verify('Ed25519', key, new Uint8Array(signature), new Uint8Array(message))) {
+        if (!keyProblemCache.has(hex)) remember(keyProblemCache, hex, null);
         return true;
+      }
     } catch {
-      // Ed25519 missing from this platform's WebCrypto: use the reference from now on.
-      native = { kind: 'absent' };
+      // Ed25519 missing from this platform's WebCrypto (use the reference from now on), or an
+      // implementation that refuses a key that is not a curve point when importing it.
+      if (publicKeyProblem(publicKey) === null) native = { kind: 'absent' };
     }
   }
   return verifyEd25519Reference(signature, message, publicKey);

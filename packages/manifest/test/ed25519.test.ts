@@ -1,13 +1,20 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import * as ed from '@noble/ed25519';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
+import { base58btc } from 'multiformats/bases/base58';
 import { describe, expect, it } from 'vitest';
 import { fuzzParams } from '../../../test/support/fuzz.js';
 import { hasSharedVectors, sharedVectorJson, skipReason } from '../../../test/support/shared-vectors.js';
+import { verifyProof } from '../src/data-integrity/index.js';
+import { identityFromSecretKey } from '../src/did-key.js';
 import {
+  cheapKeyProblem,
   checkPublicKey,
   isCanonicalScalar,
+  keyProblemWithoutCurve,
   publicKeyOf,
+  publicKeyProblem,
   signEd25519,
   signEd25519Reference,
   verifyEd25519With,
@@ -134,6 +141,92 @@ describe('Ed25519 strict rules', () => {
     nonCanonical[31] = 0x7f; // y = 2^255 − 1 ≥ p
     expect(checkPublicKey(nonCanonical)).toMatchObject({ ok: false, code: 'KEY_NOT_CANONICAL' });
     expect(checkPublicKey(new Uint8Array(31))).toMatchObject({ ok: false, code: 'KEY_NOT_CANONICAL' });
+  });
+
+  it('checks a key without curve arithmetic as in full, except that a point off the curve passes', () => {
+    // The eight small-order points, generated again from one of order 8.
+    const order8 = ed.Point.fromBytes(
+      hexToBytes('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'),
+      false,
+    );
+    expect(order8.multiply(4n).equals(ed.Point.ZERO)).toBe(false);
+    const torsion: Uint8Array[] = [];
+    for (let q = order8, i = 0; i < 8; i++, q = q.add(order8)) torsion.push(q.toBytes());
+    expect(new Set(torsion.map((k) => Buffer.from(k).toString('hex'))).size).toBe(8);
+    const le = (n: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
+    const P = 2n ** 255n - 19n;
+    const signed = (k: Uint8Array) => Uint8Array.from(k, (b, i) => (i === 31 ? b | 0x80 : b));
+    const special = [
+      ...torsion,
+      ...torsion.map(signed), // negative zeros among them
+      le(P),
+      le(P + 1n),
+      le(2n ** 255n - 1n),
+      le(P - 1n),
+      le(2n),
+      new Uint8Array(31),
+    ];
+    const agree = (key: Uint8Array) => {
+      const cheap = keyProblemWithoutCurve(key);
+      const full = publicKeyProblem(key);
+      if (cheap === full) return;
+      // Only a key that is not a curve point may pass the cheap check; the signature check tells.
+      expect([cheap, full]).toEqual([null, 'KEY_NOT_CANONICAL']);
+      // Off the curve: even ZIP-215's lenient decoding (any y, negative zero) finds no x.
+      expect(() => ed.Point.fromBytes(key, true)).toThrow();
+    };
+    for (const key of special) agree(key);
+    for (const key of torsion) expect(keyProblemWithoutCurve(key)).toBe('KEY_SMALL_ORDER');
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (key) => agree(key)),
+      fuzzParams(1000),
+    );
+  });
+
+  it('reports a key off the curve at the verification method, whatever else is wrong with the proof', async () => {
+    const le = (n: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
+    const onCurve = (key: Uint8Array) => {
+      try {
+        ed.Point.fromBytes(key, false);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Keys with no x, from y = 1000 up: ones no other test has checked, so none is known yet (a full
+    // check is remembered per key), and each case below meets its key for the first time.
+    const offCurve: Uint8Array[] = [];
+    for (let y = 1000n; offCurve.length < 3; y++) if (!onCurve(le(y))) offCurve.push(le(y));
+    const signer = await identityFromSecretKey(new Uint8Array(32).fill(9));
+    const message = new TextEncoder().encode('consent');
+    const signature = await signEd25519(message, signer.secretKey);
+    const proofValues = [
+      base58btc.encode(signature), // well formed: the signature check fails
+      'not base58', // malformed: fails before any signature check
+      base58btc.encode(new Uint8Array(64).fill(0xff)), // S ≥ L
+    ];
+    for (const [i, key] of offCurve.entries()) {
+      expect(cheapKeyProblem(key)).toBe(null);
+      const did = `did:key:${base58btc.encode(new Uint8Array([0xed, 0x01, ...key]))}`;
+      const result = await verifyProof({
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        issuer: did,
+        proof: {
+          type: 'DataIntegrityProof',
+          cryptosuite: 'eddsa-jcs-2022',
+          proofPurpose: 'assertionMethod',
+          verificationMethod: `${did}#${did.slice('did:key:'.length)}`,
+          proofValue: proofValues[i] as string,
+        },
+      });
+      expect(result).toMatchObject({
+        ok: false,
+        code: 'KEY_NOT_CANONICAL',
+        path: '/proof/verificationMethod',
+      });
+    }
+    for (const path of PATHS)
+      expect(await verifyEd25519With(path, signature, message, offCurve[0] as Uint8Array)).toBe(false);
   });
 
   it('property: sign → verify holds and any flipped bit fails, with both paths agreeing', async () => {
