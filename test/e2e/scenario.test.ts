@@ -216,6 +216,13 @@ describe('three nodes on loopback', () => {
   }, 60_000);
 
   it('B, stopped before a revocation and back on its old data, never tells a verifier that saw it “allow”; then it catches up', async () => {
+    // B's old data is version 1: wait until replication brought it there (the first test waited for C
+    // only, and a loaded machine once stopped B before it had v1, so B came back with nothing).
+    await waitFor(
+      async () => ((await creatorOn(node('B'), creator.did))?.head === v1.cid ? true : undefined),
+      'v1 to reach B',
+      30_000,
+    );
     expect(await stop('B')).toBe(0);
     v2 = await signManifest(draft('deny'), { identity: creator, head: v1 });
     const revoked = await post(`${node('A').url}/v1/manifests`, v2.bytes);
