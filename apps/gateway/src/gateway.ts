@@ -352,15 +352,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
    * Counts a request in the metrics and logs it (`started`: `performance.now()` when it arrived); the
    * client and error code are read only for the log.
    */
-  const record = (
-    method: string,
-    route: string,
-    path: string,
-    status: number,
-    started: number,
-    client: () => string,
-    code: () => string | null | undefined,
-  ): void => {
+  const record: GatewayInternals['record'] = (method, route, path, status, started, client, code) => {
     const seconds = (performance.now() - started) / 1000;
     metrics.observe(method, route, status, seconds);
     if (log !== undefined) {
