@@ -387,6 +387,13 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     );
   });
 
+  /** Logs an unexpected fault to stderr as a JSON line (never to the client). */
+  const fault = (error: unknown): void => {
+    process.stderr.write(
+      `${JSON.stringify({ time: now().toISOString(), level: 'error', message: String((error as Error)?.stack ?? error) })}\n`,
+    );
+  };
+
   /** The answer to whatever a handler threw (docs/errors.md). */
   const failure = (
     error: unknown,
@@ -401,9 +408,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     // The client went away (or the server cut it off) mid-request: nobody reads this answer.
     if (aborted()) return errorAnswer('BAD_REQUEST', 'the request was aborted', undefined, base);
     // Never a 500 and never a stack trace: the fault is logged here, the client gets a code.
-    process.stderr.write(
-      `${JSON.stringify({ time: now().toISOString(), level: 'error', message: String((error as Error)?.stack ?? error) })}\n`,
-    );
+    fault(error);
     return errorAnswer(
       'GATEWAY_UNAVAILABLE',
       'the gateway could not answer; nothing was stored',
@@ -733,6 +738,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       }
     },
     record,
+    fault,
   });
   return app;
 }
@@ -754,6 +760,8 @@ export interface GatewayInternals {
     client: () => string,
     code: () => string | null | undefined,
   ): void;
+  /** Logs an unexpected fault as the app does (a JSON line on stderr). */
+  fault(error: unknown): void;
 }
 
 const internals = new WeakMap<object, GatewayInternals>();

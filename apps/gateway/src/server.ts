@@ -51,6 +51,11 @@ function refusedRequest(): Response {
   );
 }
 
+/** The key a client is rate limited and logged by: its socket's remote address. */
+function clientKeyOf(incoming: IncomingMessage): string {
+  return incoming.socket?.remoteAddress ?? 'unknown';
+}
+
 /**
  * What the Node server hands the app with each request ({@link NodeRequestEnv}). A class, so every
  * request's env has one shape and reads nothing until a route asks: an object literal with getters
@@ -65,7 +70,7 @@ class NodeEnv implements NodeRequestEnv {
     readonly incoming: IncomingMessage,
     readonly outgoing: ServerResponse,
   ) {
-    this.clientKey = incoming.socket?.remoteAddress ?? 'unknown';
+    this.clientKey = clientKeyOf(incoming);
   }
 
   get contentType(): string | undefined {
@@ -126,7 +131,7 @@ async function serveCheck(
   outgoing: ServerResponse,
 ): Promise<void> {
   const started = performance.now();
-  const client = incoming.socket?.remoteAddress ?? 'unknown';
+  const client = clientKeyOf(incoming);
   const answer = await inner.checkOne(query);
   outgoing.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
   outgoing.end(answer.body);
@@ -220,9 +225,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       }
       serveCheck(inner, query, incoming, outgoing).catch((error: unknown) => {
         // checkOne answers every failure itself; this is a fault in writing the answer.
-        process.stderr.write(
-          `${JSON.stringify({ time: new Date().toISOString(), level: 'error', message: String((error as Error)?.stack ?? error) })}\n`,
-        );
+        inner.fault(error);
         outgoing.destroy();
       });
     },
