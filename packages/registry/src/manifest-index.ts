@@ -141,8 +141,13 @@ export class ManifestIndex {
       forked: db
         .prepare('SELECT 1 FROM manifests WHERE issuer = ? GROUP BY version HAVING count(*) > 1 LIMIT 1')
         .pluck(),
+      // The keys drive the loop, each one probe of the primary key, in the order given (CROSS JOIN
+      // keeps SQLite from reordering). `work IN (SELECT value FROM json_each(?))` first sorted the
+      // keys into a temporary index: about 40% slower for 10,000 keys against a million works.
       lookup: db
-        .prepare('SELECT DISTINCT manifest, page FROM works WHERE work IN (SELECT value FROM json_each(?))')
+        .prepare(
+          'SELECT DISTINCT w.manifest, w.page FROM json_each(?) AS k CROSS JOIN works AS w ON w.work = k.value',
+        )
         .raw(),
       lookupOne: db
         .prepare(
