@@ -146,6 +146,9 @@ const MALFORMED: readonly (readonly [input: string, code: string])[] = [
   ['isrc:US\tRC17607839', 'WORK_ID_ISRC_MALFORMED'],
   ['isrc:USRC17607839\u00a0', 'WORK_ID_ISRC_MALFORMED'],
   ['isrc:ＵＳRC17607839', 'WORK_ID_ISRC_MALFORMED'],
+  // one character past the normal form: the general path answers
+  ['isrc:USRC17607839\n', 'WORK_ID_ISRC_MALFORMED'],
+  ['isrc:USRC17607839 \u0000', 'WORK_ID_ISRC_MALFORMED'],
   // iswc
   ['iswc:T-034.524.680-2', 'WORK_ID_ISWC_MALFORMED'],
   ['iswc:T-34.524.680-1', 'WORK_ID_ISWC_MALFORMED'],
@@ -192,6 +195,26 @@ describe('normalizeWorkId: valid inputs', () => {
     expect(normalizeWorkId(input)).toEqual({ ok: true, value: normalized });
     expect(normalizeWorkId(normalized)).toEqual({ ok: true, value: normalized });
     expect(isNormalizedWorkId(normalized)).toBe(true);
+  });
+});
+
+describe('normalizeWorkId: ids already in normal form', () => {
+  it.each(['isrc:USRC17607839', 'isrc:GBAYE6900531', `sha256:${TEST_HEX}`])(
+    '%s is answered as given',
+    (id) => {
+      const result = normalizeWorkId(id);
+      expect(result).toEqual({ ok: true, value: id });
+    },
+  );
+
+  it('sends near-normal spellings down the general path, which normalizes them', () => {
+    expect(normalizeWorkId(`sha256:${TEST_HEX.toUpperCase()}`)).toEqual({
+      ok: true,
+      value: `sha256:${TEST_HEX}`,
+    });
+    expect(normalizeWorkId('isrc:usrc17607839')).toEqual({ ok: true, value: 'isrc:USRC17607839' });
+    expect(normalizeWorkId(`sha256:${TEST_HEX}\n`).ok).toBe(false);
+    expect(normalizeWorkId(`sha256:${TEST_HEX}0`).ok).toBe(false);
   });
 });
 
