@@ -81,20 +81,10 @@ export function isLicensee(org: string | undefined, licensees: readonly string[]
   return false;
 }
 
-function statementParts(statement: Statement): { decision: Decision; conditions: Conditions | undefined } {
-  if (typeof statement === 'string') return { decision: statement, conditions: undefined };
-  return { decision: statement.decision, conditions: statement.conditions };
-}
-
-function findStatement(
-  policy: Policy | undefined,
-  chain: readonly UseTerm[],
-): { statement: Statement; term: UseTerm } | undefined {
+/** The first term of `chain` (the use, then its ancestors) that `policy` has a statement for. */
+function statedTerm(policy: Policy | undefined, chain: readonly UseTerm[]): UseTerm | undefined {
   if (policy === undefined) return undefined;
-  for (const term of chain) {
-    const statement = policy[term];
-    if (statement !== undefined) return { statement, term };
-  }
+  for (const term of chain) if (policy[term] !== undefined) return term;
   return undefined;
 }
 
@@ -156,14 +146,16 @@ export function evaluate(
     return evidenceOf(entry, matched, page, 'unknown', null, 'not-yet-valid', false);
   }
   const chain = chainOf(c.use);
-  let found = findStatement(located.work.policy, chain);
-  let fromDefault = false;
-  if (found === undefined) {
-    found = findStatement(entry.default, chain);
-    fromDefault = true;
+  // The work's own policy, else the manifest default (spec §3.2); no objects made per work.
+  let policy = located.work.policy;
+  let term = statedTerm(policy, chain);
+  const fromDefault = term === undefined;
+  if (fromDefault) {
+    policy = entry.default;
+    term = statedTerm(policy, chain);
   }
-  if (found === undefined) return evidenceOf(entry, matched, page, 'unknown', null, 'no-statement', true);
-  const { term } = found;
+  if (term === undefined) return evidenceOf(entry, matched, page, 'unknown', null, 'no-statement', true);
+  const statement = (policy as Policy)[term] as Statement;
   const own = term === c.use;
   const rule: DecisionRule = fromDefault
     ? own
@@ -172,9 +164,10 @@ export function evaluate(
     : own
       ? 'work-policy'
       : 'work-policy-inherited';
-  const { decision, conditions } = statementParts(found.statement);
-  if (decision === 'deny' || decision === 'unknown')
-    return evidenceOf(entry, matched, page, decision, term, rule, true);
+  // A statement says allow, deny or conditional (the schema has no `unknown` statement).
+  const decision = typeof statement === 'string' ? statement : statement.decision;
+  const conditions: Conditions | undefined = typeof statement === 'string' ? undefined : statement.conditions;
+  if (decision === 'deny') return evidenceOf(entry, matched, page, decision, term, rule, true);
   // A grant. §2: after validUntil the manifest's grants count as deny.
   if (entry.validUntilMs !== undefined && c.atMs >= entry.validUntilMs) {
     return evidenceOf(entry, matched, page, 'deny', term, 'expired', true);

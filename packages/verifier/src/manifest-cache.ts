@@ -153,9 +153,6 @@ function indexPage(entry: ManifestEntry, cid: string, page: CatalogPage): string
  * The cache also knows which held manifests name which ids, so the verifier can notice a source that
  * leaves out a creator it has already seen naming a work.
  */
-/** Shared empty answer of `namedBy` (most ids are named by nobody; no allocation for them). */
-const NONE: readonly ManifestEntry[] = Object.freeze([]);
-
 export class ManifestCache {
   readonly #entries = new Map<string, ManifestEntry>();
   /** id → the held manifests naming it (one entry unboxed: most ids have one claimant). */
@@ -192,10 +189,12 @@ export class ManifestCache {
     return this.#entries.get(entry.cid) === entry;
   }
 
-  /** The held manifests that name `id`. */
-  namedBy(id: string): readonly ManifestEntry[] {
-    const held = this.#namedBy.get(id);
-    return held === undefined ? NONE : Array.isArray(held) ? held : [held];
+  /**
+   * The held manifests that name `id`: none, one (unboxed, as most ids have one claimant) or several.
+   * Unboxed so that the lookup of each work of a batch allocates nothing.
+   */
+  namedBy(id: string): ManifestEntry | readonly ManifestEntry[] | undefined {
+    return this.#namedBy.get(id);
   }
 
   /** Adds a new entry and evicts the least recently used until the bound holds. */

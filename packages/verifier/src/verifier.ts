@@ -151,6 +151,25 @@ function lookupWeight(work: unknown): number {
 
 const DEFAULT_REUSE = 4096;
 
+/** The url-prefix keys of an id that is no URL, and the plans of a work no creator touches: shared. */
+const NO_PREFIXES: readonly string[] = Object.freeze([]);
+const NO_PLANS: readonly CreatorPlan[] = Object.freeze([]);
+
+/** The reason of a work no manifest names: the same whatever the work, use and organisation. */
+const NO_CLAIMANT_REASON = reasonFor({
+  work: '',
+  use: 'all',
+  org: undefined,
+  decision: 'unknown',
+  deciding: undefined,
+  rule: 'no-claimant',
+  claimants: 0,
+  rollback: false,
+  missing: false,
+  forked: false,
+  stale: false,
+});
+
 /** An answer of `check` kept for reuse, and what it was decided from (see `VerifierOptions.reuse`). */
 interface Kept {
   readonly result: CheckResult;
@@ -481,7 +500,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const id = normalizeWorkId(work);
       if (!id.ok)
         return { work, id: undefined, prefixes: [], invalid: { code: id.code, message: id.message } };
-      return { work, id: id.value, prefixes: urlPrefixesOf(id.value) };
+      return {
+        work,
+        id: id.value,
+        prefixes: id.value.startsWith('url') ? urlPrefixesOf(id.value) : NO_PREFIXES,
+      };
     });
     const unique = new Set<WorkId>();
     for (const item of items) if (item.id !== undefined) unique.add(item.id);
@@ -502,16 +525,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const hints = new Map<string, ManifestEntry[]>();
     const generation = cache.generation;
     const namedItems = new Map<ManifestEntry, number[]>();
+    const note = (entry: ManifestEntry, i: number) => {
+      const named = namedItems.get(entry);
+      if (named === undefined) namedItems.set(entry, [i]);
+      else if (named[named.length - 1] !== i) named.push(i);
+      if (offered.has(entry.issuer)) return;
+      const list = hints.get(entry.issuer);
+      if (list === undefined) hints.set(entry.issuer, [entry]);
+      else if (!list.includes(entry)) list.push(entry);
+    };
     const visit = (key: string, i: number) => {
-      for (const entry of cache.namedBy(key)) {
-        const named = namedItems.get(entry);
-        if (named === undefined) namedItems.set(entry, [i]);
-        else if (named[named.length - 1] !== i) named.push(i);
-        if (offered.has(entry.issuer)) continue;
-        const list = hints.get(entry.issuer);
-        if (list === undefined) hints.set(entry.issuer, [entry]);
-        else if (!list.includes(entry)) list.push(entry);
-      }
+      const named = cache.namedBy(key);
+      if (named === undefined) return;
+      if (!Array.isArray(named)) note(named as ManifestEntry, i);
+      else for (const entry of named as readonly ManifestEntry[]) note(entry, i);
     };
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Item;
@@ -591,55 +618,74 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }
       }
     };
-    const evidenceOf: Evidence[][] = items.map(() => []);
-    const plansOf: CreatorPlan[][] = items.map(() => []);
+    // What each item gathers, made only for items some creator touches (most of a dataset is named
+    // by nobody: no two empty arrays per work).
+    const evidenceOf: (Evidence[] | undefined)[] = new Array(items.length).fill(undefined);
+    const plansOf: (CreatorPlan[] | undefined)[] = new Array(items.length).fill(undefined);
+    /** Notes that `p` touches item `i`; answers the item's evidence list, to add `p`'s to. */
+    const evidenceList = (i: number, p: CreatorPlan): Evidence[] => {
+      const planList = plansOf[i];
+      if (planList === undefined) plansOf[i] = [p];
+      else planList.push(p);
+      let evidence = evidenceOf[i];
+      if (evidence === undefined) {
+        evidence = [];
+        evidenceOf[i] = evidence;
+      }
+      return evidence;
+    };
+    const branchEvidence = (b: Branch, p: CreatorPlan, item: Item): Evidence => {
+      if (b.kind === 'unavailable') {
+        return {
+          cid: b.cid,
+          issuer: b.issuer,
+          version: b.version,
+          decision: 'deny',
+          term: null,
+          rule: 'content-unavailable',
+          matched: null,
+          claims: true,
+        };
+      }
+      const hit = locate(b.entry, item.id as WorkId, item.prefixes);
+      if (hit !== undefined) return evaluate(b.entry, hit.located, hit.matched, c);
+      const unsure = b.kind === 'remembered' && !isComplete(b.entry);
+      const base = {
+        cid: b.entry.cid,
+        issuer: p.issuer,
+        version: b.entry.version,
+        term: null,
+        matched: null,
+      };
+      return unsure
+        ? { ...base, decision: 'deny', rule: 'content-unavailable', claims: true }
+        : { ...base, decision: 'unknown', rule: 'not-named', claims: false };
+    };
     for (const p of plans) {
       const touched = new Set<number>();
       for (const entry of p.hints) touchedBy(entry, touched);
       for (const b of p.branches) if (b.kind === 'remembered') touchedBy(b.entry, touched);
+      const single = p.branches.length === 1 ? (p.branches[0] as Branch) : undefined;
       for (const i of touched) {
         const item = items[i] as Item;
-        const id = item.id as WorkId;
-        const found: Evidence[] = p.branches.map((b) => {
-          if (b.kind === 'unavailable') {
-            return {
-              cid: b.cid,
-              issuer: b.issuer,
-              version: b.version,
-              decision: 'deny',
-              term: null,
-              rule: 'content-unavailable',
-              matched: null,
-              claims: true,
-            };
-          }
-          const hit = locate(b.entry, id, item.prefixes);
-          if (hit !== undefined) return evaluate(b.entry, hit.located, hit.matched, c);
-          const unsure = b.kind === 'remembered' && !isComplete(b.entry);
-          const base = {
-            cid: b.entry.cid,
-            issuer: p.issuer,
-            version: b.entry.version,
-            term: null,
-            matched: null,
-          };
-          return unsure
-            ? { ...base, decision: 'deny', rule: 'content-unavailable', claims: true }
-            : { ...base, decision: 'unknown', rule: 'not-named', claims: false };
-        });
+        if (single !== undefined) {
+          // One branch (no fork): its one piece of evidence, without the arrays of the general case.
+          const e = branchEvidence(single, p, item);
+          // A creator the source left out, whose newest manifest no longer names the work, says nothing.
+          if (p.missing && !e.claims) continue;
+          evidenceList(i, p).push(e);
+          continue;
+        }
+        const found = p.branches.map((b) => branchEvidence(b, p, item));
         const claims = found.some((e) => e.claims);
-        // A creator the source left out, whose newest manifest no longer names the work, says nothing.
         if (p.missing && !claims) continue;
         // In a fork, a branch that does not speak to the work counts as `unknown` once another does.
-        (evidenceOf[i] as Evidence[]).push(
-          ...(claims && p.forked ? found.map((e) => ({ ...e, claims: true })) : found),
-        );
-        (plansOf[i] as CreatorPlan[]).push(p);
+        evidenceList(i, p).push(...(claims && p.forked ? found.map((e) => ({ ...e, claims: true })) : found));
       }
     }
 
     const results = items.map((item, i) =>
-      decide(item, evidenceOf[i] as Evidence[], plansOf[i] as CreatorPlan[], c, at, stale, batchWarnings),
+      decide(item, evidenceOf[i] ?? [], plansOf[i] ?? NO_PLANS, c, at, stale, batchWarnings),
     );
     if (updates.size > 0) await state.save(updates);
     return results;
@@ -681,6 +727,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }),
         evidence: [],
         warnings: [{ code: invalid.code, message: invalid.message }],
+      };
+    }
+    if (evidence.length === 0 && plans.length === 0 && !stale && batchWarnings.length === 0) {
+      // No manifest names the work (most of a dataset): the general path's answer, without its work.
+      return {
+        work: item.work,
+        id: item.id,
+        use: c.use,
+        at,
+        decision: 'unknown',
+        disputed: false,
+        term: null,
+        rule: 'no-claimant',
+        reason: NO_CLAIMANT_REASON,
+        evidence,
+        warnings: [],
       };
     }
     evidence.sort(compareEvidence);
