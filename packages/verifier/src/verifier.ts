@@ -30,7 +30,7 @@ import {
   type ManifestEntry,
   nextChange,
 } from './manifest-cache.js';
-import { reasonFor } from './reason.js';
+import { lastReasonMemo, reasonFor } from './reason.js';
 import type { CandidateSet, ManifestCandidate, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
 
@@ -311,6 +311,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new RangeError('batchSize must be a positive integer');
+  /** The reason of a result, the last one's string again when nothing it says differs. */
+  const reasonOf = lastReasonMemo();
   const reuse = options.reuse ?? DEFAULT_REUSE;
   if (!Number.isSafeInteger(reuse) || reuse < 0) throw new RangeError('reuse must be a non-negative integer');
   const sourceRevision = source.revision?.bind(source);
@@ -798,7 +800,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         order(a.code, b.code) || order(a.issuer ?? '', b.issuer ?? '') || order(a.cid ?? '', b.cid ?? ''),
     );
     const conditions = decision === 'conditional' ? deciding?.conditions : undefined;
-    const reason = reasonFor({
+    const reason = reasonOf({
       work: item.work,
       use: c.use,
       org: c.org,

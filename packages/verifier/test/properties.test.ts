@@ -24,6 +24,7 @@ import {
   memoryState,
   RESTRICTIVENESS,
 } from '../src/index.js';
+import { lastReasonMemo, type ReasonInput, reasonFor } from '../src/reason.js';
 
 const RUNS = fuzzParams(1000);
 const TIMEOUT = fuzzTimeout(300_000);
@@ -361,4 +362,60 @@ describe('decision properties', () => {
     },
     TIMEOUT,
   );
+});
+
+describe('lastReasonMemo', () => {
+  const decision = fc.constantFrom<Decision>('allow', 'deny', 'conditional', 'unknown');
+  const term = fc.constantFrom<UseTerm | null>(null, ...USE_TERMS);
+  const rule = fc.constantFrom(
+    'work-policy',
+    'default-inherited',
+    'no-statement',
+    'licensee',
+    'not-named',
+    'no-claimant',
+    'invalid-work-id',
+    'stale',
+  );
+  const input: fc.Arbitrary<ReasonInput> = fc.record({
+    work: fc.constantFrom('isrc:USRC17607839', 'isrc:bad', 'url:https://a.example/x'),
+    use: fc.constantFrom<UseTerm>(...USE_TERMS),
+    org: fc.constantFrom(undefined, 'openai.com', 'did:web:example.com'),
+    decision,
+    deciding: fc.option(
+      fc.record({
+        cid: fc.constant('bafy'),
+        issuer: fc.constant('did:key:z6Mk'),
+        version: fc.constant(1),
+        decision,
+        term,
+        rule,
+        matched: fc.constant(null),
+        claims: fc.boolean(),
+      }),
+      { nil: undefined },
+    ),
+    rule,
+    claimants: fc.nat(3),
+    rollback: fc.boolean(),
+    missing: fc.boolean(),
+    forked: fc.boolean(),
+    stale: fc.boolean(),
+    invalidCode: fc.constantFrom(undefined, 'WORK_ID_ISRC_MALFORMED', 'WORK_ID_UNKNOWN_KIND'),
+  }) as fc.Arbitrary<ReasonInput>;
+
+  it('answers what reasonFor answers, whatever came before', () => {
+    fc.assert(
+      fc.property(
+        // Runs of repeated inputs, as a batch has them, between changes of any one field.
+        fc.array(fc.tuple(input, fc.nat(3)), { minLength: 1, maxLength: 20 }),
+        (runs) => {
+          const memo = lastReasonMemo();
+          for (const [r, repeats] of runs)
+            for (let k = 0; k <= repeats; k++) expect(memo(k === 0 ? r : { ...r })).toBe(reasonFor(r));
+        },
+      ),
+      RUNS,
+    );
+  });
 });
