@@ -3,17 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   blockCid,
-  canonicalBytes,
   generateIdentity,
   type Identity,
   isAssentError,
   type JsonObject,
-  MANIFEST_CONTEXT,
   type SignedManifest,
   signManifest,
 } from '@assent/manifest';
-import { createProof } from '@assent/manifest/data-integrity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawPage as page, signRaw } from '../../../test/support/raw-manifest.js';
 import { createRegistry, type Registry } from '../src/index.js';
 
 // A real node: Helia with libp2p on 127.0.0.1, blocks on disk, SQLite in a temp dir.
@@ -26,27 +24,6 @@ function tempDir(): string {
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-/** Signs a hand-built manifest, for shapes signManifest refuses to make (it checks its drafts). */
-async function signRaw(identity: Identity, subject: JsonObject): Promise<Uint8Array> {
-  const unsigned: JsonObject = {
-    '@context': [...MANIFEST_CONTEXT],
-    type: ['VerifiableCredential', 'ConsentManifest'],
-    issuer: identity.did,
-    validFrom: '2026-01-01T00:00:00Z',
-    credentialSubject: subject,
-  };
-  const signed = await createProof(unsigned, {
-    secretKey: identity.secretKey,
-    verificationMethod: identity.verificationMethod,
-    created: '2026-01-01T00:00:00Z',
-  });
-  return canonicalBytes(signed);
-}
-
-function page(issuer: string, ids: string[]): Uint8Array {
-  return canonicalBytes({ issuer, type: 'ConsentCatalogPage', works: ids.map((id) => ({ ids: [id] })) });
-}
 
 let registry: Registry;
 let dataDir: string;
