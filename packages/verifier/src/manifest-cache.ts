@@ -116,19 +116,34 @@ export function isComplete(entry: ManifestEntry): boolean {
 
 /**
  * Verifies a catalog page against the manifest that binds it (spec §3.4: hash, canonical form,
- * schema, issuer) and indexes its works. A page already indexed is skipped.
+ * schema, issuer) and indexes its works. A page already indexed is skipped. A page naming a work id
+ * the manifest or another of its pages already names breaks spec §3.1, and so does the manifest
+ * itself: answered with `manifest: true`, and nothing indexed.
  */
 export function addPage(
   entry: ManifestEntry,
   cid: string,
   bytes: Uint8Array,
-): { ok: true; ids: readonly string[] } | { ok: false; code: string; message: string } {
+): { ok: true; ids: readonly string[] } | { ok: false; code: string; message: string; manifest?: true } {
   if (entry.pages.has(cid)) return { ok: true, ids: [] };
   if (!entry.catalog.has(cid)) {
     return { ok: false, code: 'CATALOG_PAGE_INVALID', message: `manifest ${entry.cid} does not list ${cid}` };
   }
   const page = verifyCatalogPage(bytes, { cid, issuer: entry.issuer });
   if (!page.ok) return page;
+  // Within the page the schema already refused a repeated id; here, across the manifest and its pages.
+  for (const work of page.value.works) {
+    for (const id of work.ids) {
+      if (entry.index.has(id)) {
+        return {
+          ok: false,
+          code: 'MANIFEST_SCHEMA',
+          message: `work id ${id} is named more than once in the manifest and its pages (spec §3.1)`,
+          manifest: true,
+        };
+      }
+    }
+  }
   entry.size += bytes.length;
   return { ok: true, ids: indexPage(entry, cid, page.value) };
 }
@@ -225,6 +240,15 @@ export class ManifestCache {
         if (!held.includes(entry)) held.push(entry);
       } else if (held !== entry) this.#namedBy.set(id, [held, entry]);
     }
+  }
+
+  /** Drops a held entry (a manifest found to break the spec once a page came), if it is held. */
+  remove(entry: ManifestEntry): void {
+    if (this.#entries.get(entry.cid) !== entry) return;
+    this.#generation++;
+    this.#entries.delete(entry.cid);
+    this.#bytes -= entry.size;
+    this.#unindex(entry);
   }
 
   #unindex(entry: ManifestEntry): void {

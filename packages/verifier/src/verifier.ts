@@ -189,6 +189,9 @@ interface Horizon {
   reusable: boolean;
 }
 
+/** Malformed manifests a verifier remembers refusing (the oldest forgotten first). */
+const MAX_REFUSED = 4096;
+
 /** Manifests verified at once; signature checks may run on WebCrypto in parallel. */
 const VERIFY_CONCURRENCY = 32;
 
@@ -338,6 +341,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return true;
   }
 
+  /**
+   * Manifests found to break the spec only once one of their pages came (a work id named twice across
+   * the manifest and its pages, spec §3.1), with why: refused whenever offered again, so that the
+   * answer does not depend on which of their pages a later batch happens to bring.
+   */
+  const refused = new Map<string, string>();
+  const refusedWarning = (cid: string, why: string): Warning => ({
+    code: 'MANIFEST_REJECTED',
+    cid,
+    message: `the source offered manifest ${cid}, which was rejected: ${why}`,
+  });
+
   /** Verifies (or finds in the cache) one candidate and indexes the pages it brings. */
   async function admit(
     candidate: ManifestCandidate,
@@ -352,6 +367,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (entry === undefined) {
       const cid = blockCid(bytes);
+      if (refused.has(cid)) {
+        warnings.push(refusedWarning(cid, refused.get(cid) as string));
+        return undefined;
+      }
       entry = cache.get(cid);
       if (entry === undefined) {
         // Blocks from a source must be canonical (spec §1.2), so one manifest has one CID.
@@ -381,7 +400,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (!(pageBytes instanceof Uint8Array)) throw invalidSource(`catalog page ${cid} has no bytes`);
         const added = addPage(entry, cid, pageBytes);
         if (added.ok) cache.grew(entry, pageBytes.length, added.ids);
-        else {
+        else if (added.manifest === true) {
+          // The manifest itself is malformed (spec §3.1): refused from now on, whichever pages come.
+          const why = `catalog page ${cid}: ${added.code}: ${added.message}`;
+          cache.remove(entry);
+          if (refused.size >= MAX_REFUSED) refused.delete(refused.keys().next().value as string);
+          refused.set(entry.cid, why);
+          warnings.push(refusedWarning(entry.cid, why));
+          return undefined;
+        } else {
           warnings.push({
             code: 'CATALOG_PAGE_REJECTED',
             issuer: entry.issuer,

@@ -1,4 +1,5 @@
 import {
+  blockCid,
   canonicalBytes,
   generateIdentity,
   type Identity,
@@ -7,6 +8,7 @@ import {
   signManifest,
 } from '@assent/manifest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rawPage, signRaw } from '../../../test/support/raw-manifest.js';
 import {
   type CandidateSet,
   createVerifier,
@@ -128,6 +130,68 @@ describe('createVerifier', () => {
       expect(r.decision).toBe('unknown');
       expect(r.warnings.map((w) => w.code)).toEqual(['CATALOG_PAGE_REJECTED']);
     }
+  });
+
+  it('refuses a manifest whose pages name one work twice (spec §3.1), whichever page comes first', async () => {
+    const label = await generateIdentity();
+    const A = 'isrc:QZDUP2600001';
+    const B = 'isrc:QZDUP2600002';
+    const allowing = rawPage(label.did, [{ ids: [A], policy: { tdm: 'allow' } }]);
+    const denying = rawPage(label.did, [B, { ids: [A], policy: { tdm: 'deny' } }]);
+    const bytes = await signRaw(label, {
+      version: 1,
+      works: [],
+      catalog: [blockCid(allowing), blockCid(denying)],
+    });
+    const cid = blockCid(bytes);
+    const offering = (...pages: Uint8Array[]) => new Map(pages.map((p) => [blockCid(p), p]));
+    for (const [first, second] of [
+      [allowing, denying],
+      [denying, allowing],
+    ] as const) {
+      let pages = offering(first);
+      const verifier = createVerifier({
+        source: { candidates: async () => ({ manifests: [{ bytes, pages }] }) },
+      });
+      // Until the second page comes, nothing shows the manifest is malformed: its first page decides.
+      const before = await verifier.check({ work: A, use: 'tdm' });
+      expect(before.decision).toBe(first === allowing ? 'allow' : 'deny');
+      pages = offering(second);
+      const found = await verifier.check({ work: A, use: 'tdm' });
+      expect([found.decision, found.rule, found.evidence]).toEqual(['unknown', 'no-claimant', []]);
+      expect(found.warnings).toEqual([
+        {
+          code: 'MANIFEST_REJECTED',
+          cid,
+          message: expect.stringMatching(/named more than once in the manifest and its pages/),
+        },
+      ]);
+      // From then on the manifest is refused, whichever of its pages a source brings.
+      for (const again of [offering(first), offering(first, second), new Map<string, Uint8Array>()]) {
+        pages = again;
+        const r = await verifier.check({ work: B, use: 'tdm' });
+        expect([r.decision, r.warnings.map((w) => w.code)]).toEqual(['unknown', ['MANIFEST_REJECTED']]);
+      }
+    }
+    // Both pages at once: refused at the first look.
+    const both = createVerifier({
+      source: fixed({ manifests: [{ bytes, pages: offering(allowing, denying) }] }),
+    });
+    expect((await both.check({ work: A, use: 'tdm' })).warnings.map((w) => w.code)).toEqual([
+      'MANIFEST_REJECTED',
+    ]);
+    // A page naming a work the manifest names inline breaks the rule too.
+    const inline = await signRaw(label, {
+      version: 2,
+      works: [{ ids: [A] }],
+      catalog: [blockCid(denying)],
+    });
+    const mixed = createVerifier({
+      source: fixed({ manifests: [{ bytes: inline, pages: offering(denying) }] }),
+    });
+    expect((await mixed.check({ work: B, use: 'tdm' })).warnings.map((w) => w.code)).toEqual([
+      'MANIFEST_REJECTED',
+    ]);
   });
 
   it('counts only the highest version a source offers per creator', async () => {
