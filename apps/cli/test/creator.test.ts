@@ -224,6 +224,9 @@ describe('every command', () => {
       ['scan', '--use'],
       ['check', 'isrc:USRC17607839', '--use', 'sell'],
       ['draft', '--bogus'],
+      ['serve', '--write-rate', 'fast'],
+      ['serve', '--write-burst', '0'],
+      ['serve', '--write-rate', '0', '--write-burst', '5'],
     ]) {
       const run = await assent([...args, '--json'], env);
       expect(run.code, args.join(' ')).toBe(2);

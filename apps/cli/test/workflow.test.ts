@@ -261,6 +261,34 @@ describe('the creator changes their mind', () => {
     }
   });
 
+  it('limits writes per client as --write-rate and --write-burst say', async () => {
+    const strict = await serve(
+      ['--data', join(dir, 'node-strict'), '--write-rate', '0.01', '--write-burst', '2'],
+      {
+        ASSENT_HOME: join(dir, 'node-strict'),
+      },
+    );
+    try {
+      const old = join(creator.ASSENT_HOME as string, 'manifests', `${v1.cid}.json`);
+      const publish = () => assent(['publish', old, '--gateway', strict.url, '--json'], creator);
+      expect((await publish()).code).toBe(0);
+      expect((await publish()).code).toBe(0);
+      const third = await publish();
+      expect(json(third)).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+      const raw = await fetch(`${strict.url}/v1/manifests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(raw.status).toBe(429);
+      expect(Number(raw.headers.get('retry-after'))).toBeGreaterThan(1);
+      // Reads are never limited.
+      expect((await fetch(`${strict.url}/v1/manifests/${v1.cid}`)).status).toBe(200);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('stops on SIGTERM, and scans offline against the node data', async () => {
     await nodeB?.stop();
     nodeB = undefined;

@@ -1,15 +1,39 @@
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 
+/** A count of the command line, or `USAGE`. */
+function count(flag: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value) || !(n >= min) || !Number.isFinite(n))
+    throw cliError('USAGE', `--${flag} takes a number ≥ ${min}`);
+  return n;
+}
+
+/** The gateway's write rate limit from `--write-rate` and `--write-burst` (its defaults where absent). */
+function writeRateLimit(rate: unknown, burst: unknown): { perSecond?: number; burst?: number } | false {
+  const perSecond = count('write-rate', rate, 0);
+  const most = count('write-burst', burst, 1);
+  if (perSecond === 0) {
+    if (most !== undefined) throw cliError('USAGE', '--write-burst means nothing with --write-rate 0');
+    return false;
+  }
+  return {
+    ...(perSecond === undefined ? {} : { perSecond }),
+    ...(most === undefined ? {} : { burst: most }),
+  };
+}
+
 /** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...]` */
 export const serve: Command = {
-  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--web DIR] [--quiet] [--json]
+  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--quiet] [--json]
 
 Runs a registry node (Helia blockstore + SQLite index in DIR, default $ASSENT_HOME) and its HTTP
 gateway, with the web app at / (built by \`pnpm build\`; --web serves another build). Prints the HTTP
 URL and the node's libp2p multiaddrs (give them to other nodes as --peer).
---port 0 picks a free port. Request logs go to stderr as JSON lines (--quiet: none). Stops cleanly on
-SIGINT or SIGTERM.
+--port 0 picks a free port. Each client address may publish --write-rate manifests a second, in
+bursts of up to --write-burst, and is answered 429 with Retry-After beyond that (--write-rate 0: no
+limit). Request logs go to stderr as JSON lines (--quiet: none). Stops cleanly on SIGINT or SIGTERM.
 
 Example:
   assent serve --port 8787 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…`,
@@ -20,6 +44,8 @@ Example:
     peer: { type: 'string', multiple: true },
     listen: { type: 'string', multiple: true },
     web: { type: 'string' },
+    'write-rate': { type: 'string' },
+    'write-burst': { type: 'string' },
     quiet: { type: 'boolean' },
   },
   async run(values, _positionals, ctx) {
@@ -27,6 +53,7 @@ Example:
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw cliError('USAGE', '--port takes 0–65535');
     const host = (values.host as string | undefined) ?? '127.0.0.1';
     const dataDir = (values.data as string | undefined) ?? ctx.home;
+    const rateLimit = writeRateLimit(values['write-rate'], values['write-burst']);
     // Loaded here only: Helia, libp2p, SQLite and the HTTP server are for this command alone.
     const { createRegistry } = await import('@assent/registry');
     const { startGateway } = await import('@assent/gateway');
@@ -41,6 +68,7 @@ Example:
         port,
         registry,
         webRoot,
+        rateLimit,
         // Request logs are JSON lines on stderr, so stdout holds only where the node listens.
         log: values.quiet === true ? false : (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`),
       });
