@@ -78,6 +78,21 @@ function ownCopy(id: string): string {
   return String.fromCharCode.apply(null, codes);
 }
 
+/**
+ * Indexes a work's ids under copies of their own ({@link ownCopy}), which also take the place of the
+ * slices in the work's `ids`: then nothing holds the document's text, and it is freed. A million
+ * indexed works took 358 MB of heap this way, 415 MB with the slices kept beside the copies.
+ */
+function indexWork(index: Map<string, LocatedWork>, work: Work, page: string | undefined): string[] {
+  const ids = work.ids as string[];
+  for (let k = 0; k < ids.length; k++) {
+    const id = ownCopy(ids[k] as string);
+    ids[k] = id;
+    index.set(id, { work, page });
+  }
+  return ids;
+}
+
 /** Builds the entry of a manifest that `verifyManifest` accepted. */
 export function entryOf(verified: VerifiedManifest): ManifestEntry {
   const m = verified.manifest;
@@ -88,7 +103,7 @@ export function entryOf(verified: VerifiedManifest): ManifestEntry {
   if (validUntilMs !== undefined) times.add(validUntilMs);
   noteUntils(m.credentialSubject.default, times);
   for (const work of m.credentialSubject.works) {
-    for (const id of work.ids) index.set(ownCopy(id), { work, page: undefined });
+    indexWork(index, work, undefined);
     noteUntils(work.policy, times);
   }
   return {
@@ -152,11 +167,7 @@ function indexPage(entry: ManifestEntry, cid: string, page: CatalogPage): string
   entry.pages.add(cid);
   const ids: string[] = [];
   for (const work of page.works) {
-    for (const given of work.ids) {
-      const id = ownCopy(given);
-      entry.index.set(id, { work, page: cid });
-      ids.push(id);
-    }
+    for (const id of indexWork(entry.index, work, cid)) ids.push(id);
     noteUntils(work.policy, entry.times);
   }
   return ids;
