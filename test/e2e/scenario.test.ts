@@ -206,6 +206,9 @@ describe('three nodes on loopback', () => {
     );
     expect(checked.map((r) => r.decision)).toEqual([...TRACKS.map(() => 'deny'), 'unknown']);
     expect(checked[12]).toMatchObject({ work: UNCLAIMED, rule: 'no-claimant', evidence: [] });
+    // C's /metrics counts what replication brought it.
+    const cMetrics = await (await fetch(`${node('C').url}/metrics`)).text();
+    expect(Number(/^assent_replication_manifests_total (\d+)$/m.exec(cMetrics)?.[1])).toBeGreaterThan(0);
 
     const report = await scan(node('C'), 'ai-input');
     expect(report.summary).toMatchObject({ items: 13, conditional: 12, unknown: 1, allow: 0, deny: 0 });

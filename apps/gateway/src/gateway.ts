@@ -648,6 +648,8 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
         ...(stats.creators === undefined ? {} : { creators: stats.creators }),
         works: stats.works,
         peers: stats.connections,
+        // A registry stand-in may report no replication; the Assent registry always does.
+        ...(typeof stats.replicated === 'number' ? { replication: stats } : {}),
       }),
       { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } },
     );

@@ -14,6 +14,19 @@ export interface MetricGauges {
   readonly creators?: number;
   readonly works: number;
   readonly peers: number;
+  /** The registry's replication counters; rendered when the registry reports them. */
+  readonly replication?: ReplicationCounters;
+}
+
+/** What replication has done since the node started (the registry's `stats()`). */
+export interface ReplicationCounters {
+  readonly announcements: number;
+  readonly replicated: number;
+  readonly rejected: number;
+  readonly unavailable: number;
+  readonly dropped: number;
+  readonly syncs: number;
+  readonly pending: number;
 }
 
 function label(value: string): string {
@@ -77,6 +90,38 @@ export class Metrics {
       gauge('assent_creators_indexed', 'Creators with at least one manifest.', gauges.creators);
     gauge('assent_works_indexed', 'Work ids named by head manifests.', gauges.works);
     gauge('assent_peers_connected', 'Connected libp2p peers.', gauges.peers);
+    const r = gauges.replication;
+    if (r !== undefined) {
+      const counter = (name: string, help: string, value: number) =>
+        lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
+      counter(
+        'assent_replication_announcements_total',
+        'Announcements received from peers.',
+        r.announcements,
+      );
+      counter(
+        'assent_replication_manifests_total',
+        'Manifests fetched from peers and indexed.',
+        r.replicated,
+      );
+      counter('assent_replication_rejected_total', 'Blocks from peers refused as invalid.', r.rejected);
+      counter(
+        'assent_replication_unavailable_total',
+        'Fetches from peers that failed or timed out.',
+        r.unavailable,
+      );
+      counter(
+        'assent_replication_dropped_total',
+        'Announcements dropped because a queue was full.',
+        r.dropped,
+      );
+      counter('assent_replication_syncs_total', 'Catch-up exchanges with peers completed.', r.syncs);
+      gauge(
+        'assent_replication_pending',
+        'Manifests from peers waiting for their previous version.',
+        r.pending,
+      );
+    }
     return `${lines.join('\n')}\n`;
   }
 }

@@ -347,6 +347,17 @@ describe('operations', () => {
     expect(metrics).toMatch(/^assent_manifests_indexed [1-9]\d*$/m);
     expect(metrics).toMatch(/^assent_works_indexed [1-9]\d*$/m);
     expect(metrics).toMatch(/^assent_peers_connected 0$/m);
+    // A node without peers: its replication counters are there, at zero.
+    for (const name of [
+      'assent_replication_announcements_total',
+      'assent_replication_manifests_total',
+      'assent_replication_rejected_total',
+      'assent_replication_unavailable_total',
+      'assent_replication_dropped_total',
+      'assent_replication_syncs_total',
+      'assent_replication_pending',
+    ])
+      expect(metrics).toMatch(new RegExp(`^${name} 0$`, 'm'));
   });
 
   it('/openapi.json lists every route; /docs is self-contained', async () => {
