@@ -135,6 +135,7 @@ function preview(text: string, max = 40): string {
  */
 export function normalizeWorkId(input: string): Result<WorkId, WorkIdErrorCode> {
   if (typeof input !== 'string') throw new TypeError(`normalizeWorkId expects a string, got ${typeof input}`);
+  // 71: `sha256:` and 64 digits, the longest id the pattern matches (so a long input costs no regex).
   if (input.length <= 71 && NORMAL_FAST.test(input)) return ok(input as WorkId);
   const colon = input.slice(0, 17).indexOf(':');
   const rawKind = colon > 0 ? input.slice(0, colon) : '';

@@ -1,8 +1,8 @@
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 
-/** A count of the command line, or `USAGE`. */
-function count(flag: string, value: unknown, min: number): number | undefined {
+/** The number given to `--flag` (decimal, at least `min`), undefined when absent, else `USAGE`. */
+function numberFlag(flag: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value) || !(n >= min) || !Number.isFinite(n))
@@ -12,8 +12,8 @@ function count(flag: string, value: unknown, min: number): number | undefined {
 
 /** The gateway's write rate limit from `--write-rate` and `--write-burst` (its defaults where absent). */
 function writeRateLimit(rate: unknown, burst: unknown): { perSecond?: number; burst?: number } | false {
-  const perSecond = count('write-rate', rate, 0);
-  const most = count('write-burst', burst, 1);
+  const perSecond = numberFlag('write-rate', rate, 0);
+  const most = numberFlag('write-burst', burst, 1);
   if (perSecond === 0) {
     if (most !== undefined) throw cliError('USAGE', '--write-burst means nothing with --write-rate 0');
     return false;
