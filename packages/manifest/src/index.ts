@@ -19,6 +19,7 @@ export {
 export * from './errors.js';
 export * from './jcs.js';
 export * from './manifest.js';
+export * from './next-version.js';
 export * from './schema.js';
 export * from './strict-json.js';
 export * from './vocabulary.js';

@@ -235,11 +235,21 @@ export function checkChain(
 }
 
 /**
- * Parses a creator's draft: strict JSON, the draft schema, then every work id normalized. A work id named
- * twice (in any spelling) is an error rather than a silent merge.
+ * The largest draft text {@link parseDraft} reads: a draft is not a block, it holds every work before
+ * they are cut into pages (at most {@link MAX_CATALOG_PAGES} pages of 1 MiB plus the manifest), and a
+ * pretty-printed draft is about twice its canonical size.
+ */
+export const MAX_DRAFT_BYTES = 2 * (MAX_CATALOG_PAGES + 1) * MAX_BLOCK_BYTES;
+
+/**
+ * Parses a creator's draft: strict JSON (up to {@link MAX_DRAFT_BYTES}), the draft schema, then every
+ * work id normalized. A work id named twice (in any spelling) is an error rather than a silent merge.
  */
 export function parseDraft(input: Uint8Array | string | JsonObject): Result<ManifestDraft> {
-  const value = decode(input);
+  const value =
+    typeof input === 'string' || input instanceof Uint8Array
+      ? parseJson(input, { maxBytes: MAX_DRAFT_BYTES })
+      : decode(input);
   if (!value.ok) return value;
   const parsed = manifestDraftSchema.safeParse(value.value);
   if (!parsed.success) return failureFromZod(parsed.error);
