@@ -1,12 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
+  type CatalogPage,
   type CatalogPageBlock,
-  type ManifestDraft,
+  type ConsentSnapshot,
+  snapshotOf,
   type VerifiedManifest,
   verifyCatalogPage,
   verifyManifest,
-  type Work,
 } from '@assent/manifest';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
@@ -133,14 +134,16 @@ export async function currentHead(
   return local === undefined ? { manifest: undefined, from: 'none' } : { manifest: local, from: 'local' };
 }
 
-/** A manifest's complete state as a draft: default, validity and every work, catalog pages included. */
-export async function draftOf(
+/**
+ * A manifest's complete state, catalog pages included (fetched from the gateway when not kept here,
+ * each verified against its CID and issuer): what `deriveNextDraft` starts from.
+ */
+export async function snapshotOfHead(
   ctx: Context,
   head: VerifiedManifest,
   gateway: string | undefined,
-): Promise<ManifestDraft & { works: Work[] }> {
-  const subject = head.manifest.credentialSubject;
-  const works: Work[] = [...subject.works];
+): Promise<ConsentSnapshot> {
+  const pages = new Map<string, CatalogPage>();
   for (const cid of head.catalog) {
     let bytes = await loadBlock(ctx.home, cid);
     if (bytes === undefined && gateway !== undefined) bytes = await fetchBlock(gateway, cid);
@@ -149,11 +152,7 @@ export async function draftOf(
     const page = verifyCatalogPage(bytes, { cid, issuer: head.issuer });
     if (!page.ok) throw cliError(page.code, page.message);
     await saveBlock(ctx.home, cid, bytes);
-    works.push(...page.value.works);
+    pages.set(cid, page.value);
   }
-  return {
-    ...(subject.default === undefined ? {} : { default: subject.default }),
-    ...(head.manifest.validUntil === undefined ? {} : { validUntil: head.manifest.validUntil }),
-    works,
-  };
+  return snapshotOf(head.manifest, pages);
 }

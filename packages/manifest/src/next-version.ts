@@ -25,11 +25,12 @@ export type CompleteDraft = ManifestDraft & { works: Work[] };
 
 /**
  * One change to a creator's consent. Work ids may be in any accepted spelling; they are normalized.
- * - `set`: the statement for each use, in the named works (their own policy) or, with no works, in the
- *   manifest `default`. A `deny` or `conditional` with no works also reaches every work whose own
- *   policy speaks to the use, so that no broader work-level grant outlives it.
+ * The scope of `set`, `deny` and `clear` is {@link ChangeScope}.
+ * - `set`: the statement for each use. With no `works`, a grant goes into the manifest `default` only
+ *   (a work's own refusal stands), while a restriction (`deny`, `conditional`) goes into the default
+ *   and into every work whose own policy speaks to the use, so that no work-level grant outlives it.
  * - `deny`: `set` with `deny` (the uses default to `all`): what `assent revoke` and "Stop allowing" do.
- * - `clear`: removes the statements for the uses (the work or the default says nothing more about them).
+ * - `clear`: removes the statements for the uses from the named works, or (no `works`) from the default.
  * - `add-works`: claims works; an id already claimed adds the others to that work. Policies are set
  *   with `set`, not here.
  * - `remove-works`: stops claiming these ids; a work left with no id is dropped.
@@ -40,16 +41,23 @@ export type ConsentChange =
       readonly op: 'set';
       readonly uses: readonly UseTerm[];
       readonly statement: Statement;
-      readonly works?: readonly string[];
+      readonly works?: ChangeScope;
     }
-  | { readonly op: 'deny'; readonly uses?: readonly UseTerm[]; readonly works?: readonly string[] }
-  | { readonly op: 'clear'; readonly uses: readonly UseTerm[]; readonly works?: readonly string[] }
+  | { readonly op: 'deny'; readonly uses?: readonly UseTerm[]; readonly works?: ChangeScope }
+  | { readonly op: 'clear'; readonly uses: readonly UseTerm[]; readonly works?: ChangeScope }
   | {
       readonly op: 'add-works';
       readonly works: readonly { readonly ids: readonly string[]; readonly title?: string }[];
     }
   | { readonly op: 'remove-works'; readonly works: readonly string[] }
   | { readonly op: 'valid-until'; readonly at: string | null };
+
+/**
+ * What a `set`, `deny` or `clear` reaches: the works these ids name (their own policies; an id not
+ * claimed yet is claimed as a new work), `'default'` for the manifest default alone, or, omitted,
+ * everything (see {@link ConsentChange}).
+ */
+export type ChangeScope = readonly string[] | 'default';
 
 /**
  * A signed manifest's complete state, its catalog pages' works included, in order.
@@ -226,14 +234,14 @@ export function deriveNextDraft(
         const statement: Statement = change.op === 'deny' ? 'deny' : change.statement;
         const uses = change.op === 'deny' && change.uses === undefined ? (['all'] as const) : change.uses;
         if (uses === undefined || uses.length === 0) return fail('MANIFEST_SCHEMA', 'name a use', where);
-        if (change.works !== undefined) {
+        if (change.works !== undefined && change.works !== 'default') {
           const ids = normalizeIds(change.works, `${where}/works`);
           if (!ids.ok) return ids;
           for (const id of ids.value) for (const use of uses) setWork(workFor(id), use, statement);
           break;
         }
         // A restriction reaches every work whose own policy would otherwise decide the use.
-        if (decisionOf(statement) !== 'allow') {
+        if (change.works === undefined && decisionOf(statement) !== 'allow') {
           for (const work of works) {
             if (work === undefined) continue;
             for (const use of uses) if (speaksTo(work.policy, use)) setWork(work, use, statement);
@@ -246,7 +254,7 @@ export function deriveNextDraft(
         const clearIn = (policy: MutablePolicy | undefined) => {
           if (policy !== undefined) for (const use of change.uses) delete policy[use];
         };
-        if (change.works === undefined) clearIn(defaults);
+        if (change.works === undefined || change.works === 'default') clearIn(defaults);
         else {
           const ids = normalizeIds(change.works, `${where}/works`);
           if (!ids.ok) return ids;

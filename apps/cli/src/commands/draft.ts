@@ -1,24 +1,34 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { type ManifestDraft, parseDraft, type Work } from '@assent/manifest';
+import {
+  type ConsentChange,
+  type ConsentSnapshot,
+  deriveNextDraft,
+  type Statement,
+  type UseTerm,
+} from '@assent/manifest';
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 import { gatewayUrl } from '../gateway-client.js';
 import { readKeystore } from '../keystore.js';
-import { currentHead, draftOf } from '../manifest-store.js';
-import { POLICY_OPTIONS, policyFromFlags } from '../policy-flags.js';
-import { looksLikeId, resolveInputs } from '../work-items.js';
+import { currentHead, snapshotOfHead } from '../manifest-store.js';
+import { dateFromFlag, POLICY_OPTIONS, policyFromFlags } from '../policy-flags.js';
+import { looksLikeId, streamInputs } from '../work-items.js';
 
 /** `assent draft [FILE|DIR|ID ...] [policy flags] [-o DRAFT.json]` */
 export const draft: Command = {
-  usage: `assent draft [FILE|DIR|ID ...] [--allow TERM ...] [--deny TERM ...] [--conditional TERM ...]
-             [--attribution TEXT] [--licensee DID ...] [--default-deny|--default-allow]
-             [-o DRAFT.json] [--gateway URL] [--fresh] [--json]
+  usage: `assent draft [FILE|DIR|LIST|ID ...] [--allow TERM ...] [--deny TERM ...] [--conditional TERM ...]
+             [--attribution TEXT] [--licensee DID ...] [--until DATE] [--valid-until DATE|none]
+             [--default-deny|--default-allow] [-o DRAFT.json] [--gateway URL] [--fresh] [--json]
 
 Builds a consent draft. Files are hashed (sha256:) and their ISRC read from tags (ID3, FLAC, MP4);
-folders are walked; ids are isrc:…, iswc:…, url:…, url-prefix:…, sha256:…, cid:…. The policy flags
-apply to the works named here, or to the manifest default when none is named. The draft starts from
-your current head (from the gateway, else the one signed on this machine) unless --fresh.
+folders are walked; lists (.csv, .jsonl, .txt) give one id or URL per line (a label's ISRCs, say);
+ids are isrc:…, iswc:…, url:…, url-prefix:…, sha256:…, cid:…. The policy flags apply to the works
+named here, or, when none is named, to the manifest default (a --deny or --conditional then also
+reaches every work whose own policy would otherwise allow more). --until DATE ends the grants these
+flags make; --valid-until DATE ends the whole manifest (none removes the end). Dates are 2027-06-30
+(midnight UTC) or 2027-06-30T12:00:00Z. The draft starts from your current head (from the gateway,
+else the one signed on this machine), catalog pages and dates included, unless --fresh.
 Terms: all, tdm, train-ai, train-genai, ai-input, search.
 
 Example (no generative-AI training, search OK, AI input with credit):
@@ -28,6 +38,7 @@ Example (no generative-AI training, search OK, AI input with credit):
     ...POLICY_OPTIONS,
     'default-deny': { type: 'boolean' },
     'default-allow': { type: 'boolean' },
+    'valid-until': { type: 'string' },
     out: { type: 'string', short: 'o' },
     gateway: { type: 'string' },
     fresh: { type: 'boolean' },
@@ -36,8 +47,9 @@ Example (no generative-AI training, search OK, AI input with credit):
     if (values['default-deny'] === true && values['default-allow'] === true)
       throw cliError('USAGE', '--default-deny and --default-allow exclude each other');
     const policy = policyFromFlags(values);
+    const validUntilText = values['valid-until'] as string | undefined;
     const gateway = gatewayUrl(values, ctx);
-    let base: ManifestDraft & { works: Work[] } = { works: [] };
+    let base: ConsentSnapshot = { works: [] };
     let from: { cid: string; version: number } | null = null;
     if (values.fresh !== true) {
       const did = await readKeystore(ctx.home).then(
@@ -47,44 +59,45 @@ Example (no generative-AI training, search OK, AI input with credit):
       if (did !== undefined) {
         const head = await currentHead(ctx, did, gateway);
         if (head.manifest !== undefined) {
-          base = await draftOf(ctx, head.manifest, gateway);
+          base = await snapshotOfHead(ctx, head.manifest, gateway);
           from = { cid: head.manifest.cid, version: head.manifest.version };
         }
       }
     }
-    const items = await resolveInputs(positionals, { lists: false });
-    const failed = items.find((i) => i.error !== undefined);
-    if (failed?.error !== undefined) throw cliError(failed.error.code, failed.error.message);
-
-    const works = base.works.map((w) => ({ ...w, ids: [...w.ids] }));
-    const owner = new Map<string, (typeof works)[number]>();
-    for (const w of works) for (const id of w.ids) owner.set(id, w);
-    for (const item of items) {
-      let work = item.ids.map((id) => owner.get(id)).find((w) => w !== undefined);
-      if (work === undefined) {
-        const title =
-          item.title ?? (looksLikeId(item.source) ? undefined : basename(item.source, extname(item.source)));
-        work = { ids: [], ...(title === undefined || title === '' ? {} : { title: title.slice(0, 512) }) };
-        works.push(work);
-      }
-      for (const id of item.ids) {
-        if (owner.has(id)) continue;
-        work.ids.push(id);
-        owner.set(id, work);
-      }
-      if (policy !== undefined) work.policy = { ...work.policy, ...policy };
+    // Lists (.csv, .jsonl, .txt of ids or URLs) are read as streams: a label's 100,000 ISRCs are one file.
+    const added: { ids: string[]; title?: string }[] = [];
+    const named: string[] = [];
+    for await (const item of await streamInputs(positionals, { lists: true })) {
+      if (item.error !== undefined) throw cliError(item.error.code, item.error.message);
+      const first = item.ids[0];
+      if (first === undefined) continue;
+      const title =
+        item.title ??
+        (looksLikeId(item.source) || /:\d+$/.test(item.source)
+          ? undefined
+          : basename(item.source, extname(item.source)));
+      added.push({ ids: [...item.ids], ...(title === undefined || title === '' ? {} : { title }) });
+      named.push(first);
     }
-    let defaults = base.default;
-    if (items.length === 0 && policy !== undefined) defaults = { ...defaults, ...policy };
-    if (values['default-deny'] === true) defaults = { ...defaults, all: 'deny' };
-    if (values['default-allow'] === true) defaults = { ...defaults, all: 'allow' };
-    const result = {
-      ...(defaults === undefined ? {} : { default: defaults }),
-      works,
-      ...(base.validUntil === undefined ? {} : { validUntil: base.validUntil }),
-    };
-    const checked = parseDraft(JSON.parse(JSON.stringify(result)));
-    if (!checked.ok) throw cliError(checked.code, checked.message);
+    const changes: ConsentChange[] = [];
+    if (added.length > 0) changes.push({ op: 'add-works', works: added });
+    if (values['default-deny'] === true)
+      changes.push({ op: 'set', uses: ['all'], statement: 'deny', works: 'default' });
+    if (values['default-allow'] === true)
+      changes.push({ op: 'set', uses: ['all'], statement: 'allow', works: 'default' });
+    for (const [term, statement] of Object.entries(policy ?? {}) as [UseTerm, Statement][]) {
+      changes.push({ op: 'set', uses: [term], statement, ...(named.length === 0 ? {} : { works: named }) });
+    }
+    if (validUntilText !== undefined) {
+      changes.push({
+        op: 'valid-until',
+        at: validUntilText === 'none' ? null : dateFromFlag(validUntilText, 'valid-until'),
+      });
+    }
+    const next = deriveNextDraft(base, changes);
+    if (!next.ok) throw cliError(next.code, next.message);
+    const result = next.value;
+    const works = result.works;
     const text = `${JSON.stringify(result, null, 2)}\n`;
     const out = values.out as string | undefined;
     if (out !== undefined) {

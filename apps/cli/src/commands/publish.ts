@@ -1,5 +1,6 @@
 import {
   AssentError,
+  MAX_DRAFT_BYTES,
   parseJson,
   type SignedManifest,
   type VerifiedManifest,
@@ -24,7 +25,7 @@ Example:
   async run(values, positionals, ctx) {
     const gateway = gatewayUrl(values, ctx);
     const bytes = await readInput(positionals[0], 'SIGNED.json');
-    const parsed = parseJson(bytes, { maxBytes: 1_048_576 });
+    const parsed = parseJson(bytes, { maxBytes: MAX_DRAFT_BYTES });
     if (!parsed.ok) throw new AssentError(parsed.code, parsed.message);
     const value = parsed.value;
     const isManifest =
@@ -39,7 +40,7 @@ Example:
         throw new AssentError(verified.code, `the manifest does not verify: ${verified.message}`);
       manifest = verified.value;
     } else {
-      manifest = await signDraft(ctx, bytes, gateway, { requireGateway: true });
+      manifest = await signDraft(ctx, value as object, gateway, { requireGateway: true });
     }
     const pages =
       'pages' in manifest

@@ -1,33 +1,11 @@
-import {
-  childrenOf,
-  isUseTerm,
-  type Policy,
-  type Statement,
-  USE_TERMS,
-  type UseTerm,
-} from '@assent/manifest';
+import { deriveNextDraft, isUseTerm, USE_TERMS, type UseTerm } from '@assent/manifest';
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 import { gatewayUrl, publishToGateway } from '../gateway-client.js';
-import { currentHead, draftOf, saveSigned } from '../manifest-store.js';
+import { currentHead, saveSigned, snapshotOfHead } from '../manifest-store.js';
 import { unlockIdentity } from '../passphrase.js';
 import { workIdFromText } from '../work-items.js';
 import { signDraft } from './sign.js';
-
-/** The term and every term under it (`train-ai` → `train-genai`). */
-function withDescendants(term: UseTerm): UseTerm[] {
-  return [term, ...childrenOf(term).flatMap(withDescendants)];
-}
-
-/** A policy with `uses` denied: their statements and those of every narrower term become `deny`. */
-function denyIn(policy: Policy | undefined, uses: readonly UseTerm[], always: boolean): Policy | undefined {
-  const next: Partial<Record<UseTerm, Statement>> = { ...policy };
-  for (const use of uses) {
-    for (const term of withDescendants(use)) if (next[term] !== undefined) next[term] = 'deny';
-    if (always) next[use] = 'deny';
-  }
-  return Object.keys(next).length === 0 ? undefined : (next as Policy);
-}
 
 /** `assent revoke [--work ID ...] [--use TERM ...]` */
 export const revoke: Command = {
@@ -36,8 +14,10 @@ export const revoke: Command = {
 Publishes the next version of your manifest with permissions withdrawn:
   --work ID --use TERM   deny TERM (and narrower terms) for those works
   --work ID              deny every use of those works (all)
-  --use TERM             deny TERM for every work and in the default
-Everything else stays as it was. Needs the gateway (it starts from the head it holds).
+  --use TERM             deny TERM (and narrower terms) for every work and in the default
+The denial is written where it beats every broader grant: a work that allows train-ai stops allowing
+train-genai after --use train-genai. Everything else stays as it was, catalog pages and end dates
+included. Needs the gateway (it starts from the head it holds).
 
 Example (withdraw AI input everywhere):
   assent revoke --use ai-input`,
@@ -68,26 +48,12 @@ Example (withdraw AI input everywhere):
     const head = (await currentHead(ctx, identity.did, gateway, { requireGateway: true })).manifest;
     if (head === undefined)
       throw cliError('MANIFEST_NOT_FOUND', `${identity.did} has published no manifest yet`);
-    const draft = await draftOf(ctx, head, gateway);
-    const denied = uses.length === 0 ? (['all'] as UseTerm[]) : uses;
-    if (ids.length === 0) {
-      for (const work of draft.works) {
-        const policy = denyIn(work.policy, denied, false);
-        if (policy === undefined) delete work.policy;
-        else work.policy = policy;
-      }
-      draft.default = denyIn(draft.default, denied, true) as Policy;
-    } else {
-      for (const id of ids) {
-        let work = draft.works.find((w) => w.ids.includes(id));
-        if (work === undefined) {
-          work = { ids: [id] };
-          draft.works.push(work);
-        }
-        work.policy = denyIn(work.policy, denied, true) as Policy;
-      }
-    }
-    const signed = await signDraft(ctx, draft, gateway, { head });
+    const denied: UseTerm[] = uses.length === 0 ? ['all'] : uses;
+    const next = deriveNextDraft(await snapshotOfHead(ctx, head, gateway), [
+      { op: 'deny', uses: denied, ...(ids.length === 0 ? {} : { works: ids }) },
+    ]);
+    if (!next.ok) throw cliError(next.code, next.message);
+    const signed = await signDraft(ctx, next.value, gateway, { head });
     const receipt = await publishToGateway(gateway, signed, signed.pages);
     await saveSigned(ctx.home, signed);
     ctx.emit(
