@@ -1,0 +1,223 @@
+import { generateIdentity } from '@assent/manifest';
+import type { CreatorSession } from './creator-session.js';
+import { h, replace, uid } from './element.js';
+import { showError, showStatus } from './feedback.js';
+import { createBackup, MIN_PASSPHRASE_LENGTH, openBackup } from './identity-backup.js';
+import { saveIdentity } from './identity-store.js';
+
+/** The identity panel: create a key in this browser, restore it from a backup, back it up, remove it. */
+export interface IdentityPanel {
+  readonly element: HTMLElement;
+  render(): void;
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function identityPanel(session: CreatorSession): IdentityPanel {
+  const { state, status } = session;
+  const region = h('div', { id: 'identity-region' });
+  const element = h(
+    'section',
+    { 'aria-labelledby': 'identity-heading' },
+    h('h2', { id: 'identity-heading' }, '1. Your identity'),
+    region,
+  );
+
+  function render(): void {
+    const identity = state.identity;
+    if (identity === undefined) {
+      const restoreFile = uid('restore-file');
+      const restorePass = uid('restore-pass');
+      const restoreError = h('div', { id: 'restore-error' });
+      replace(
+        region,
+        h(
+          'p',
+          {},
+          'An identity is a signing key made in this browser. It never leaves this device; you can download an encrypted backup of it.',
+        ),
+        h('button', { type: 'button', id: 'create-identity', onclick: onCreate }, 'Create my identity'),
+        h(
+          'details',
+          { class: 'restore' },
+          h('summary', {}, 'Restore an identity from a backup file'),
+          h(
+            'form',
+            { id: 'restore-form', onsubmit: (e: Event) => onRestore(e, restoreError) },
+            h('label', { for: restoreFile }, 'Backup file'),
+            h('input', {
+              type: 'file',
+              id: restoreFile,
+              name: 'file',
+              accept: '.json,application/json',
+              required: true,
+            }),
+            h('label', { for: restorePass }, 'Passphrase'),
+            h('input', {
+              type: 'password',
+              id: restorePass,
+              name: 'passphrase',
+              autocomplete: 'current-password',
+              required: true,
+            }),
+            h('button', { type: 'submit', id: 'restore-button' }, 'Restore'),
+            restoreError,
+          ),
+        ),
+      );
+      return;
+    }
+    const pass = uid('backup-pass');
+    const confirm = uid('backup-confirm');
+    const backupError = h('div', { id: 'backup-error' });
+    const forgetConfirm = h(
+      'div',
+      { class: 'confirm', id: 'forget-confirm', hidden: true },
+      h(
+        'p',
+        {},
+        'Without a backup, nobody can recover this key: you could never change or withdraw what you published with it. Remove it from this browser?',
+      ),
+      h(
+        'button',
+        { type: 'button', class: 'danger', id: 'forget-yes', onclick: () => void onForget() },
+        'Yes, remove it',
+      ),
+      ' ',
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: () => {
+            forgetConfirm.hidden = true;
+          },
+        },
+        'Keep it',
+      ),
+    );
+    replace(
+      region,
+      h('p', {}, 'You sign as:'),
+      h('p', { class: 'did' }, h('code', { id: 'my-did' }, identity.did)),
+      h(
+        'details',
+        { class: 'backup' },
+        h('summary', {}, 'Download an encrypted backup'),
+        h(
+          'form',
+          { id: 'backup-form', onsubmit: (e: Event) => onBackup(e, backupError) },
+          h(
+            'p',
+            { id: `${pass}-hint`, class: 'hint' },
+            `Choose a passphrase of at least ${MIN_PASSPHRASE_LENGTH} characters. Without it the file cannot be opened, by you or anyone.`,
+          ),
+          h('label', { for: pass }, 'Passphrase'),
+          h('input', {
+            type: 'password',
+            id: pass,
+            name: 'passphrase',
+            autocomplete: 'new-password',
+            minlength: MIN_PASSPHRASE_LENGTH,
+            required: true,
+            'aria-describedby': `${pass}-hint`,
+          }),
+          h('label', { for: confirm }, 'Passphrase again'),
+          h('input', {
+            type: 'password',
+            id: confirm,
+            name: 'confirm',
+            autocomplete: 'new-password',
+            required: true,
+          }),
+          h('button', { type: 'submit', id: 'backup-button' }, 'Download backup'),
+          backupError,
+        ),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          id: 'forget-identity',
+          onclick: () => {
+            forgetConfirm.hidden = false;
+            (forgetConfirm.querySelector('#forget-yes') as HTMLButtonElement).focus();
+          },
+        },
+        'Remove from this browser…',
+      ),
+      forgetConfirm,
+    );
+  }
+
+  async function onCreate(): Promise<void> {
+    try {
+      const identity = await generateIdentity();
+      await saveIdentity(identity);
+      await session.useIdentity(identity);
+      showStatus(status, 'Your identity is ready. Download a backup before you publish.', 'success');
+    } catch (error) {
+      showError(status, error);
+    }
+  }
+
+  async function onRestore(event: Event, errorRegion: HTMLElement): Promise<void> {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const file = (form.elements.namedItem('file') as HTMLInputElement).files?.[0];
+    const passphrase = (form.elements.namedItem('passphrase') as HTMLInputElement).value;
+    if (file === undefined) return showError(errorRegion, new Error('Choose your backup file.'));
+    showStatus(errorRegion, 'Opening the backup…');
+    try {
+      const identity = await openBackup(await file.text(), passphrase);
+      await saveIdentity(identity);
+      await session.useIdentity(identity);
+      showStatus(status, 'Your identity is restored in this browser.', 'success');
+    } catch (error) {
+      showError(errorRegion, error);
+      (form.elements.namedItem('passphrase') as HTMLInputElement).focus();
+    }
+  }
+
+  async function onBackup(event: Event, errorRegion: HTMLElement): Promise<void> {
+    event.preventDefault();
+    const identity = state.identity;
+    if (identity === undefined) return;
+    const form = event.target as HTMLFormElement;
+    const passphrase = (form.elements.namedItem('passphrase') as HTMLInputElement).value;
+    const confirm = (form.elements.namedItem('confirm') as HTMLInputElement).value;
+    if (passphrase !== confirm) return showError(errorRegion, new Error('The two passphrases differ.'));
+    showStatus(errorRegion, 'Encrypting…');
+    try {
+      const text = await createBackup(identity, passphrase);
+      download(`assent-identity-${identity.did.slice(-8)}.json`, text);
+      showStatus(
+        errorRegion,
+        'Backup downloaded. Keep the file and the passphrase somewhere safe.',
+        'success',
+      );
+      form.reset();
+    } catch (error) {
+      showError(errorRegion, error);
+    }
+  }
+
+  async function onForget(): Promise<void> {
+    try {
+      await session.forgetIdentity();
+      showStatus(status, 'The identity was removed from this browser.');
+      (region.querySelector('#create-identity') as HTMLButtonElement | null)?.focus();
+    } catch (error) {
+      showError(status, error);
+    }
+  }
+
+  return { element, render };
+}
