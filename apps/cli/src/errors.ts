@@ -6,11 +6,9 @@ import { AssentError } from '@assent/manifest';
  */
 export const CLI_ERROR_CODES = [
   'USAGE',
-  'WRONG_PASSPHRASE',
   'PASSPHRASE_REQUIRED',
   'IDENTITY_MISSING',
   'IDENTITY_EXISTS',
-  'KEYSTORE_INVALID',
   'FILE_UNREADABLE',
   'FILE_UNWRITABLE',
   'MANIFEST_NOT_FOUND',
@@ -30,11 +28,9 @@ export function cliError(code: string, message: string, cause?: unknown): Assent
 
 const CLI_EXIT: Readonly<Record<CliErrorCode, number>> = {
   USAGE: 2,
-  WRONG_PASSPHRASE: 4,
   PASSPHRASE_REQUIRED: 2,
   IDENTITY_MISSING: 2,
   IDENTITY_EXISTS: 2,
-  KEYSTORE_INVALID: 3,
   FILE_UNREADABLE: 2,
   FILE_UNWRITABLE: 6,
   MANIFEST_NOT_FOUND: 3,
@@ -48,6 +44,8 @@ const CLI_EXIT: Readonly<Record<CliErrorCode, number>> = {
 const SPECIAL: Readonly<Record<string, number>> = {
   KEY_NOT_CANONICAL: 4,
   KEY_SMALL_ORDER: 4,
+  // @assent/manifest's identity backup (KEYSTORE_* are 3 by family).
+  WRONG_PASSPHRASE: 4,
   ROLLBACK_DETECTED: 5,
   HEAD_MISSING: 5,
   FORKED: 5,
@@ -85,6 +83,6 @@ export function exitCodeOf(code: string): number {
   if (/^(PROOF|SIGNATURE)_/.test(code)) return 4;
   if (code.startsWith('CHAIN_')) return 5;
   if (/^(SOURCE|STATE|REGISTRY)_/.test(code)) return 6;
-  if (/^(JSON|NOT_CANONICAL|WORK_ID|CID|DID|MANIFEST|CATALOG|SIGNAL)_?/.test(code)) return 3;
+  if (/^(JSON|NOT_CANONICAL|WORK_ID|CID|DID|MANIFEST|CATALOG|SIGNAL|KEYSTORE)_?/.test(code)) return 3;
   return 6;
 }

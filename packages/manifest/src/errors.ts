@@ -56,6 +56,10 @@ export const ERROR_CODES = [
   'CHAIN_ISSUER_MISMATCH',
   'CHAIN_VERSION_GAP',
   'CHAIN_PREVIOUS_MISMATCH',
+  // Identity backup (docs/spec/identity-backup.md)
+  'KEYSTORE_INVALID',
+  'KEYSTORE_KDF_OUT_OF_BOUNDS',
+  'WRONG_PASSPHRASE',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -17,6 +17,7 @@ export {
   verifyEd25519With,
 } from './ed25519.js';
 export * from './errors.js';
+export * from './identity-backup.js';
 export * from './jcs.js';
 export * from './manifest.js';
 export * from './next-version.js';
