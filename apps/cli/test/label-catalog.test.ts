@@ -84,10 +84,13 @@ describe('end dates', () => {
 
     await ok(['revoke', '--use', 'ai-input'], me);
     const next = await ok(['draft'], me);
+    // The work says nothing about AI input, so the denial goes into the default that decides it.
     expect(next.draft).toMatchObject({
+      default: { 'ai-input': 'deny' },
       validUntil: '2099-06-30T00:00:00Z',
-      works: [{ policy: { search: { conditions: { until: '2098-01-01T00:00:00Z' } }, 'ai-input': 'deny' } }],
+      works: [{ policy: { search: { conditions: { until: '2098-01-01T00:00:00Z' } } } }],
     });
+    expect((await check(work, 'ai-input')).decision).toBe('deny');
     const bad = await assent(['draft', work, '--allow', 'search', '--until', '30/06/2099', '--json'], me);
     expect(bad.code).toBe(2);
     expect(json<{ error: { code: string } }>(bad).error.code).toBe('USAGE');
