@@ -1,21 +1,36 @@
 /**
- * Threat-model checks (docs/threat-model.md) for keys at rest: the CLI keystore (scrypt + AES-256-GCM,
- * the DID as associated data) and the web app's page policy, which is what keeps injected script away
+ * Threat-model checks (docs/threat-model.md) for keys at rest: the identity backup that is the CLI
+ * keystore and the web app's backup file (scrypt + AES-256-GCM, the header as associated data;
+ * docs/spec/identity-backup.md) and the web app's page policy, which is what keeps injected script away
  * from the key the app holds in IndexedDB.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateIdentity, secretKeyMultibase } from '@assent/manifest';
+import {
+  createIdentityBackup,
+  generateIdentity,
+  identityBackupText,
+  openIdentityBackup,
+  parseIdentityBackup,
+  secretKeyMultibase,
+} from '@assent/manifest';
 import { describe, expect, it } from 'vitest';
-import { decryptKeystore, encryptIdentity, parseKeystore } from '../../apps/cli/src/keystore.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-describe('CLI keystore at rest', () => {
+async function codeOf(text: string, passphrase: string): Promise<string> {
+  const parsed = parseIdentityBackup(text);
+  if (!parsed.ok) return parsed.code;
+  const opened = await openIdentityBackup(parsed.value, passphrase);
+  return opened.ok ? opened.value.did : opened.code;
+}
+
+describe('identity backup at rest', () => {
   it('holds no form of the secret key, and refuses a relabelled DID or an altered ciphertext', async () => {
     const me = await generateIdentity();
     const other = await generateIdentity();
-    const text = JSON.stringify(await encryptIdentity(me, 'correct horse battery staple'));
+    const backup = await createIdentityBackup(me, 'correct horse battery staple');
+    const text = identityBackupText(backup);
     const secret = me.secretKey;
     for (const form of [
       Buffer.from(secret).toString('hex'),
@@ -24,20 +39,18 @@ describe('CLI keystore at rest', () => {
     ]) {
       expect(text).not.toContain(form);
     }
-    const keystore = parseKeystore(text);
-    expect((await decryptKeystore(keystore, 'correct horse battery staple')).did).toBe(me.did);
-    await expect(decryptKeystore(keystore, 'wrong')).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE' });
-    // The DID is authenticated: pointing the keystore at another identity breaks the GCM tag.
-    const relabelled = parseKeystore(JSON.stringify({ ...keystore, did: other.did }));
-    await expect(decryptKeystore(relabelled, 'correct horse battery staple')).rejects.toMatchObject({
-      code: 'WRONG_PASSPHRASE',
-    });
-    const flipped = Buffer.from(keystore.ciphertext, 'base64');
+    expect(await codeOf(text, 'correct horse battery staple')).toBe(me.did);
+    expect(await codeOf(text, 'wrong')).toBe('WRONG_PASSPHRASE');
+    // The header is authenticated: pointing the backup at another identity breaks the GCM tag.
+    const relabelled = JSON.stringify({ ...backup, did: other.did });
+    expect(await codeOf(relabelled, 'correct horse battery staple')).toBe('WRONG_PASSPHRASE');
+    const flipped = Buffer.from(backup.ciphertext, 'base64');
     flipped[0] = (flipped[0] as number) ^ 1;
-    const altered = parseKeystore(JSON.stringify({ ...keystore, ciphertext: flipped.toString('base64') }));
-    await expect(decryptKeystore(altered, 'correct horse battery staple')).rejects.toMatchObject({
-      code: 'WRONG_PASSPHRASE',
-    });
+    const altered = JSON.stringify({ ...backup, ciphertext: flipped.toString('base64') });
+    expect(await codeOf(altered, 'correct horse battery staple')).toBe('WRONG_PASSPHRASE');
+    // A hostile file cannot make a reader allocate 1 GiB: refused before any key derivation.
+    const greedy = JSON.stringify({ ...backup, kdf: { ...backup.kdf, N: 2 ** 20 } });
+    expect(await codeOf(greedy, 'correct horse battery staple')).toBe('KEYSTORE_KDF_OUT_OF_BOUNDS');
   });
 });
 

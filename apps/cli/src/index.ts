@@ -6,6 +6,6 @@
  */
 export { CLI_ERROR_CODES, type CliErrorCode, exitCodeOf } from './errors.js';
 export { type FileHash, type HashFilesOptions, hashFiles } from './file-hash.js';
-export { decryptKeystore, encryptIdentity, type Keystore, parseKeystore } from './keystore.js';
+export { openKeystore, parseKeystore, sealIdentity } from './keystore.js';
 export { type MainOptions, main } from './main.js';
 export { entryOf, type ScanEntry, type ScanSummary, summarize } from './scan-report.js';

@@ -1,7 +1,7 @@
 import type { Identity } from '@assent/manifest';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
-import { decryptKeystore, readKeystore } from './keystore.js';
+import { openKeystore, readKeystore, sealIdentity, writeKeystore } from './keystore.js';
 
 /** Reads one line from the terminal without echo. */
 function promptHidden(question: string): Promise<string> {
@@ -56,8 +56,19 @@ export async function passphrase(
   return first;
 }
 
-/** The creator's identity from the keystore, unlocked with the passphrase. */
+/**
+ * The creator's identity from the keystore, unlocked with the passphrase. A keystore in an older format
+ * or below the writers' cost is written again in the current one while the passphrase is at hand
+ * (identity backup spec §6: read old, write new).
+ */
 export async function unlockIdentity(ctx: Context): Promise<Identity> {
   const keystore = await readKeystore(ctx.home);
-  return decryptKeystore(keystore, await passphrase(ctx, { purpose: `${keystore.did.slice(0, 20)}…` }));
+  const secret = await passphrase(ctx, { purpose: `${keystore.did.slice(0, 20)}…` });
+  const identity = await openKeystore(keystore, secret);
+  if (!keystore.current)
+    await writeKeystore(
+      ctx.home,
+      await sealIdentity(identity, secret, { name: keystore.name, created: keystore.created }),
+    );
+  return identity;
 }

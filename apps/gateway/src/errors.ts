@@ -50,7 +50,22 @@ export type AnyErrorCode =
   | GatewayErrorCode;
 
 /** An HTTP status the gateway answers errors with. Never 500 (docs/errors.md). */
-export type ErrorStatus = 400 | 404 | 405 | 406 | 408 | 409 | 413 | 415 | 422 | 429 | 431 | 502 | 503 | 504;
+export type ErrorStatus =
+  | 400
+  | 401
+  | 404
+  | 405
+  | 406
+  | 408
+  | 409
+  | 413
+  | 415
+  | 422
+  | 429
+  | 431
+  | 502
+  | 503
+  | 504;
 
 /**
  * The one map from error code to HTTP status (STYLE §6). It mirrors docs/errors.md; a test checks
@@ -109,6 +124,10 @@ export const HTTP_STATUS: Readonly<Record<AnyErrorCode, ErrorStatus>> = Object.f
   CHAIN_ISSUER_MISMATCH: 409,
   CHAIN_VERSION_GAP: 409,
   CHAIN_PREVIOUS_MISMATCH: 409,
+  // Identity backup: no route answers with these (keys never reach a gateway); listed for completeness.
+  WRONG_PASSPHRASE: 401,
+  KEYSTORE_INVALID: 422,
+  KEYSTORE_KDF_OUT_OF_BOUNDS: 422,
   // Verifier
   ROLLBACK_DETECTED: 409,
   HEAD_MISSING: 409,

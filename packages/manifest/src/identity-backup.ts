@@ -299,7 +299,7 @@ function parseCliV1(doc: Record<string, unknown>): Result<ParsedIdentityBackup, 
   return ok({
     did: did.value,
     name: doc.name as string | undefined,
-    created: typeof doc.created === 'string' ? doc.created : undefined,
+    created: typeof doc.created === 'string' && CREATED.test(doc.created) ? doc.created : undefined,
     format: 'cli-keystore-v1',
     current: false,
     sealed: {
