@@ -1,14 +1,31 @@
-import { generateIdentity } from '@assent/manifest';
+import {
+  createIdentityBackup,
+  generateIdentity,
+  type Identity,
+  identityBackupText,
+  MIN_PASSPHRASE_LENGTH,
+  openIdentityBackup,
+  parseIdentityBackup,
+  unwrap,
+} from '@assent/manifest';
 import type { CreatorSession } from './creator-session.js';
 import { h, replace, uid } from './element.js';
 import { showError, showStatus } from './feedback.js';
-import { createBackup, MIN_PASSPHRASE_LENGTH, openBackup } from './identity-backup.js';
 import { saveIdentity } from './identity-store.js';
 
 /** The identity panel: create a key in this browser, restore it from a backup, back it up, remove it. */
 export interface IdentityPanel {
   readonly element: HTMLElement;
   render(): void;
+}
+
+/**
+ * Opens a backup file of any version (docs/spec/identity-backup.md): one this app downloaded, or one
+ * from `assent id export`. Throws an AssentError whose message and code the page shows.
+ */
+async function openBackupFile(text: string, passphrase: string): Promise<Identity> {
+  const backup = unwrap(parseIdentityBackup(text));
+  return unwrap(await openIdentityBackup(backup, passphrase));
 }
 
 function download(name: string, text: string): void {
@@ -176,7 +193,7 @@ export function identityPanel(session: CreatorSession): IdentityPanel {
     if (file === undefined) return showError(errorRegion, new Error('Choose your backup file.'));
     showStatus(errorRegion, 'Opening the backup…');
     try {
-      const identity = await openBackup(await file.text(), passphrase);
+      const identity = await openBackupFile(await file.text(), passphrase);
       await saveIdentity(identity);
       await session.useIdentity(identity);
       showStatus(status, 'Your identity is restored in this browser.', 'success');
@@ -193,10 +210,15 @@ export function identityPanel(session: CreatorSession): IdentityPanel {
     const form = event.target as HTMLFormElement;
     const passphrase = (form.elements.namedItem('passphrase') as HTMLInputElement).value;
     const confirm = (form.elements.namedItem('confirm') as HTMLInputElement).value;
+    if (passphrase.length < MIN_PASSPHRASE_LENGTH)
+      return showError(
+        errorRegion,
+        new Error(`Choose a passphrase of at least ${MIN_PASSPHRASE_LENGTH} characters.`),
+      );
     if (passphrase !== confirm) return showError(errorRegion, new Error('The two passphrases differ.'));
     showStatus(errorRegion, 'Encrypting…');
     try {
-      const text = await createBackup(identity, passphrase);
+      const text = identityBackupText(await createIdentityBackup(identity, passphrase));
       download(`assent-identity-${identity.did.slice(-8)}.json`, text);
       showStatus(
         errorRegion,

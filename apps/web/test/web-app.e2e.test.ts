@@ -256,7 +256,7 @@ describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReaso
     const file = join(shots, 'identity-backup.json');
     await download.saveAs(file);
     const backup = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    expect(backup.format).toBe('assent-identity-backup');
+    expect(backup).toMatchObject({ type: 'AssentIdentityBackup', version: 2, kdf: { name: 'scrypt' } });
     expect(backup.did).toBe(did);
     expect(JSON.stringify(backup)).not.toContain('z3u2'); // the secret key is not in clear
     await rm(file);
