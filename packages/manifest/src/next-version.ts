@@ -97,14 +97,17 @@ function subtree(term: UseTerm): UseTerm[] {
   return [term, ...childrenOf(term).flatMap(subtree)];
 }
 
-/** The statement a policy makes for a use: its own, else the nearest ancestor's. */
-function resolve(policy: Policy | undefined, use: UseTerm): Statement | undefined {
+/** What decides a use in a policy: its own statement, else the nearest ancestor's, and that term. */
+interface Stated {
+  readonly term: UseTerm;
+  readonly statement: Statement;
+}
+
+function resolve(policy: Policy | undefined, use: UseTerm): Stated | undefined {
   if (policy === undefined) return undefined;
-  const own = policy[use];
-  if (own !== undefined) return own;
-  for (const term of ancestorsOf(use)) {
-    const stated = policy[term];
-    if (stated !== undefined) return stated;
+  for (const term of [use, ...ancestorsOf(use)]) {
+    const statement = policy[term];
+    if (statement !== undefined) return { term, statement };
   }
   return undefined;
 }
@@ -121,16 +124,17 @@ function sameStatement(a: Statement, b: Statement): boolean {
  * Sets `statement` for `use` in `level` (a work's policy or the default), keeping every narrower term
  * at least as restricted as the creator asked (spec §6):
  * - `deny`: every narrower statement becomes `deny`;
- * - a grant (`allow`, `conditional`): a narrower term that was refused or conditioned otherwise keeps
- *   that statement, written into this level so the broader grant cannot reach it; a narrower `allow`
- *   under a `conditional` becomes that conditional.
+ * - a grant (`allow`, `conditional`): a narrower term whose own statement (here or, for a work, in the
+ *   default) refused it or set other conditions keeps that statement, written into this level so the
+ *   broader grant cannot reach it; a narrower `allow` under a `conditional` becomes that conditional.
+ *   What a narrower term merely inherited from `use` or a broader term is what the creator now changes.
  * `before(term)` is what decided the term before the change.
  */
 function setIn(
   level: MutablePolicy,
   use: UseTerm,
   statement: Statement,
-  before: (term: UseTerm) => Statement | undefined,
+  before: (term: UseTerm) => Stated | undefined,
 ): void {
   const decision = decisionOf(statement);
   const narrower = subtree(use).slice(1);
@@ -143,8 +147,13 @@ function setIn(
       continue;
     }
     const prior = previous.get(term);
-    if (prior !== undefined && decisionOf(prior) !== 'allow' && !sameStatement(prior, statement)) {
-      level[term] = prior;
+    if (
+      prior !== undefined &&
+      narrower.includes(prior.term) &&
+      decisionOf(prior.statement) !== 'allow' &&
+      !sameStatement(prior.statement, statement)
+    ) {
+      level[term] = prior.statement;
     } else if (own !== undefined && decisionOf(own) === 'allow' && decision === 'conditional') {
       level[term] = statement;
     }
