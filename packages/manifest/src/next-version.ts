@@ -6,7 +6,7 @@ import { ancestorsOf, childrenOf, type UseTerm } from './vocabulary.js';
 import { normalizeWorkId } from './work-id.js';
 
 /**
- * The one way to derive a creator's next version (docs/spec/manifest.md §6). A manifest is a snapshot,
+ * The one way to derive a creator's next version (docs/spec/manifest.md §5.4). A manifest is a snapshot,
  * so the next version must carry everything the head says — inline works, catalog pages, conditions,
  * `validUntil` — and change only what the creator asked. Both the CLI and the web app call
  * {@link deriveNextDraft}; neither edits policies by hand.
@@ -122,7 +122,7 @@ function sameStatement(a: Statement, b: Statement): boolean {
 
 /**
  * Sets `statement` for `use` in `level` (a work's policy or the default), keeping every narrower term
- * at least as restricted as the creator asked (spec §6):
+ * at least as restricted as the creator asked (spec §5.4):
  * - `deny`: every narrower statement becomes `deny`;
  * - a grant (`allow`, `conditional`): a narrower term whose own statement (here or, for a work, in the
  *   default) refused it or set other conditions keeps that statement, written into this level so the
