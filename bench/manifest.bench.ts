@@ -4,6 +4,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import {
+  deriveNextDraft,
   generateIdentity,
   type Identity,
   manifestCid,
@@ -151,7 +152,37 @@ export async function manifestBenchmarks(): Promise<ComparisonResult[]> {
     },
   };
 
+  // A label's catalog (issue 16): the CLI's path from a list of ISRCs to signed blocks, against only
+  // canonicalizing and hashing the blocks it ends with.
+  const CATALOG = 100_000;
+  const isrcs = Array.from({ length: CATALOG }, (_, i) => `isrc:QZDZ5${String(i).padStart(7, '0')}`);
+  const draftAndSign = async () => {
+    const next = deriveNextDraft({ works: [] }, [
+      { op: 'add-works', works: isrcs.map((id) => ({ ids: [id] })) },
+      { op: 'set', uses: ['train-genai'], statement: 'deny' },
+      { op: 'set', uses: ['search'], statement: 'allow' },
+    ]);
+    if (!next.ok) throw new Error(next.message);
+    return signManifest(next.value, { identity: me });
+  };
+  const catalog = await draftAndSign();
+  const blocks = [{ ...catalog.manifest, proof: undefined }, ...catalog.pages.map((p) => p.page)];
+  const catalogSigning: Comparison = {
+    name: `draft + sign a ${CATALOG.toLocaleString('en')}-work catalog (deriveNextDraft, signManifest: ${catalog.pages.length} pages)`,
+    unit: 'works',
+    bar: null,
+    baselineName: 'JCS (canonicalize) + node:crypto SHA-256 of the same blocks',
+    ops: CATALOG,
+    baseline: () => {
+      for (const block of blocks) sha256(jcs(block));
+    },
+    candidate: async () => {
+      await draftAndSign();
+    },
+  };
+
   const results: ComparisonResult[] = [];
   for (const c of [verifySerial, verifyConcurrent, signing, cids]) results.push(await compare(c));
+  results.push(await compare(catalogSigning, 3));
   return results;
 }
