@@ -1,9 +1,15 @@
 import {
+  ancestorsOf,
+  type CompleteDraft,
   type Conditions,
-  type ConsentManifest,
+  type ConsentChange,
+  type ConsentSnapshot,
+  canonicalize,
+  deriveNextDraft,
+  isDateTime,
   isOrgId,
   type JsonObject,
-  type ManifestDraft,
+  type JsonValue,
   type Policy,
   type Statement,
   TERM_LABELS,
@@ -11,13 +17,21 @@ import {
 } from '@assent/manifest';
 
 /**
- * The creator's choices as the form holds them, and their translation to a manifest draft and back.
- * The per-use choices become the manifest's `default` (they apply to every listed work); a work's own
- * policy, when an earlier version had one, is carried over unchanged.
+ * The creator's choices as the form holds them, read from their current state and turned into the
+ * changes that derive the next version (`deriveNextDraft`, the one way every tool makes one). The
+ * per-use choices are the manifest's `default` (they apply to every listed work); a work's own policy
+ * is kept as signed unless the creator changes it. Whatever the form does not show — works in catalog
+ * pages beyond the list, conditions it has no field for — is kept, because only what changed becomes
+ * a change.
  */
 
 /** The uses offered, in the order shown; `all` last, as the answer for everything left open. */
 export const FORM_TERMS: readonly UseTerm[] = ['train-genai', 'train-ai', 'ai-input', 'tdm', 'search', 'all'];
+
+/** The same uses, broadest first: a change to a use is made before the changes to narrower ones. */
+const BROADEST_FIRST: readonly UseTerm[] = [...FORM_TERMS].sort(
+  (a, b) => ancestorsOf(a).length - ancestorsOf(b).length,
+);
 
 export type Choice = 'unset' | 'allow' | 'deny' | 'conditional';
 
@@ -35,6 +49,10 @@ export interface UseChoice {
   compensationContact: string;
   /** Organisations, one per line or comma-separated. */
   licensees: string;
+  /** When an allow or "Allow if…" ends: a UTC date-time, or '' for never. */
+  until: string;
+  /** Conditions the form has no field for (a newer vocabulary's), kept as signed. */
+  other: Readonly<Record<string, JsonValue>>;
 }
 
 export interface FormWork {
@@ -46,16 +64,26 @@ export interface FormWork {
 export interface ConsentForm {
   works: FormWork[];
   uses: Record<UseTerm, UseChoice>;
+  /** When the whole manifest ends (`validUntil`): a UTC date-time, or '' for never. */
+  validUntil: string;
 }
 
 export function emptyChoice(): UseChoice {
-  return { choice: 'unset', attribution: '', compensationTerms: '', compensationContact: '', licensees: '' };
+  return {
+    choice: 'unset',
+    attribution: '',
+    compensationTerms: '',
+    compensationContact: '',
+    licensees: '',
+    until: '',
+    other: {},
+  };
 }
 
 export function emptyForm(): ConsentForm {
   const uses = {} as Record<UseTerm, UseChoice>;
   for (const term of FORM_TERMS) uses[term] = emptyChoice();
-  return { works: [], uses };
+  return { works: [], uses, validUntil: '' };
 }
 
 /** A mistake in the form, with the use it concerns. */
@@ -69,6 +97,16 @@ export class FormError extends Error {
   }
 }
 
+/** The date-time a date field (`YYYY-MM-DD`) names: the start of that day, UTC; '' for an empty field. */
+export function dateTimeOfDay(day: string): string {
+  return day === '' ? '' : `${day}T00:00:00Z`;
+}
+
+/** The day a date field shows for a date-time (its UTC date); '' for none. */
+export function dayOf(dateTime: string): string {
+  return dateTime.slice(0, 10);
+}
+
 function splitList(text: string): string[] {
   return text
     .split(/[\s,]+/)
@@ -76,8 +114,14 @@ function splitList(text: string): string[] {
     .filter((s) => s !== '');
 }
 
+function checkedUntil(term: UseTerm, until: string): string | undefined {
+  if (until === '') return undefined;
+  if (!isDateTime(until)) throw new FormError(`“${TERM_LABELS[term]}”: the end date is not a date.`, term);
+  return until;
+}
+
 function conditionsOf(term: UseTerm, c: UseChoice): Conditions {
-  const conditions: Record<string, unknown> = {};
+  const conditions: Record<string, JsonValue> = { ...c.other };
   if (c.attribution.trim() !== '') conditions.attribution = c.attribution.trim();
   const terms = c.compensationTerms.trim();
   const contact = c.compensationContact.trim();
@@ -94,44 +138,34 @@ function conditionsOf(term: UseTerm, c: UseChoice): Conditions {
     }
   }
   if (licensees.length > 0) conditions.licensees = [...new Set(licensees)];
+  const until = checkedUntil(term, c.until);
+  if (until !== undefined) conditions.until = until;
   if (Object.keys(conditions).length === 0) {
     throw new FormError(
-      `“${TERM_LABELS[term]}”: add at least one condition (credit, compensation or licensees), or choose Allow.`,
+      `“${TERM_LABELS[term]}”: add at least one condition (credit, compensation, licensees or an end date), or choose Allow.`,
       term,
     );
   }
   return conditions as Conditions;
 }
 
-/** The statement a choice makes, or undefined for "No answer". */
+/**
+ * The statement a choice makes, or undefined for "No answer". An allow with an end date is a grant
+ * with the `until` condition (spec §3.3): allowed until then, and no longer.
+ */
 export function statementOf(term: UseTerm, c: UseChoice): Statement | undefined {
   switch (c.choice) {
     case 'unset':
       return undefined;
-    case 'allow':
     case 'deny':
-      return c.choice;
+      return 'deny';
+    case 'allow': {
+      const until = checkedUntil(term, c.until);
+      return until === undefined ? 'allow' : { decision: 'conditional', conditions: { until } };
+    }
     case 'conditional':
       return { decision: 'conditional', conditions: conditionsOf(term, c) };
   }
-}
-
-/** The draft the form describes. @throws FormError when something needs fixing first. */
-export function draftOf(form: ConsentForm): ManifestDraft {
-  if (form.works.length === 0) throw new FormError('Add at least one work first.');
-  const policy: Policy = {};
-  for (const term of FORM_TERMS) {
-    const statement = statementOf(term, form.uses[term]);
-    if (statement !== undefined) policy[term] = statement;
-  }
-  return {
-    ...(Object.keys(policy).length === 0 ? {} : { default: policy }),
-    works: form.works.map((w) => ({
-      ids: [...w.ids],
-      ...(w.title === undefined ? {} : { title: w.title }),
-      ...(w.policy === undefined ? {} : { policy: w.policy }),
-    })),
-  };
 }
 
 function choiceOf(statement: Statement | undefined): UseChoice {
@@ -139,43 +173,127 @@ function choiceOf(statement: Statement | undefined): UseChoice {
   if (statement === undefined) return c;
   if (typeof statement === 'string') return { ...c, choice: statement };
   c.choice = statement.decision;
-  const conditions = statement.conditions;
-  if (conditions !== undefined) {
-    if (typeof conditions.attribution === 'string') c.attribution = conditions.attribution;
-    if (conditions.compensation !== undefined) {
-      c.compensationTerms = conditions.compensation.terms ?? '';
-      c.compensationContact = conditions.compensation.contact ?? '';
-    }
-    if (conditions.licensees !== undefined) c.licensees = conditions.licensees.join('\n');
+  const { attribution, compensation, licensees, until, ...other } = statement.conditions ?? {};
+  if (typeof attribution === 'string') c.attribution = attribution;
+  if (compensation !== undefined) {
+    c.compensationTerms = compensation.terms ?? '';
+    c.compensationContact = compensation.contact ?? '';
+  }
+  if (licensees !== undefined) c.licensees = licensees.join('\n');
+  if (typeof until === 'string') c.until = until;
+  c.other = other as Record<string, JsonValue>;
+  // A grant whose one condition is its end is an allow until then.
+  if (c.choice === 'conditional' && Object.keys(statement.conditions ?? {}).join() === 'until') {
+    c.choice = 'allow';
   }
   return c;
 }
 
-/** The form filled from a signed manifest, to publish its next version. */
-export function formOf(manifest: ConsentManifest): ConsentForm {
+/** The form filled from a creator's current state (every work, catalog pages included), to change it. */
+export function formOf(current: ConsentSnapshot): ConsentForm {
   const form = emptyForm();
-  const defaults = manifest.credentialSubject.default ?? {};
-  for (const term of FORM_TERMS) form.uses[term] = choiceOf(defaults[term]);
-  form.works = manifest.credentialSubject.works.map((w) => ({
+  for (const term of FORM_TERMS) form.uses[term] = choiceOf(current.default?.[term]);
+  form.works = current.works.map((w) => ({
     ids: w.ids,
     ...(w.title === undefined ? {} : { title: w.title }),
     ...(w.policy === undefined ? {} : { policy: w.policy }),
   }));
+  form.validUntil = current.validUntil ?? '';
   return form;
 }
 
-/** The form with a use denied everywhere: in the default and in every work's own policy. */
-export function withUseDenied(form: ConsentForm, terms: readonly UseTerm[]): ConsentForm {
-  const uses = { ...form.uses };
-  for (const term of terms) uses[term] = { ...emptyChoice(), choice: 'deny' };
-  const works = form.works.map((w) => {
-    if (w.policy === undefined) return w;
-    const policy: Policy = { ...w.policy };
-    for (const term of terms) delete policy[term];
-    const { policy: _, ...rest } = w;
-    return Object.keys(policy).length === 0 ? rest : { ...rest, policy };
-  });
-  return { uses, works };
+/** A statement in one spelling, so that `{ "decision": "allow" }` and `"allow"` compare equal. */
+function spelled(statement: Statement | undefined): string | undefined {
+  if (statement === undefined) return undefined;
+  if (typeof statement === 'object' && statement.decision !== 'conditional') return statement.decision;
+  return canonicalize(statement as JsonValue);
+}
+
+/**
+ * The changes that turn one policy (a work's or the default) into another. A use is set when its
+ * statement changed or when a broader use was set: setting a use also reaches the narrower ones
+ * (a deny denies them), so each narrower use is then set again to what the form says, broadest first.
+ */
+function policyChanges(
+  before: Policy | undefined,
+  after: (term: UseTerm) => Statement | undefined,
+  works?: readonly string[],
+): ConsentChange[] {
+  const changes: ConsentChange[] = [];
+  const set = new Set<UseTerm>();
+  for (const term of BROADEST_FIRST) {
+    const statement = after(term);
+    const reached = ancestorsOf(term).some((t) => set.has(t));
+    if (!reached && spelled(statement) === spelled(before?.[term])) continue;
+    set.add(term);
+    const scope = works === undefined ? {} : { works };
+    changes.push(
+      statement === undefined
+        ? { op: 'clear', uses: [term], ...scope }
+        : { op: 'set', uses: [term], statement, ...scope },
+    );
+  }
+  return changes;
+}
+
+/**
+ * What the creator changed, as the changes `deriveNextDraft` applies: works added and removed, the
+ * per-use answers (the default), each work's own answers, and the end date.
+ * @throws FormError when something needs fixing first.
+ */
+export function changesOf(current: ConsentSnapshot, form: ConsentForm): ConsentChange[] {
+  const claimed = new Set(current.works.flatMap((w) => w.ids));
+  const kept = new Set(form.works.flatMap((w) => w.ids));
+  const changes: ConsentChange[] = [];
+
+  const removed = [...claimed].filter((id) => !kept.has(id));
+  if (removed.length > 0) changes.push({ op: 'remove-works', works: removed });
+  const added = form.works.filter((w) => w.ids.some((id) => !claimed.has(id)));
+  if (added.length > 0) {
+    changes.push({
+      op: 'add-works',
+      works: added.map((w) => ({ ids: w.ids, ...(w.title === undefined ? {} : { title: w.title }) })),
+    });
+  }
+
+  const answers = new Map(FORM_TERMS.map((term) => [term, statementOf(term, form.uses[term])] as const));
+  changes.push(...policyChanges(current.default, (term) => answers.get(term)));
+
+  const signedPolicy = new Map<string, Policy | undefined>();
+  for (const w of current.works) for (const id of w.ids) signedPolicy.set(id, w.policy);
+  for (const w of form.works) {
+    const first = w.ids[0];
+    if (first === undefined) continue;
+    const before = signedPolicy.get(first);
+    if (before === w.policy) continue; // untouched: the very object that was signed
+    changes.push(...policyChanges(before, (term) => w.policy?.[term], [first]));
+  }
+
+  if (form.validUntil !== (current.validUntil ?? '')) {
+    if (form.validUntil !== '' && !isDateTime(form.validUntil))
+      throw new FormError('The end date of your manifest is not a date.');
+    changes.push({ op: 'valid-until', at: form.validUntil === '' ? null : form.validUntil });
+  }
+  return changes;
+}
+
+/**
+ * The next version's draft: the creator's current state with the form's changes (version 1 starts
+ * from nothing). Sign it with `signManifest`, which cuts it into catalog pages by size.
+ * @throws FormError when something needs fixing first.
+ */
+export function draftOf(
+  form: ConsentForm,
+  current: ConsentSnapshot = { works: [] },
+  at: Date = new Date(),
+): CompleteDraft {
+  if (form.works.length === 0) throw new FormError('Add at least one work first.');
+  if (form.validUntil !== '' && Date.parse(form.validUntil) <= at.getTime()) {
+    throw new FormError('The end date of your manifest has passed: choose a later one, or none.');
+  }
+  const next = deriveNextDraft(current, changesOf(current, form), { at });
+  if (!next.ok) throw new FormError(next.message);
+  return next.value;
 }
 
 /** One line of plain language for a statement. */
@@ -183,6 +301,8 @@ export function describeStatement(statement: Statement | undefined): string {
   if (statement === undefined) return 'No answer';
   if (typeof statement === 'string') return statement === 'allow' ? 'Allowed' : 'Not allowed';
   if (statement.decision !== 'conditional') return statement.decision === 'allow' ? 'Allowed' : 'Not allowed';
+  const conditions = statement.conditions ?? {};
+  if (Object.keys(conditions).join() === 'until') return `Allowed until ${String(conditions.until)}`;
   return `Allowed only if: ${describeConditions(statement.conditions ?? {})}`;
 }
 

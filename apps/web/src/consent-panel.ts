@@ -1,5 +1,12 @@
 import { TERM_LABELS, type UseTerm } from '@assent/manifest';
-import { CHOICE_LABELS, type Choice, FORM_TERMS } from './consent-form.js';
+import {
+  CHOICE_LABELS,
+  type Choice,
+  dateTimeOfDay,
+  dayOf,
+  FORM_TERMS,
+  type UseChoice,
+} from './consent-form.js';
 import type { CreatorSession } from './creator-session.js';
 import { h, replace } from './element.js';
 
@@ -28,7 +35,57 @@ export function consentPanel(session: CreatorSession): ConsentPanel {
   }
 
   function renderUses(): void {
-    replace(usesRegion, ...FORM_TERMS.map(useFieldset));
+    replace(usesRegion, ...FORM_TERMS.map(useFieldset), endField());
+  }
+
+  /** The manifest's end (`validUntil`): after it, checks treat every permission as withdrawn. */
+  function endField(): HTMLElement {
+    const id = 'valid-until';
+    return h(
+      'div',
+      { class: 'field end-date' },
+      h('label', { for: id }, 'Everything you publish ends on (optional)'),
+      h(
+        'p',
+        { class: 'hint', id: `${id}-hint` },
+        'From the start of this day (UTC), anyone checking treats every permission as withdrawn, even if this key is lost. Leave empty for no end.',
+      ),
+      h('input', {
+        type: 'date',
+        id,
+        value: dayOf(state.form.validUntil),
+        'aria-describedby': `${id}-hint`,
+        onchange: (e: Event) => {
+          state.form.validUntil = dateTimeOfDay((e.target as HTMLInputElement).value);
+          session.formChanged();
+        },
+      }),
+    );
+  }
+
+  /** A grant's end (the `until` condition), for Allow and "Allow if…". */
+  function untilField(term: UseTerm, c: UseChoice): HTMLElement {
+    const id = `use-${term}-until`;
+    return h(
+      'div',
+      { class: 'field until', id: `${id}-field`, hidden: c.choice !== 'allow' && c.choice !== 'conditional' },
+      h('label', { for: id }, 'Allowed until (optional)'),
+      h(
+        'p',
+        { class: 'hint', id: `${id}-hint` },
+        'The permission ends at the start of this day (UTC). Leave empty for no end.',
+      ),
+      h('input', {
+        type: 'date',
+        id,
+        value: dayOf(c.until),
+        'aria-describedby': `${id}-hint`,
+        onchange: (e: Event) => {
+          c.until = dateTimeOfDay((e.target as HTMLInputElement).value);
+          session.formChanged();
+        },
+      }),
+    );
   }
 
   function useFieldset(term: UseTerm): HTMLElement {
@@ -62,7 +119,11 @@ export function consentPanel(session: CreatorSession): ConsentPanel {
     const conditions = h(
       'div',
       { class: 'conditions', id: conditionsId, hidden: c.choice !== 'conditional' },
-      h('p', { class: 'hint' }, 'Allowed only if every condition you fill in is met. Fill in at least one.'),
+      h(
+        'p',
+        { class: 'hint' },
+        'Allowed only if every condition you fill in is met (and only until the end date below, if you give one). Fill in at least one.',
+      ),
       field('attribution', 'Credit to show', 'For example: “The Flight”'),
       field('compensationTerms', 'Compensation terms (a link)', 'A page with your licence or price terms'),
       field('compensationContact', 'Contact for compensation', 'An email address or link'),
@@ -90,6 +151,7 @@ export function consentPanel(session: CreatorSession): ConsentPanel {
         ),
       ),
     );
+    const until = untilField(term, c);
     const radios = (Object.keys(CHOICE_LABELS) as Choice[]).map((choice) => {
       const id = `${name}-${choice}`;
       return h(
@@ -104,6 +166,7 @@ export function consentPanel(session: CreatorSession): ConsentPanel {
           onchange: () => {
             c.choice = choice;
             conditions.hidden = choice !== 'conditional';
+            until.hidden = choice !== 'allow' && choice !== 'conditional';
             session.formChanged();
           },
         }),
@@ -120,6 +183,7 @@ export function consentPanel(session: CreatorSession): ConsentPanel {
       ),
       h('div', { class: 'choices' }, ...radios),
       conditions,
+      until,
     );
   }
 

@@ -1,10 +1,10 @@
-import type { Identity } from '@assent/manifest';
+import { type Identity, snapshotOf } from '@assent/manifest';
 import { emptyForm, formOf } from './consent-form.js';
 import { consentPanel } from './consent-panel.js';
 import type { CreatorSession, CreatorState } from './creator-session.js';
 import { h } from './element.js';
-import { showError, showStatus } from './feedback.js';
-import { creatorHeads, creatorHistory, GatewayError } from './gateway-client.js';
+import { showError, showProgress, showStatus } from './feedback.js';
+import { creatorHeads, creatorHistory, fetchCatalogPages, GatewayError } from './gateway-client.js';
 import { identityPanel } from './identity-panel.js';
 import { forgetIdentity, loadIdentity } from './identity-store.js';
 import { publishPanel } from './publish-panel.js';
@@ -20,6 +20,7 @@ export function creatorPage(): HTMLElement {
     identity: undefined,
     form: emptyForm(),
     head: undefined,
+    snapshot: undefined,
     history: [],
     reviewed: undefined,
     pending: undefined,
@@ -38,7 +39,13 @@ export function creatorPage(): HTMLElement {
     useIdentity,
     async forgetIdentity() {
       await forgetIdentity();
-      Object.assign(state, { identity: undefined, head: undefined, history: [], form: emptyForm() });
+      Object.assign(state, {
+        identity: undefined,
+        head: undefined,
+        snapshot: undefined,
+        history: [],
+        form: emptyForm(),
+      });
       state.reviewed = undefined;
       state.pending = undefined;
       renderAll();
@@ -83,6 +90,7 @@ export function creatorPage(): HTMLElement {
   async function useIdentity(next: Identity): Promise<void> {
     state.identity = next;
     state.head = undefined;
+    state.snapshot = undefined;
     state.history = [];
     state.form = emptyForm();
     state.reviewed = undefined;
@@ -99,13 +107,23 @@ export function creatorPage(): HTMLElement {
       const heads = await creatorHeads(me.did);
       if (heads === undefined) {
         state.head = undefined;
+        state.snapshot = undefined;
         state.history = [];
       } else {
         const newest = heads.heads[0];
         if (newest === undefined) throw new GatewayError('GATEWAY_BAD_RESPONSE', 'no head');
-        state.history = await creatorHistory(newest.cid, me.did);
-        state.head = state.history[0];
-        if (state.head !== undefined) state.form = formOf(state.head.manifest);
+        const history = await creatorHistory(newest.cid, me.did);
+        const head = history[0];
+        if (head === undefined) throw new GatewayError('GATEWAY_BAD_RESPONSE', 'no head');
+        // The next version must carry every work the head claims, its catalog pages' too (spec §6).
+        const pages = await fetchCatalogPages(head, (done, total) =>
+          showProgress(published.region, `Loading your catalog: page ${done} of ${total}…`, done, total),
+        );
+        const snapshot = snapshotOf(head.manifest, pages);
+        state.history = history;
+        state.head = head;
+        state.snapshot = snapshot;
+        state.form = formOf(snapshot);
       }
       published.render(heads !== undefined && heads.heads.length > 1);
       works.render();

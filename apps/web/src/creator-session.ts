@@ -1,4 +1,10 @@
-import type { Identity, ManifestDraft, SignedManifest, VerifiedManifest } from '@assent/manifest';
+import type {
+  CompleteDraft,
+  ConsentSnapshot,
+  Identity,
+  SignedManifest,
+  VerifiedManifest,
+} from '@assent/manifest';
 import type { ConsentForm } from './consent-form.js';
 
 /**
@@ -8,7 +14,8 @@ import type { ConsentForm } from './consent-form.js';
 
 /** A draft the creator has reviewed, with the signing time shown to them. */
 export interface Reviewed {
-  readonly draft: ManifestDraft;
+  readonly draft: CompleteDraft;
+  /** The signing time: `validFrom` and the proof's `created`. */
   readonly created: string;
 }
 
@@ -16,6 +23,8 @@ export interface CreatorState {
   identity: Identity | undefined;
   form: ConsentForm;
   head: VerifiedManifest | undefined;
+  /** The head's complete state, its catalog pages' works included: what the next version starts from. */
+  snapshot: ConsentSnapshot | undefined;
   history: VerifiedManifest[];
   reviewed: Reviewed | undefined;
   /** Signed but not yet accepted by the gateway: kept so "try again" publishes the same bytes. */

@@ -29,3 +29,20 @@ export function showStatus(region: Element, text: string, kind: 'info' | 'succes
   p.textContent = text;
   replace(region, p);
 }
+
+/** Shows a step of a long task (signing, paging, uploading): its text and a progress bar. */
+export function showProgress(region: Element, text: string, done: number, total: number): void {
+  const p = document.createElement('p');
+  p.className = 'info';
+  p.textContent = text;
+  const bar = document.createElement('progress');
+  bar.max = total;
+  bar.value = done;
+  bar.setAttribute('aria-label', text);
+  replace(region, p, bar);
+}
+
+/** Lets the browser paint a message before a long synchronous step (signing a big catalog). */
+export function nextPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}

@@ -1,4 +1,11 @@
-import { type VerifiedManifest, verifyManifest } from '@assent/manifest';
+import {
+  type CatalogPage,
+  type SignedManifest,
+  type VerifiedManifest,
+  verifyCatalogPage,
+  verifyManifest,
+} from '@assent/manifest';
+import { manifestCar } from './manifest-car.js';
 
 /**
  * The page's client for the gateway that serves it (docs/api.md). Everything read back is verified
@@ -71,17 +78,26 @@ async function failure(response: Response): Promise<GatewayError> {
   return new GatewayError(code, message, response.status);
 }
 
-/** Publishes signed manifest bytes (`POST /v1/manifests`). */
-export async function publishManifest(bytes: Uint8Array<ArrayBuffer>): Promise<PublishResult> {
+/**
+ * Publishes a signed manifest (`POST /v1/manifests`): as JSON when it has no catalog pages, else as a
+ * CAR carrying the manifest and its pages, which the node stores all or nothing.
+ */
+export async function publishManifest(
+  signed: Pick<SignedManifest, 'cid' | 'bytes' | 'pages'>,
+): Promise<PublishResult> {
+  const car = signed.pages.length > 0;
   const response = await request('v1/manifests', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: bytes,
+    headers: { 'content-type': car ? 'application/vnd.ipld.car' : 'application/json' },
+    body: car ? manifestCar(signed, signed.pages) : (signed.bytes as Uint8Array<ArrayBuffer>),
   });
   if (response.status !== 200 && response.status !== 201) throw await failure(response);
   const body = (await response.json()) as Partial<PublishResult>;
   if (typeof body.cid !== 'string' || typeof body.version !== 'number') {
     throw new GatewayError('GATEWAY_BAD_RESPONSE', 'The registry accepted the manifest but answered oddly.');
+  }
+  if (body.cid !== signed.cid) {
+    throw new GatewayError('GATEWAY_BAD_RESPONSE', `The registry stored ${body.cid}, not ${signed.cid}.`);
   }
   return {
     cid: body.cid,
@@ -149,4 +165,45 @@ export async function creatorHistory(head: string, issuer: string, limit = 50): 
     next = m.previous;
   }
   return out;
+}
+
+/**
+ * Fetches a catalog page a verified manifest names (`GET /ipfs/{cid}`, a raw block) and verifies it
+ * here: its bytes hash to that CID, are canonical, and name the manifest's issuer (spec §3.4).
+ */
+export async function fetchCatalogPage(cid: string, issuer: string): Promise<CatalogPage> {
+  const response = await request(`ipfs/${encodeURIComponent(cid)}`, {
+    headers: { accept: 'application/vnd.ipld.raw' },
+  });
+  if (response.status === 404)
+    throw new GatewayError('CATALOG_PAGE_MISSING', `The registry holds no catalog page ${cid}.`, 404);
+  if (!response.ok) throw await failure(response);
+  const page = verifyCatalogPage(new Uint8Array(await response.arrayBuffer()), { cid, issuer });
+  if (!page.ok) {
+    throw new GatewayError(
+      'CATALOG_PAGE_INVALID',
+      `The catalog page ${cid} does not verify: ${page.message}`,
+    );
+  }
+  return page.value;
+}
+
+/**
+ * A verified manifest's catalog pages, fetched a few at a time; `progress(done, total)` after each.
+ */
+export async function fetchCatalogPages(
+  manifest: Pick<VerifiedManifest, 'catalog' | 'issuer'>,
+  progress: (done: number, total: number) => void = () => {},
+): Promise<Map<string, CatalogPage>> {
+  const pages = new Map<string, CatalogPage>();
+  const queue = [...manifest.catalog];
+  const total = queue.length;
+  const worker = async () => {
+    for (let cid = queue.shift(); cid !== undefined; cid = queue.shift()) {
+      pages.set(cid, await fetchCatalogPage(cid, manifest.issuer));
+      progress(pages.size, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, total) }, worker));
+  return pages;
 }

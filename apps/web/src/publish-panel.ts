@@ -1,25 +1,29 @@
 import {
+  type CompleteDraft,
   type Identity,
   type JsonObject,
   MANIFEST_CONTEXT,
-  type ManifestDraft,
-  parseDraft,
-  signManifest,
   TERM_LABELS,
 } from '@assent/manifest';
-import { describeStatement, draftOf, FORM_TERMS, FormError, statementOf } from './consent-form.js';
+import { describeStatement, draftOf, FORM_TERMS, FormError } from './consent-form.js';
 import type { CreatorSession } from './creator-session.js';
 import { h, replace } from './element.js';
-import { showError, showStatus } from './feedback.js';
-import { publishManifest } from './gateway-client.js';
+import { showError, showProgress, showStatus } from './feedback.js';
 import { manifestLink } from './manifest-link.js';
+import { PUBLISH_STEPS, signVersion, uploadVersion } from './publish-version.js';
 import { describeWorkId } from './work-input.js';
-
 /** The review panel: a plain-language summary and the exact JSON, then sign in the page and publish. */
 export interface PublishPanel {
   readonly element: HTMLElement;
   /** Drops a review that no longer holds. */
   clear(): void;
+}
+
+/** Works listed by name in the review; a catalog beyond them is counted. */
+const SHOWN_WORKS = 100;
+
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
 function nowToTheSecond(): string {
@@ -42,20 +46,20 @@ export function publishPanel(session: CreatorSession): PublishPanel {
     reviewRegion,
   );
 
-  function preview(draft: ManifestDraft, created: string, identity: Identity): JsonObject {
-    const normalized = parseDraft(draft as JsonObject);
-    if (!normalized.ok) throw new FormError(normalized.message);
+  /** The manifest the review shows: the draft as it will be signed, its works cut to the first few. */
+  function preview(draft: CompleteDraft, created: string, identity: Identity): JsonObject {
     const head = state.head;
     return {
       '@context': [...MANIFEST_CONTEXT],
       type: ['VerifiableCredential', 'ConsentManifest'],
       issuer: identity.did,
-      validFrom: created,
+      validFrom: draft.validFrom ?? created,
+      ...(draft.validUntil === undefined ? {} : { validUntil: draft.validUntil }),
       credentialSubject: {
         version: head === undefined ? 1 : head.version + 1,
         ...(head === undefined ? {} : { previous: head.cid }),
-        ...(normalized.value.default === undefined ? {} : { default: normalized.value.default }),
-        works: normalized.value.works ?? [],
+        ...(draft.default === undefined ? {} : { default: draft.default }),
+        works: draft.works.slice(0, SHOWN_WORKS),
       },
     } as JsonObject;
   }
@@ -63,11 +67,11 @@ export function publishPanel(session: CreatorSession): PublishPanel {
   function review(): void {
     const identity = state.identity;
     if (identity === undefined) return;
-    let draft: ManifestDraft;
+    let draft: CompleteDraft;
     let json: JsonObject;
     const created = nowToTheSecond();
     try {
-      draft = draftOf(state.form);
+      draft = draftOf(state.form, state.snapshot, new Date(created));
       json = preview(draft, created, identity);
     } catch (error) {
       showError(reviewRegion, error);
@@ -77,19 +81,20 @@ export function publishPanel(session: CreatorSession): PublishPanel {
       return;
     }
     state.reviewed = { draft, created };
-    const works = state.form.works;
+    const works = draft.works;
+    const hidden = works.length - SHOWN_WORKS;
     replace(
       reviewRegion,
       h('h3', { id: 'summary-heading', tabindex: -1 }, 'Summary'),
       h(
         'p',
         {},
-        `Version ${state.head === undefined ? 1 : state.head.version + 1} of your consent, for ${works.length} ${works.length === 1 ? 'work' : 'works'}:`,
+        `Version ${state.head === undefined ? 1 : state.head.version + 1} of your consent, for ${plural(works.length, 'work', 'works')}:`,
       ),
       h(
         'ul',
         { id: 'summary-works' },
-        ...works.map((w) => {
+        ...works.slice(0, SHOWN_WORKS).map((w) => {
           const exceptions = FORM_TERMS.filter((t) => w.policy?.[t] !== undefined);
           return h(
             'li',
@@ -109,14 +114,21 @@ export function publishPanel(session: CreatorSession): PublishPanel {
               ),
           );
         }),
+        hidden > 0 && h('li', { class: 'more' }, `…and ${plural(hidden, 'more work', 'more works')}.`),
       ),
       h(
         'dl',
         { class: 'summary', id: 'summary-uses' },
         ...FORM_TERMS.flatMap((term) => [
           h('dt', {}, TERM_LABELS[term]),
-          h('dd', { 'data-term': term }, describeStatement(statementOf(term, state.form.uses[term]))),
+          h('dd', { 'data-term': term }, describeStatement(draft.default?.[term])),
         ]),
+        h('dt', {}, 'Ends'),
+        h(
+          'dd',
+          { id: 'summary-valid-until' },
+          draft.validUntil === undefined ? 'Never (until you change it)' : draft.validUntil,
+        ),
       ),
       h(
         'details',
@@ -125,7 +137,9 @@ export function publishPanel(session: CreatorSession): PublishPanel {
         h(
           'p',
           { class: 'hint' },
-          'Signing adds a proof to it; the registry stores its canonical form (RFC 8785).',
+          hidden > 0
+            ? `The first ${SHOWN_WORKS} works are shown. All ${works.length.toLocaleString('en')} are signed: those that do not fit in the manifest go into catalog pages it names by hash. Signing adds a proof; the registry stores the canonical form (RFC 8785).`
+            : 'Signing adds a proof to it; the registry stores its canonical form (RFC 8785).',
         ),
         h('pre', { tabindex: 0 }, h('code', {}, JSON.stringify(json, null, 2))),
       ),
@@ -150,19 +164,18 @@ export function publishPanel(session: CreatorSession): PublishPanel {
     state.busy = true;
     const out = publishResult();
     try {
-      showStatus(out, 'Checking your current version…');
+      showProgress(out, 'Checking your current version…', 0, PUBLISH_STEPS);
       if (!(await session.headUnchanged())) {
         await session.loadHead();
         throw new Error(
           'A newer version was published meanwhile (perhaps from another device). It is loaded now: review again.',
         );
       }
-      showStatus(out, 'Signing in this browser…');
-      state.pending = await signManifest(reviewed.draft, {
-        identity,
-        head: state.head === undefined ? undefined : { cid: state.head.cid, version: state.head.version },
-        created: reviewed.created,
-      });
+      state.pending = await signVersion(
+        reviewed.draft,
+        { identity, head: state.head, created: reviewed.created },
+        (text, done, total) => showProgress(out, text, done, total),
+      );
       await publishPending(out);
     } catch (error) {
       showError(out, error);
@@ -174,12 +187,8 @@ export function publishPanel(session: CreatorSession): PublishPanel {
   async function publishPending(out: HTMLElement): Promise<void> {
     const signed = state.pending;
     if (signed === undefined) return;
-    if (signed.pages.length > 0) {
-      throw new Error('This catalog is too large to publish from the web app; use the assent CLI.');
-    }
-    showStatus(out, `Signed version ${signed.version}. Publishing…`);
     try {
-      const result = await publishManifest(signed.bytes as Uint8Array<ArrayBuffer>);
+      const result = await uploadVersion(signed, (text, done, total) => showProgress(out, text, done, total));
       state.pending = undefined;
       state.reviewed = undefined;
       replace(

@@ -1,11 +1,18 @@
-import { signManifest, TERM_LABELS, type UseTerm } from '@assent/manifest';
-import { describeStatement, draftOf, FORM_TERMS, formOf, withUseDenied } from './consent-form.js';
+import {
+  ancestorsOf,
+  type ConsentSnapshot,
+  deriveNextDraft,
+  type Policy,
+  type Statement,
+  TERM_LABELS,
+  type UseTerm,
+} from '@assent/manifest';
+import { describeStatement, FORM_TERMS } from './consent-form.js';
 import type { CreatorSession } from './creator-session.js';
 import { h, replace } from './element.js';
-import { showError, showStatus } from './feedback.js';
-import { publishManifest } from './gateway-client.js';
+import { showError, showProgress, showStatus } from './feedback.js';
 import { manifestLink } from './manifest-link.js';
-
+import { type Progress, PUBLISH_STEPS, signVersion, uploadVersion } from './publish-version.js';
 /** The published panel: the current version's answers, one-action revocation and the version history. */
 export interface PublishedPanel {
   readonly element: HTMLElement;
@@ -20,6 +27,41 @@ function formatDate(iso: string): string {
   return Number.isNaN(date.getTime())
     ? iso
     : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+}
+
+/** The statement a policy makes for a use: its own, else its nearest ancestor's (spec §3.2). */
+function resolved(policy: Policy | undefined, term: UseTerm): Statement | undefined {
+  if (policy === undefined) return undefined;
+  for (const t of [term, ...ancestorsOf(term)]) {
+    const statement = policy[t];
+    if (statement !== undefined) return statement;
+  }
+  return undefined;
+}
+
+function isGrant(statement: Statement | undefined): boolean {
+  if (statement === undefined) return false;
+  return (typeof statement === 'string' ? statement : statement.decision) !== 'deny';
+}
+
+/**
+ * How a use stands across the creator's works: `granted` when the default or any work's own answer
+ * allows it (so "Stop allowing" has something to stop), and how many works answer it themselves.
+ */
+function standing(snapshot: ConsentSnapshot, term: UseTerm): { granted: boolean; own: number } {
+  const byDefault = resolved(snapshot.default, term);
+  let granted = isGrant(byDefault);
+  let own = 0;
+  for (const work of snapshot.works) {
+    const statement = resolved(work.policy, term);
+    if (statement !== undefined) own += 1;
+    if (isGrant(statement ?? byDefault)) granted = true;
+  }
+  return { granted, own };
 }
 
 export function publishedPanel(session: CreatorSession): PublishedPanel {
@@ -45,24 +87,25 @@ export function publishedPanel(session: CreatorSession): PublishedPanel {
       );
       return;
     }
-    const subject = head.manifest.credentialSubject;
-    const defaults = subject.default ?? {};
-    const granted = FORM_TERMS.filter((t) => {
-      const s = defaults[t];
-      return s !== undefined && s !== 'deny' && !(typeof s === 'object' && s.decision === 'deny');
-    });
+    const snapshot = state.snapshot ?? { works: [] };
+    const defaults = snapshot.default ?? {};
     const rows = FORM_TERMS.map((term) => {
-      const s = defaults[term];
-      const revocable = granted.includes(term);
+      const { granted, own } = standing(snapshot, term);
       return h(
         'tr',
         {},
         h('th', { scope: 'row' }, TERM_LABELS[term]),
-        h('td', { 'data-term': term }, describeStatement(s)),
+        h('td', { 'data-term': term }, describeStatement(defaults[term])),
         h(
           'td',
           {},
-          revocable &&
+          own > 0 &&
+            h(
+              'span',
+              { class: 'hint', 'data-own': term },
+              `${plural(own, 'work has', 'works have')} an answer of its own. `,
+            ),
+          granted &&
             h(
               'button',
               {
@@ -88,7 +131,7 @@ export function publishedPanel(session: CreatorSession): PublishedPanel {
       h(
         'p',
         { id: 'current-version' },
-        `Version ${head.version}, signed ${formatDate(head.manifest.proof?.created ?? head.manifest.validFrom)}, covering ${subject.works.length} ${subject.works.length === 1 ? 'work' : 'works'}. `,
+        `Version ${head.version}, signed ${formatDate(head.manifest.proof?.created ?? head.manifest.validFrom)}, covering ${plural(snapshot.works.length, 'work', 'works')}${snapshot.validUntil === undefined ? '' : `, ending ${formatDate(snapshot.validUntil)}`}. `,
         manifestLink(head.cid, 'View the signed manifest'),
       ),
       h(
@@ -97,7 +140,7 @@ export function publishedPanel(session: CreatorSession): PublishedPanel {
         h(
           'table',
           { id: 'current-table' },
-          h('caption', {}, 'Your current answers (apply to every work listed)'),
+          h('caption', {}, 'Your current answers (apply to every work without an answer of its own)'),
           h(
             'thead',
             {},
@@ -149,21 +192,21 @@ export function publishedPanel(session: CreatorSession): PublishedPanel {
   async function revoke(terms: readonly UseTerm[]): Promise<void> {
     const identity = state.identity;
     const head = state.head;
-    if (identity === undefined || head === undefined || state.busy) return;
+    const snapshot = state.snapshot;
+    if (identity === undefined || head === undefined || snapshot === undefined || state.busy) return;
     state.busy = true;
+    const progress: Progress = (text, done, total) => showProgress(status, text, done, total);
     try {
-      showStatus(status, 'Publishing a new version…');
+      progress('Checking your current version…', 0, PUBLISH_STEPS);
       if (!(await session.headUnchanged())) {
         await session.loadHead();
         throw new Error('A newer version was published meanwhile. It is loaded now: try again.');
       }
-      const form = withUseDenied(formOf(head.manifest), terms);
-      state.pending = await signManifest(draftOf(form), {
-        identity,
-        head: { cid: head.cid, version: head.version },
-      });
-      const signed = state.pending;
-      const result = await publishManifest(signed.bytes as Uint8Array<ArrayBuffer>);
+      // An explicit deny, written wherever a broader grant (a work's own or the default) would reach it.
+      const next = deriveNextDraft(snapshot, [{ op: 'deny', uses: terms }]);
+      if (!next.ok) throw new Error(`The next version cannot be made: ${next.message}`);
+      state.pending = await signVersion(next.value, { identity, head }, progress);
+      const result = await uploadVersion(state.pending, progress);
       state.pending = undefined;
       const what =
         terms.length === 1
