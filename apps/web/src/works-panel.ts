@@ -5,11 +5,21 @@ import type { CreatorSession } from './creator-session.js';
 import { h, replace, uid } from './element.js';
 import { messageOf, showStatus } from './feedback.js';
 import { describeWorkId, linesOf, workIdFromText } from './work-input.js';
+import { readWorkList } from './work-list.js';
 
 /** The works panel: audio files, typed ids and profile addresses in; the list with per-work answers. */
 export interface WorksPanel {
   readonly element: HTMLElement;
   render(): void;
+}
+
+/** Works listed one by one, with their own answers; a catalog beyond them is counted. */
+const SHOWN_WORKS = 100;
+/** Problems of an import listed one by one. */
+const SHOWN_PROBLEMS = 20;
+
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
 export function worksPanel(session: CreatorSession): WorksPanel {
@@ -21,6 +31,7 @@ export function worksPanel(session: CreatorSession): WorksPanel {
     const filesId = 'audio-files';
     const idsId = uid('ids');
     const prefixId = uid('prefix');
+    const listId = 'work-list-file';
     const dropzone = h(
       'div',
       { class: 'dropzone', id: 'dropzone' },
@@ -74,6 +85,28 @@ export function worksPanel(session: CreatorSession): WorksPanel {
         h('button', { type: 'submit', id: 'add-ids' }, 'Add'),
       ),
       h(
+        'div',
+        { class: 'field', id: 'work-list-import' },
+        h('label', { for: listId }, 'Or import a list of ISRCs or links (.txt, one a line, or .csv)'),
+        h(
+          'p',
+          { class: 'hint', id: `${listId}-hint` },
+          'A catalog of any size: a CSV may name several ids of one work in a row, and a “title” column.',
+        ),
+        h('input', {
+          type: 'file',
+          id: listId,
+          accept: '.txt,.csv,text/plain,text/csv',
+          'aria-describedby': `${listId}-hint works-error`,
+          onchange: (e: Event) => {
+            const input = e.target as HTMLInputElement;
+            void importList(input.files?.[0]).finally(() => {
+              input.value = '';
+            });
+          },
+        }),
+      ),
+      h(
         'form',
         { id: 'prefix-form', onsubmit: onAddPrefix },
         h('label', { for: prefixId }, 'Or a profile address: everything under it counts as your work'),
@@ -97,24 +130,42 @@ export function worksPanel(session: CreatorSession): WorksPanel {
     return new Set(state.form.works.flatMap((w) => w.ids));
   }
 
-  function addWork(work: FormWork): boolean {
-    const known = knownIds();
+  /** Adds a work unless every id of it is listed already; `known` (the listed ids) is kept up to date. */
+  function addWork(work: FormWork, known: Set<string>): boolean {
     const ids = work.ids.filter((id) => !known.has(id));
     if (ids.length === 0) return false;
+    for (const id of ids) known.add(id);
     state.form.works.push({ ...work, ids });
     return true;
+  }
+
+  async function importList(file: File | undefined): Promise<void> {
+    if (file === undefined) return;
+    showStatus(worksError, `Reading “${file.name}”…`);
+    const list = readWorkList(await file.text(), file.name);
+    const known = knownIds();
+    const problems = [...list.problems];
+    let added = 0;
+    let repeated = 0;
+    for (const work of list.works) {
+      if (addWork(work, known)) added += 1;
+      else repeated += 1;
+    }
+    if (repeated > 0) problems.push(`${plural(repeated, 'work was', 'works were')} already in your list.`);
+    afterAdd(added, problems);
   }
 
   async function addFiles(files: File[]): Promise<void> {
     if (files.length === 0) return;
     const problems: string[] = [];
     let added = 0;
+    const known = knownIds();
     showStatus(worksError, `Reading ${files.length} ${files.length === 1 ? 'file' : 'files'}…`);
     for (const file of files) {
       try {
         const audio = await readAudioFile(file);
         const ids = audio.isrc === undefined ? [audio.sha256] : [audio.sha256, audio.isrc];
-        if (addWork({ ids, title: audio.title })) added += 1;
+        if (addWork({ ids, title: audio.title }, known)) added += 1;
         else problems.push(`“${file.name}” is already in your list.`);
         if (audio.badIsrc !== undefined) {
           problems.push(
@@ -134,12 +185,13 @@ export function worksPanel(session: CreatorSession): WorksPanel {
     const problems: string[] = [];
     let added = 0;
     const rest: string[] = [];
+    const known = knownIds();
     for (const line of linesOf(field.value)) {
       const id = workIdFromText(line);
       if (!id.ok) {
         problems.push(id.message);
         rest.push(line);
-      } else if (addWork({ ids: [id.value] })) added += 1;
+      } else if (addWork({ ids: [id.value] }, known)) added += 1;
       else problems.push(`${id.value} is already in your list.`);
     }
     field.value = rest.join('\n');
@@ -157,7 +209,12 @@ export function worksPanel(session: CreatorSession): WorksPanel {
     }
     field.value = '';
     afterAdd(
-      addWork({ ids: [id.value], title: `Everything under ${id.value.slice('url-prefix:'.length)}` }) ? 1 : 0,
+      addWork(
+        { ids: [id.value], title: `Everything under ${id.value.slice('url-prefix:'.length)}` },
+        knownIds(),
+      )
+        ? 1
+        : 0,
       [],
     );
   }
@@ -171,12 +228,24 @@ export function worksPanel(session: CreatorSession): WorksPanel {
         h(
           'div',
           { class: 'error', role: 'alert' },
-          h('p', {}, added > 0 ? `Added ${added}. Some could not be added:` : 'Nothing was added:'),
-          h('ul', {}, ...problems.map((p) => h('li', {}, p))),
+          h(
+            'p',
+            {},
+            added > 0
+              ? `Added ${plural(added, 'work', 'works')}. Some could not be added:`
+              : 'Nothing was added:',
+          ),
+          h(
+            'ul',
+            {},
+            ...problems.slice(0, SHOWN_PROBLEMS).map((p) => h('li', {}, p)),
+            problems.length > SHOWN_PROBLEMS &&
+              h('li', {}, `…and ${plural(problems.length - SHOWN_PROBLEMS, 'more', 'more')}.`),
+          ),
         ),
       );
     } else {
-      showStatus(worksError, `Added ${added} ${added === 1 ? 'work' : 'works'}.`, 'success');
+      showStatus(worksError, `Added ${plural(added, 'work', 'works')}.`, 'success');
     }
   }
 
@@ -185,9 +254,10 @@ export function worksPanel(session: CreatorSession): WorksPanel {
       replace(worksList, h('li', { class: 'empty' }, 'No works yet.'));
       return;
     }
+    const hidden = state.form.works.length - SHOWN_WORKS;
     replace(
       worksList,
-      ...state.form.works.map((work, index) =>
+      ...state.form.works.slice(0, SHOWN_WORKS).map((work, index) =>
         h(
           'li',
           {},
@@ -223,6 +293,12 @@ export function worksPanel(session: CreatorSession): WorksPanel {
           ),
         ),
       ),
+      hidden > 0 &&
+        h(
+          'li',
+          { class: 'more', id: 'works-more' },
+          `…and ${plural(hidden, 'more work', 'more works')}: ${plural(state.form.works.length, 'work', 'works')} in all.`,
+        ),
     );
   }
 
