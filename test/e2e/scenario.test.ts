@@ -147,12 +147,12 @@ interface Report {
 }
 
 /** `assent scan` of the AI company's list through a gateway, as JSON. */
-async function scan(gateway: Served, use: string): Promise<Report> {
+async function scan(gateway: Served, use: string, exitCode = 0): Promise<Report> {
   const run = await assent(
     ['scan', list, '--use', use, '--org', 'did:web:example.ai', '--gateway', gateway.url, '--json'],
     company,
   );
-  expect(run.code, run.stderr).toBe(0);
+  expect(run.code, run.stderr).toBe(exitCode);
   return json<Report>(run);
 }
 
@@ -284,7 +284,8 @@ describe('three nodes on loopback', () => {
       expect(codes(result.warnings)).toContain('ROLLBACK_DETECTED');
     }
     // The CLI, whose memory is in the company's home, is not fooled either.
-    const cliViaB = await scan(b, 'search');
+    // The whole report, and ROLLBACK_DETECTED's exit code (docs/errors.md): 5.
+    const cliViaB = await scan(b, 'search', 5);
     expect(cliViaB.summary).toMatchObject({ allow: 0, deny: 12, unknown: 1 });
     for (const item of cliViaB.items.slice(0, 12))
       expect(codes(item.warnings)).toContain('ROLLBACK_DETECTED');

@@ -28,6 +28,8 @@ export interface Context {
   emit(value: unknown, text: () => string): void;
   /** Writes text to stdout as it is (a draft, a signed manifest, a report). */
   write(text: string): void;
+  /** stdout itself, for output written as it is made (a scan report), with backpressure. */
+  readonly stdout: NodeJS.WritableStream;
   /** A message for the person at the terminal (stderr; kept out of stdout so pipes stay clean). */
   note(text: string): void;
 }
@@ -62,6 +64,7 @@ export function createContext(options: {
     json,
     style,
     interactive: stderr.isTTY === true,
+    stdout,
     emit(value, text) {
       stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
     },

@@ -11,7 +11,7 @@ const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { openSync, readSync, closeSync } = require('node:fs');
 const buffer = Buffer.allocUnsafe(1 << 20);
-parentPort.on('message', ({ id, path }) => {
+parentPort.on('message', ({ path }) => {
   let fd;
   try {
     fd = openSync(path, 'r');
@@ -23,9 +23,9 @@ parentPort.on('message', ({ id, path }) => {
       hash.update(buffer.subarray(0, n));
       size += n;
     }
-    parentPort.postMessage({ id, sha256: hash.digest('hex'), size });
+    parentPort.postMessage({ sha256: hash.digest('hex'), size });
   } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message), code: error && error.code });
+    parentPort.postMessage({ error: String(error && error.message), code: error && error.code });
   } finally {
     if (fd !== undefined) try { closeSync(fd); } catch {}
   }
@@ -45,6 +45,93 @@ export interface HashFilesOptions {
   readonly onFile?: (result: FileHash) => void;
 }
 
+/** Worker threads that hash files one at a time each, kept alive across calls. */
+export interface HashPool {
+  /** Hashes one file; rejects only if a worker thread dies. */
+  hash(path: string): Promise<FileHash>;
+  /** Ends the worker threads. */
+  close(): Promise<void>;
+}
+
+/**
+ * A pool of hashing threads for a stream of files: `assent scan` feeds it paths as it walks a folder,
+ * so no list of every file is built. Jobs wait in a queue for a free thread.
+ * @example
+ * const pool = createHashPool();
+ * const digest = await pool.hash('track.flac');
+ * await pool.close();
+ */
+export function createHashPool(threads = availableParallelism()): HashPool {
+  // A queue read from `head` (no shift per job: hashFiles may queue a whole folder at once).
+  let waiting: { path: string; resolve: (r: FileHash) => void; reject: (e: unknown) => void }[] = [];
+  let head = 0;
+  const idle: Worker[] = [];
+  const busy = new Map<
+    Worker,
+    { path: string; resolve: (r: FileHash) => void; reject: (e: unknown) => void }
+  >();
+  const workers: Worker[] = [];
+  let failure: unknown;
+  const dispatch = () => {
+    for (let worker = idle.pop(); worker !== undefined; worker = idle.pop()) {
+      const job = waiting[head];
+      if (job === undefined) {
+        idle.push(worker);
+        return;
+      }
+      waiting[head++] = undefined as never;
+      if (head > 1024 && head * 2 > waiting.length) {
+        waiting = waiting.slice(head);
+        head = 0;
+      }
+      busy.set(worker, job);
+      worker.postMessage({ path: job.path });
+    }
+  };
+  const start = () => {
+    const worker = new Worker(WORKER, { eval: true });
+    worker.on('message', (m: { sha256?: string; size?: number; error?: string; code?: string }) => {
+      const job = busy.get(worker);
+      busy.delete(worker);
+      idle.push(worker);
+      if (job !== undefined)
+        job.resolve(
+          m.sha256 === undefined
+            ? {
+                path: job.path,
+                error: m.code === undefined ? String(m.error) : `${m.code}: ${String(m.error)}`,
+              }
+            : { path: job.path, sha256: m.sha256, size: m.size ?? 0 },
+        );
+      dispatch();
+    });
+    worker.on('error', (error) => {
+      failure = error;
+      busy.get(worker)?.reject(error);
+      busy.delete(worker);
+      for (const job of waiting.slice(head)) job.reject(error);
+      waiting = [];
+      head = 0;
+    });
+    workers.push(worker);
+    idle.push(worker);
+  };
+  return {
+    hash(path) {
+      if (failure !== undefined) return Promise.reject(failure);
+      // Threads start on first use, up to the limit: a list of ids never starts one.
+      if (workers.length < Math.max(1, threads) && idle.length === 0) start();
+      return new Promise((resolve, reject) => {
+        waiting.push({ path, resolve, reject });
+        dispatch();
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
 /**
  * Hashes files in parallel; results come back in input order. Unreadable files are results with an
  * `error`, not exceptions.
@@ -55,44 +142,17 @@ export async function hashFiles(
   paths: readonly string[],
   options: HashFilesOptions = {},
 ): Promise<FileHash[]> {
-  const results: FileHash[] = new Array(paths.length);
-  if (paths.length === 0) return results;
-  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), paths.length));
-  let next = 0;
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER, { eval: true }));
+  if (paths.length === 0) return [];
+  const pool = createHashPool(Math.min(options.threads ?? availableParallelism(), paths.length));
   try {
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const send = () => {
-              if (next >= paths.length) return resolve();
-              const id = next++;
-              worker.postMessage({ id, path: paths[id] });
-            };
-            worker.on(
-              'message',
-              (m: { id: number; sha256?: string; size?: number; error?: string; code?: string }) => {
-                const path = paths[m.id] as string;
-                const result: FileHash =
-                  m.sha256 === undefined
-                    ? {
-                        path,
-                        error: m.code === undefined ? String(m.error) : `${m.code}: ${String(m.error)}`,
-                      }
-                    : { path, sha256: m.sha256, size: m.size ?? 0 };
-                results[m.id] = result;
-                options.onFile?.(result);
-                send();
-              },
-            );
-            worker.on('error', reject);
-            send();
-          }),
-      ),
+    return await Promise.all(
+      paths.map(async (path) => {
+        const result = await pool.hash(path);
+        options.onFile?.(result);
+        return result;
+      }),
     );
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
-  return results;
 }

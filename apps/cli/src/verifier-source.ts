@@ -18,23 +18,31 @@ export interface OpenVerifier {
  * Opens the verifier a check or scan uses. Its rollback memory lives in
  * `$ASSENT_HOME/verifier-state.json`, so a gateway can never take back what an earlier check saw.
  * `--offline` opens the node in `--data` (default `$ASSENT_HOME`) without networking; Helia and SQLite
- * are loaded only then.
+ * are loaded only then. `batchSize`: works per source request (a scan sends 10,000, the API's limit).
  */
-export async function openVerifier(values: Record<string, unknown>, ctx: Context): Promise<OpenVerifier> {
+export async function openVerifier(
+  values: Record<string, unknown>,
+  ctx: Context,
+  options: { batchSize?: number } = {},
+): Promise<OpenVerifier> {
   const state = fileState(join(ctx.home, 'verifier-state.json'));
   if (values.offline === true) {
     const dataDir = (values.data as string | undefined) ?? ctx.home;
     const { createRegistry, registrySource } = await import('@assent/registry');
     const registry = await createRegistry({ dataDir, network: false });
     return {
-      verifier: createVerifier({ source: registrySource(registry), state }),
+      verifier: createVerifier({ source: registrySource(registry), state, ...options }),
       source: { offline: dataDir },
       close: () => registry.stop(),
     };
   }
   const gateway = gatewayUrl(values, ctx);
   return {
-    verifier: createVerifier({ source: gatewaySource(gateway, { timeout: 30_000, concurrency: 8 }), state }),
+    verifier: createVerifier({
+      source: gatewaySource(gateway, { timeout: 30_000, concurrency: 8 }),
+      state,
+      ...options,
+    }),
     source: { gateway },
     close: async () => {},
   };

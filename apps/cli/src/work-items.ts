@@ -2,10 +2,11 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { normalizeWorkId, sha256WorkId, type WorkId } from '@assent/manifest';
-import { type AudioTags, readAudioTags } from './audio-tags.js';
+import { isAssentError, normalizeWorkId, sha256WorkId, type WorkId } from '@assent/manifest';
+import { parse } from 'csv-parse';
+import { readAudioTags } from './audio-tags.js';
 import { cliError } from './errors.js';
-import { hashFiles } from './file-hash.js';
+import { createHashPool } from './file-hash.js';
 
 /**
  * What a command works on: files (hashed, ISRC from tags), folders of them, lists of URLs or ids
@@ -48,9 +49,19 @@ export function workIdFromText(text: string, source: string, kind?: string): Wor
     : { source, ids: [], error: { code: id.code, message: `${raw}: ${id.message}` } };
 }
 
-/** Every regular file under a folder, in a stable order; hidden entries and symlinked folders skipped. */
-export async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
+/** Collects an async iterable into an array, one push at a time (no spread of a whole list). */
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/**
+ * Every regular file under a folder, in a stable order (names sorted within each folder), yielded as
+ * the walk goes: only one folder's entries are held at a time per level. Hidden entries and symlinked
+ * folders are skipped.
+ */
+export async function* walkFiles(dir: string): AsyncGenerator<string> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -61,46 +72,54 @@ export async function walk(dir: string): Promise<string[]> {
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(path)));
-    else if (entry.isFile()) out.push(path);
+    if (entry.isDirectory()) yield* walkFiles(path);
+    else if (entry.isFile()) yield path;
   }
-  return out;
+}
+
+/** Every regular file under a folder, in a stable order; hidden entries and symlinked folders skipped. */
+export function walk(dir: string): Promise<string[]> {
+  return collect(walkFiles(dir));
+}
+
+/** Files being hashed and tag-read at once while a stream of files is turned into items. */
+const FILE_WINDOW = 32;
+
+/**
+ * Items of files, in input order, as they are hashed (worker threads) with their tags read alongside.
+ * At most {@link FILE_WINDOW} files are in progress, so a folder of any size streams through.
+ */
+export async function* fileItemsOf(
+  paths: Iterable<string> | AsyncIterable<string>,
+  onFile?: () => void,
+): AsyncGenerator<WorkItem> {
+  const pool = createHashPool();
+  const itemOf = async (path: string): Promise<WorkItem> => {
+    const [hash, tags] = await Promise.all([pool.hash(path), readAudioTags(path)]);
+    onFile?.();
+    if ('error' in hash)
+      return { source: path, ids: [], error: { code: 'FILE_UNREADABLE', message: `${path}: ${hash.error}` } };
+    const ids = [sha256WorkId(new Uint8Array(Buffer.from(hash.sha256, 'hex'))), ...tags.isrc];
+    return tags.title === undefined ? { source: path, ids } : { source: path, ids, title: tags.title };
+  };
+  const window: Promise<WorkItem>[] = [];
+  try {
+    for await (const path of paths) {
+      const pending = itemOf(path);
+      // Settled later, in order; never an unhandled rejection meanwhile.
+      pending.catch(() => {});
+      window.push(pending);
+      if (window.length >= FILE_WINDOW) yield await (window.shift() as Promise<WorkItem>);
+    }
+    for (let next = window.shift(); next !== undefined; next = window.shift()) yield await next;
+  } finally {
+    await pool.close();
+  }
 }
 
 /** Items of files: hashed in parallel (worker threads), tags read alongside. */
-export async function fileItems(paths: readonly string[], onFile?: () => void): Promise<WorkItem[]> {
-  const tagsOf = new Map<string, Promise<AudioTags>>();
-  // Tags are read while the pool hashes: a handful at a time, since each read is small.
-  const queue = [...paths];
-  const tagWorkers = Array.from({ length: Math.min(8, queue.length) }, async () => {
-    for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
-      const p = readAudioTags(path);
-      tagsOf.set(path, p);
-      await p;
-    }
-  });
-  const [hashes] = await Promise.all([
-    hashFiles(paths, onFile === undefined ? {} : { onFile }),
-    ...tagWorkers,
-  ]);
-  const items: WorkItem[] = [];
-  for (const hash of hashes) {
-    if ('error' in hash) {
-      items.push({
-        source: hash.path,
-        ids: [],
-        error: { code: 'FILE_UNREADABLE', message: `${hash.path}: ${hash.error}` },
-      });
-      continue;
-    }
-    const tags: AudioTags = (await tagsOf.get(hash.path)) ?? { isrc: [] };
-    const digest = Buffer.from(hash.sha256, 'hex');
-    const ids = [sha256WorkId(new Uint8Array(digest)), ...tags.isrc];
-    items.push(
-      tags.title === undefined ? { source: hash.path, ids } : { source: hash.path, ids, title: tags.title },
-    );
-  }
-  return items;
+export function fileItems(paths: readonly string[], onFile?: () => void): Promise<WorkItem[]> {
+  return collect(fileItemsOf(paths, onFile));
 }
 
 const HEADER_KINDS: Readonly<Record<string, string | null>> = {
@@ -115,114 +134,197 @@ const HEADER_KINDS: Readonly<Record<string, string | null>> = {
   cid: 'cid',
 };
 
-/** One CSV record's cells (RFC 4180 quoting; a record does not span lines here). */
-function csvCells(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i] as string;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      cells.push(cell);
-      cell = '';
-    } else cell += ch;
+/** The item of one `.jsonl` line: a string, or an object with one of the {@link HEADER_KINDS} members. */
+function jsonLineItem(line: string, source: string): WorkItem | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { source, ids: [], error: { code: 'JSON_SYNTAX', message: `${source}: not JSON` } };
   }
-  cells.push(cell);
-  return cells.map((c) => c.trim());
+  if (typeof value === 'string') return workIdFromText(value, source);
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const key = Object.keys(HEADER_KINDS).find((k) => typeof record[k] === 'string');
+  if (key === undefined)
+    return { source, ids: [], error: { code: 'USAGE', message: `${source}: no url, id or isrc member` } };
+  return workIdFromText(record[key] as string, source, HEADER_KINDS[key] ?? undefined);
+}
+
+/** Items of a `.txt` or `.jsonl` list, a line at a time. */
+async function* lineItems(path: string, jsonl: boolean): AsyncGenerator<WorkItem> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  for await (const raw of lines) {
+    n++;
+    const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (line.trim() === '' || (!jsonl && line.trimStart().startsWith('#'))) continue;
+    const source = `${path}:${n}`;
+    const item = jsonl ? jsonLineItem(line, source) : workIdFromText(line, source);
+    if (item !== undefined) yield item;
+  }
 }
 
 /**
- * Items of a list: `.txt` (one URL or id a line, `#` comments), `.csv` (columns named `url`, `id`,
- * `work`, `isrc`, `iswc`, `sha256` or `cid`; without such a header, the first cell of each row),
- * `.jsonl` (a string, or an object with one of those members, a line).
+ * Items of a `.csv` list, read with csv-parse (RFC 4180: quoted cells may hold commas, quotes and line
+ * breaks). A record that is not CSV (an unclosed quote) is an item with `CSV_SYNTAX`, and reading goes on.
  */
-export async function listItems(path: string): Promise<WorkItem[]> {
-  const ext = extname(path).toLowerCase();
-  const items: WorkItem[] = [];
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
+async function* csvItems(path: string): AsyncGenerator<WorkItem> {
+  const skipped: WorkItem[] = [];
+  const parser = createReadStream(path).pipe(
+    parse({
+      bom: true,
+      trim: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      comment: '#',
+      comment_no_infix: true,
+      info: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        const line = (error as { lines?: number } | undefined)?.lines ?? 0;
+        const source = `${path}:${line}`;
+        skipped.push({
+          source,
+          ids: [],
+          error: { code: 'CSV_SYNTAX', message: `${source}: ${error?.message ?? 'not CSV'}` },
+        });
+        return undefined;
+      },
+    }),
+  );
   let columns: { index: number; kind: string | undefined }[] | undefined;
-  try {
-    for await (const raw of lines) {
-      n++;
-      const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      const source = `${path}:${n}`;
-      if (line.trim() === '' || (ext !== '.jsonl' && line.trimStart().startsWith('#'))) continue;
-      if (ext === '.csv') {
-        const cells = csvCells(line);
-        if (n === 1 || columns === undefined) {
-          const named = cells
-            .map((c, index) => ({ index, key: c.toLowerCase().replace(/[\s-]/g, '_') }))
-            .filter(({ key }) => key in HEADER_KINDS)
-            .map(({ index, key }) => ({ index, kind: HEADER_KINDS[key] ?? undefined }));
-          if (named.length > 0 && cells.every((c) => !looksLikeId(c))) {
-            columns = named;
-            continue;
-          }
-          columns ??= [{ index: 0, kind: undefined }];
-        }
-        for (const { index, kind } of columns) {
-          const cell = cells[index];
-          if (cell !== undefined && cell !== '') items.push(workIdFromText(cell, source, kind));
-        }
-      } else if (ext === '.jsonl') {
-        let value: unknown;
-        try {
-          value = JSON.parse(line);
-        } catch {
-          items.push({ source, ids: [], error: { code: 'JSON_SYNTAX', message: `${source}: not JSON` } });
-          continue;
-        }
-        if (typeof value === 'string') items.push(workIdFromText(value, source));
-        else if (typeof value === 'object' && value !== null) {
-          const record = value as Record<string, unknown>;
-          const key = Object.keys(HEADER_KINDS).find((k) => typeof record[k] === 'string');
-          if (key === undefined)
-            items.push({
-              source,
-              ids: [],
-              error: { code: 'USAGE', message: `${source}: no url, id or isrc member` },
-            });
-          else items.push(workIdFromText(record[key] as string, source, HEADER_KINDS[key] ?? undefined));
-        }
-      } else items.push(workIdFromText(line, source));
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: string[];
+    info: { lines: number };
+  }>) {
+    for (let item = skipped.shift(); item !== undefined; item = skipped.shift()) yield item;
+    const source = `${path}:${info.lines}`;
+    if (columns === undefined) {
+      const named = record
+        .map((c, index) => ({ index, key: c.toLowerCase().replace(/[\s-]/g, '_') }))
+        .filter(({ key }) => key in HEADER_KINDS)
+        .map(({ index, key }) => ({ index, kind: HEADER_KINDS[key] ?? undefined }));
+      if (named.length > 0 && record.every((c) => !looksLikeId(c))) {
+        columns = named;
+        continue;
+      }
+      columns = [{ index: 0, kind: undefined }];
     }
-  } catch (cause) {
-    throw cliError('FILE_UNREADABLE', `cannot read ${path}: ${(cause as Error).message}`, cause);
+    for (const { index, kind } of columns) {
+      const cell = record[index];
+      if (cell !== undefined && cell !== '') yield workIdFromText(cell, source, kind);
+    }
   }
-  return items;
+  for (const item of skipped) yield item;
 }
 
-/** Classifies command-line inputs: ids, list files (when `lists`), folders and files. */
+/**
+ * Items of a list, streamed: `.txt` (one URL or id a line, `#` comments), `.csv` (columns named `url`,
+ * `id`, `work`, `isrc`, `iswc`, `sha256` or `cid`; without such a header, the first cell of each row),
+ * `.jsonl` (a string, or an object with one of those members, a line). An unreadable file is
+ * `FILE_UNREADABLE`; a bad line is an item with an `error`.
+ */
+export async function* listItemsOf(path: string): AsyncGenerator<WorkItem> {
+  const ext = extname(path).toLowerCase();
+  try {
+    yield* ext === '.csv' ? csvItems(path) : lineItems(path, ext === '.jsonl');
+  } catch (cause) {
+    if (isAssentError(cause)) throw cause;
+    throw cliError('FILE_UNREADABLE', `cannot read ${path}: ${(cause as Error).message}`, cause);
+  }
+}
+
+/** Items of a list (see {@link listItemsOf}), all at once. */
+export function listItems(path: string): Promise<WorkItem[]> {
+  return collect(listItemsOf(path));
+}
+
+/** A command-line input, classified: an id, a folder, a list or a file. */
+type Input =
+  | { readonly kind: 'id'; readonly item: WorkItem }
+  | { readonly kind: 'folder' | 'list' | 'file'; readonly path: string };
+
+/** Classifies inputs before anything is read: a malformed id or a missing path fails at once. */
+async function classify(inputs: readonly string[], lists: boolean): Promise<Input[]> {
+  const out: Input[] = [];
+  for (const input of inputs) {
+    if (looksLikeId(input)) {
+      const item = workIdFromText(input, input);
+      if (item.error !== undefined) throw cliError(item.error.code, item.error.message);
+      out.push({ kind: 'id', item });
+      continue;
+    }
+    const info = await stat(input).catch((cause: Error) => {
+      throw cliError('FILE_UNREADABLE', `cannot read ${input}: ${cause.message}`, cause);
+    });
+    out.push({
+      kind: info.isDirectory()
+        ? 'folder'
+        : lists && LIST_EXTENSIONS.has(extname(input).toLowerCase())
+          ? 'list'
+          : 'file',
+      path: input,
+    });
+  }
+  return out;
+}
+
+/**
+ * The items of command-line inputs as a stream, in the order given: ids, lists (when `lists`), folders
+ * and files. Inputs are classified first, so a missing path or a malformed id fails before any item
+ * is yielded; then lists are read and folders walked and hashed as the consumer pulls, so memory
+ * stays flat whatever the dataset's size.
+ * @example
+ * for await (const item of streamInputs(['./dataset', 'urls.txt'], { lists: true })) console.log(item.ids);
+ */
+export async function streamInputs(
+  inputs: readonly string[],
+  options: { lists: boolean; onFile?: () => void },
+): Promise<AsyncIterable<WorkItem>> {
+  const classified = await classify(inputs, options.lists);
+  async function* pathsOf(run: readonly Input[]): AsyncGenerator<string> {
+    for (const input of run) {
+      if (input.kind === 'folder') yield* walkFiles(input.path);
+      else if (input.kind === 'file') yield input.path;
+    }
+  }
+  return (async function* items() {
+    // Consecutive folders and files share one hashing pool; ids and lists come between them, in order.
+    let run: Input[] = [];
+    for (const input of classified) {
+      if (input.kind === 'folder' || input.kind === 'file') {
+        run.push(input);
+        continue;
+      }
+      if (run.length > 0) yield* fileItemsOf(pathsOf(run), options.onFile);
+      run = [];
+      if (input.kind === 'id') yield input.item;
+      else yield* listItemsOf(input.path);
+    }
+    if (run.length > 0) yield* fileItemsOf(pathsOf(run), options.onFile);
+  })();
+}
+
+/**
+ * Classifies command-line inputs (ids, list files when `lists`, folders and files) and returns all
+ * their items at once: the hashed files first, then ids and list entries. For datasets of any size,
+ * {@link streamInputs} yields them one at a time instead.
+ */
 export async function resolveInputs(
   inputs: readonly string[],
   options: { lists: boolean; onFile?: () => void; onFilesFound?: (count: number) => void },
 ): Promise<WorkItem[]> {
   const files: string[] = [];
   const others: WorkItem[] = [];
-  for (const input of inputs) {
-    if (looksLikeId(input)) {
-      const item = workIdFromText(input, input);
-      if (item.error !== undefined) throw cliError(item.error.code, item.error.message);
-      others.push(item);
-      continue;
-    }
-    const info = await stat(input).catch((cause: Error) => {
-      throw cliError('FILE_UNREADABLE', `cannot read ${input}: ${cause.message}`, cause);
-    });
-    if (info.isDirectory()) files.push(...(await walk(input)));
-    else if (options.lists && LIST_EXTENSIONS.has(extname(input).toLowerCase()))
-      others.push(...(await listItems(input)));
-    else files.push(input);
+  for (const input of await classify(inputs, options.lists)) {
+    if (input.kind === 'id') others.push(input.item);
+    else if (input.kind === 'list') for await (const item of listItemsOf(input.path)) others.push(item);
+    else if (input.kind === 'folder') for await (const path of walkFiles(input.path)) files.push(path);
+    else files.push(input.path);
   }
   options.onFilesFound?.(files.length);
-  const hashed = await fileItems(files, options.onFile);
-  return [...hashed, ...others];
+  const items = await fileItems(files, options.onFile);
+  for (const item of others) items.push(item);
+  return items;
 }

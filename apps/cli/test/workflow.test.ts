@@ -172,7 +172,7 @@ describe('the AI company', () => {
     const csv = await assent(['scan', music, '--use', 'ai-input', '--format', 'csv'], company);
     expect(csv.code, csv.stderr).toBe(0);
     const rows = csv.stdout.trim().split('\n');
-    expect(rows[0]).toBe('source,ids,decision,disputed,conditions,decided_by,evidence,reason');
+    expect(rows[0]).toBe('source,ids,decision,disputed,conditions,decided_by,evidence,reason,warnings');
     expect(rows).toHaveLength(13);
     for (const row of rows.slice(1))
       expect(row).toContain(',conditional,false,"{""attribution"":""The Flight""}"');
@@ -250,9 +250,13 @@ describe('the creator changes their mind', () => {
     try {
       const old = join(creator.ASSENT_HOME as string, 'manifests', `${v1.cid}.json`);
       expect((await assent(['publish', old, '--gateway', stale.url], creator)).code).toBe(0);
-      const scan = json<Report>(
-        await assent(['scan', music, '--use', 'ai-input', '--gateway', stale.url, '--json'], company),
+      const run = await assent(
+        ['scan', music, '--use', 'ai-input', '--gateway', stale.url, '--json'],
+        company,
       );
+      // The report is complete, and the exit code is ROLLBACK_DETECTED's (docs/errors.md).
+      expect(run.code).toBe(5);
+      const scan = json<Report>(run);
       // The company's verifier remembers version 3: version 1's "conditional" is not believed.
       expect(scan.summary.conditional).toBe(0);
       expect(scan.items[0]?.warnings.map((w) => w.code)).toContain('ROLLBACK_DETECTED');

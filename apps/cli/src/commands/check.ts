@@ -1,6 +1,7 @@
 import { isUseTerm, USE_TERMS } from '@assent/manifest';
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
+import { warningExitCode } from '../scan-report.js';
 import { openVerifier, SOURCE_OPTIONS, sourceFault } from '../verifier-source.js';
 import { workIdFromText } from '../work-items.js';
 
@@ -26,7 +27,8 @@ export const check: Command = {
 
 Checks one work for one AI use. The gateway only supplies manifests: this CLI verifies each one and
 decides locally (and remembers each creator's newest version in $ASSENT_HOME/verifier-state.json, so a
-rolled-back gateway is caught). WORK_ID: isrc:…, url:… (or a bare https:// URL), sha256:…, …
+rolled-back gateway is caught, and exits 5: docs/errors.md gives each warning's exit code).
+WORK_ID: isrc:…, url:… (or a bare https:// URL), sha256:…, …
 Terms: all, tdm, train-ai, train-genai, ai-input, search.
 
 Example:
@@ -71,7 +73,8 @@ Example:
       const failed =
         failOn !== undefined &&
         (result.decision === 'deny' || (failOn === 'unknown' && result.decision === 'unknown'));
-      return failed ? 1 : 0;
+      // As scan: a warning's own exit code (docs/errors.md), the highest, over --fail-on's 1.
+      return Math.max(failed ? 1 : 0, ...result.warnings.map((w) => warningExitCode(w.code)));
     } finally {
       await open.close();
     }

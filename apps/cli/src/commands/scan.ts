@@ -1,47 +1,92 @@
-import { writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { CheckResult } from '@assent/verifier';
 import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
-import { entryOf, type ScanEntry, summarize, summaryTable, toCsv } from '../scan-report.js';
+import { csvRows, entryOf, type ScanEntry, ScanTally, summaryTable, tableLine } from '../scan-report.js';
 import { openVerifier, SOURCE_OPTIONS, sourceFault } from '../verifier-source.js';
-import { resolveInputs } from '../work-items.js';
+import { streamInputs, type WorkItem } from '../work-items.js';
 import { orgOf, useOf } from './check.js';
 
-/** Works per verifier call, and calls in flight: each call is one `POST /v1/check` batch. */
-const CHUNK = 1000;
-const CONCURRENCY = 4;
+/**
+ * Work ids per `POST /v1/check` (the API's limit), and batches in flight: one being answered while the
+ * next is sent and the last is written. Memory holds at most this many batches of items and entries.
+ */
+const BATCH = 5_000;
+const IN_FLIGHT = 3;
+/** Characters of report text gathered before a write to the output. */
+const WRITE_CHUNK = 1 << 16;
 
+const FORMATS = ['table', 'json', 'jsonl', 'csv'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Progress on stderr, when it is a terminal: items checked so far, files hashed. */
 function progress(ctx: Context) {
   let last = 0;
-  return (label: string, done: number, total: number, force = false) => {
+  return (checked: number, hashed: number, done = false) => {
     if (!ctx.interactive || ctx.json) return;
     const now = Date.now();
-    if (!force && now - last < 100) return;
+    if (!done && now - last < 100) return;
     last = now;
-    const width = 24;
-    const filled = total === 0 ? width : Math.round((done / total) * width);
     process.stderr.write(
-      `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}\u001b[K`,
+      `\rscan: ${checked.toLocaleString('en-US')} items checked${hashed > 0 ? `, ${hashed.toLocaleString('en-US')} files hashed` : ''}\u001b[K${done ? '\n' : ''}`,
     );
-    if (force) process.stderr.write('\n');
+  };
+}
+
+/** Text written to a stream in chunks, waiting for it to drain: output never piles up in memory. */
+function sinkOf(stream: NodeJS.WritableStream, what: string) {
+  let buffer = '';
+  let failure: Error | undefined;
+  stream.on('error', (error: Error) => {
+    failure = error;
+  });
+  const fail = () =>
+    cliError('FILE_UNWRITABLE', `cannot write ${what}: ${(failure as Error).message}`, failure);
+  const flush = async () => {
+    if (failure !== undefined) throw fail();
+    if (buffer === '') return;
+    const text = buffer;
+    buffer = '';
+    if (!stream.write(text))
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stream.off('drain', done);
+          stream.off('error', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        stream.on('error', done);
+      });
+    if (failure !== undefined) throw fail();
+  };
+  return {
+    async write(text: string) {
+      buffer += text;
+      if (buffer.length >= WRITE_CHUNK) await flush();
+    },
+    flush,
   };
 }
 
 /** `assent scan PATH... --use TERM` */
 export const scan: Command = {
   usage: `assent scan PATH... --use TERM [--org DID] [--gateway URL] [--offline [--data DIR]]
-            [--out FILE] [--format table|json|csv] [--fail-on deny|unknown] [--json]
+            [--out FILE] [--format table|json|jsonl|csv] [--fail-on deny|unknown] [--json]
 
 Checks every item of a dataset. PATH is a folder (files hashed in parallel, ISRC read from tags), an
 audio or other file, or a list: .csv (columns url, id, isrc, …), .jsonl or .txt of URLs or ids.
-Works are checked in concurrent batches through the gateway (which only supplies manifests: each is
-verified here), or with --offline against a local node's data. The report holds every item with its
-decision, conditions and evidence; a summary table ends the run. Progress goes to stderr on a terminal.
---fail-on deny: exit 1 when an item is denied; --fail-on unknown: also when one is unknown or unreadable.
+Items are read as a stream and checked in batches of 10,000 (a few in flight) through the gateway
+(which only supplies manifests: each is verified here), or with --offline against a local node's data.
+The report is written as it goes, in input order: every item with its decision, conditions, evidence
+and warnings; memory stays flat whatever the dataset's size. A summary table ends the run (with a row
+per warning code). Progress goes to stderr on a terminal. --format defaults to the --out extension.
+Exit codes: 1 when --fail-on matches (deny: an item is denied; unknown: also unknown or unreadable);
+the warning's own code when an item carries one (5 ROLLBACK_DETECTED, HEAD_MISSING, FORKED; 4
+MANIFEST_REJECTED; 3 CATALOG_PAGE_REJECTED; 1 STALE), the highest if several; the report is complete.
 
 Example:
-  assent scan ./dataset urls.csv --use train-genai --org did:web:example.ai --out report.json --fail-on deny`,
+  assent scan ./dataset urls.csv --use train-genai --org did:web:example.ai --out report.jsonl --fail-on deny`,
   options: {
     ...SOURCE_OPTIONS,
     use: { type: 'string' },
@@ -56,99 +101,120 @@ Example:
     const org = orgOf(values);
     const out = values.out as string | undefined;
     const outExt = out === undefined ? '' : extname(out).toLowerCase().slice(1);
-    const format =
-      (values.format as string | undefined) ??
-      (ctx.json ? 'json' : outExt === 'json' || outExt === 'csv' ? outExt : 'table');
-    if (format !== 'table' && format !== 'json' && format !== 'csv')
-      throw cliError('USAGE', '--format takes table, json or csv');
-    const failOn = values['fail-on'] as string | undefined;
+    const format = ((values.format as string | undefined) ??
+      (ctx.json ? 'json' : FORMATS.includes(outExt as Format) ? outExt : 'table')) as Format;
+    if (!FORMATS.includes(format)) throw cliError('USAGE', '--format takes table, json, jsonl or csv');
+    const failOn = values['fail-on'] as 'deny' | 'unknown' | undefined;
     if (failOn !== undefined && failOn !== 'deny' && failOn !== 'unknown')
       throw cliError('USAGE', '--fail-on takes deny or unknown');
 
+    // Every input is classified (a missing path, a malformed id fail here) before anything is written.
     const show = progress(ctx);
-    let files = 0;
     let hashed = 0;
-    const items = await resolveInputs(positionals, {
+    let checked = 0;
+    const items = await streamInputs(positionals, {
       lists: true,
-      onFilesFound: (n) => {
-        files = n;
+      onFile: () => {
+        hashed++;
+        show(checked, hashed);
       },
-      onFile: () => show('hashing ', ++hashed, files),
     });
-    if (files > 0) show('hashing ', hashed, files, true);
-
-    const ids = [...new Set(items.flatMap((i) => i.ids))];
-    const results = new Map<string, CheckResult>();
-    const open = await openVerifier(values, ctx);
-    const at = new Date().toISOString();
-    try {
-      let next = 0;
-      let checked = 0;
-      const worker = async () => {
-        while (next < ids.length) {
-          const chunk = ids.slice(next, next + CHUNK);
-          next += CHUNK;
-          const answers = await open.verifier.checkMany({ works: chunk, use, at, ...org });
-          for (const r of answers) results.set(r.work, r);
-          checked += chunk.length;
-          show('checking', checked, ids.length);
-        }
-      };
-      try {
-        await Promise.all(
-          Array.from({ length: Math.min(CONCURRENCY, Math.ceil(ids.length / CHUNK)) }, worker),
-        );
-      } catch (error) {
-        if (error instanceof TypeError) throw cliError('USAGE', error.message);
-        throw sourceFault(error, open.source);
-      }
-      if (ids.length > 0) show('checking', checked, ids.length, true);
-    } finally {
-      await open.close();
-    }
-
-    const entries: ScanEntry[] = items.map((item) =>
-      entryOf(
-        item,
-        item.ids.map((id) => results.get(id)).filter((r): r is CheckResult => r !== undefined),
-      ),
-    );
-    const summary = summarize(entries);
-    const report = { use, ...org, at, source: open.source, summary, items: entries };
-    const rendered =
-      format === 'json'
-        ? `${JSON.stringify(report, null, 2)}\n`
-        : format === 'csv'
-          ? toCsv(entries)
-          : `${entries
-              .map((e) => {
-                const colour =
-                  e.decision === 'allow'
-                    ? ctx.style.ok
-                    : e.decision === 'conditional'
-                      ? ctx.style.warn
-                      : ctx.style.bad;
-                return `${colour(e.decision.padEnd(11))} ${e.disputed ? 'disputed ' : ''}${e.source}  ${ctx.style.dim(e.decidedBy ?? e.reason)}`;
-              })
-              .join('\n')}\n`;
-    const table = summaryTable(summary);
+    let file: Awaited<ReturnType<typeof open>> | undefined;
     if (out !== undefined) {
       try {
-        await writeFile(out, rendered);
+        file = await open(out, 'w');
       } catch (cause) {
         throw cliError('FILE_UNWRITABLE', `cannot write ${out}: ${(cause as Error).message}`, cause);
       }
-      if (ctx.json) ctx.write(`${JSON.stringify({ out, format, summary }, null, 2)}\n`);
-      else ctx.write(`${table}\nReport: ${out} (${format})\n`);
-    } else if (format === 'table') {
-      ctx.write(`${rendered}\n${table}\n`);
-    } else {
-      ctx.write(rendered);
-      if (!ctx.json) ctx.note(table);
     }
-    const failed =
-      failOn !== undefined &&
-      (summary.deny > 0 || (failOn === 'unknown' && (summary.unknown > 0 || summary.errors > 0)));
-    return failed ? 1 : 0;
+    const stream = file === undefined ? ctx.stdout : file.createWriteStream();
+    const sink = sinkOf(stream, out ?? 'stdout');
+    const tally = new ScanTally();
+    const verifying = await openVerifier(values, ctx, { batchSize: BATCH });
+    const at = new Date().toISOString();
+    const head = { use, ...org, at, source: verifying.source };
+    let first = true;
+
+    const write = async (entries: readonly ScanEntry[]) => {
+      let text = '';
+      if (format === 'csv') text = csvRows(entries, first);
+      else
+        for (const e of entries) {
+          if (format === 'json') text += `${first ? '' : ',\n'}${JSON.stringify(e)}`;
+          else if (format === 'jsonl') text += `${JSON.stringify(e)}\n`;
+          else text += `${tableLine(e, ctx.style)}\n`;
+          first = false;
+        }
+      first = false;
+      for (const e of entries) tally.add(e);
+      checked += entries.length;
+      show(checked, hashed);
+      await sink.write(text);
+    };
+    /** Checks a batch's ids in one verifier call; the results come back in order, item by item. */
+    const check = async (batch: readonly WorkItem[], works: readonly string[]) => {
+      const results =
+        works.length === 0 ? [] : await verifying.verifier.checkMany({ works, use, at, ...org });
+      const entries: ScanEntry[] = [];
+      let next = 0;
+      for (const item of batch) {
+        entries.push(entryOf(item, results.slice(next, next + item.ids.length)));
+        next += item.ids.length;
+      }
+      return entries;
+    };
+
+    try {
+      if (format === 'json') await sink.write(`${JSON.stringify(head).slice(0, -1)},"items":[\n`);
+      const pending: Promise<ScanEntry[]>[] = [];
+      let batch: WorkItem[] = [];
+      let works: string[] = [];
+      const send = async () => {
+        const sent = check(batch, works);
+        // Awaited in order below; meanwhile a failure must not count as unhandled.
+        sent.catch(() => {});
+        pending.push(sent);
+        batch = [];
+        works = [];
+        if (pending.length >= IN_FLIGHT) await write(await (pending.shift() as Promise<ScanEntry[]>));
+      };
+      try {
+        for await (const item of items) {
+          if (works.length + item.ids.length > BATCH && batch.length > 0) await send();
+          batch.push(item);
+          for (const id of item.ids) works.push(id);
+        }
+        if (batch.length > 0) await send();
+        for (let p = pending.shift(); p !== undefined; p = pending.shift()) await write(await p);
+      } catch (error) {
+        if (error instanceof TypeError) throw cliError('USAGE', error.message);
+        throw sourceFault(error, verifying.source);
+      }
+      const summary = tally.summary();
+      const warnings = tally.warnings();
+      if (format === 'json')
+        await sink.write(
+          `\n],"summary":${JSON.stringify(summary)},"warnings":${JSON.stringify(warnings)}}\n`,
+        );
+      if (format === 'csv' && first) await sink.write(csvRows([], true));
+      await sink.flush();
+      if (file !== undefined) {
+        stream.end();
+        await once(stream, 'close');
+        file = undefined;
+      }
+      show(checked, hashed, true);
+      const table = summaryTable(summary, warnings);
+      if (out !== undefined) {
+        if (ctx.json) ctx.write(`${JSON.stringify({ out, format, summary, warnings }, null, 2)}\n`);
+        else ctx.write(`${table}\nReport: ${out} (${format})\n`);
+      } else if (format === 'table') ctx.write(`\n${table}\n`);
+      else if (!ctx.json) ctx.note(table);
+      return tally.exitCode(failOn);
+    } finally {
+      await verifying.close();
+      // Only after a failure: the report stops where the failure stopped it.
+      if (file !== undefined) await file.close().catch(() => {});
+    }
   },
 };
