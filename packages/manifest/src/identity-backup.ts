@@ -384,7 +384,8 @@ function scryptProblem({ N, r, p }: ScryptParameters): string | undefined {
   ] as const) {
     if (!Number.isSafeInteger(n) || n < 1) return `${name} must be a positive integer`;
   }
-  if (N < 2 || (N & (N - 1)) !== 0 || N > 2 ** 30) return 'N must be a power of two';
+  // No bitwise test: it would wrap above 2^31. The memory bound below refuses any huge N anyway.
+  if (N < 2 || !Number.isInteger(Math.log2(N))) return 'N must be a power of two';
   const memory = 128 * N * r;
   if (memory < SCRYPT_BOUNDS.minMemory)
     return `128·N·r = ${memory} bytes is below ${SCRYPT_BOUNDS.minMemory}`;

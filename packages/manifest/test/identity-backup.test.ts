@@ -1,6 +1,7 @@
 import { createDecipheriv, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IdentityBackupVector } from '../../../test/vectors/identity-backup/generate.js';
 import { didOfSeed, jcs } from '../../../test/vectors/identity-backup/oracle.js';
@@ -10,6 +11,7 @@ import {
   identityBackupText,
   openIdentityBackup,
   parseIdentityBackup,
+  SCRYPT_BOUNDS,
   SCRYPT_PARAMETERS,
 } from '../src/index.js';
 
@@ -135,5 +137,48 @@ describe('parseIdentityBackup', () => {
   it('refuses a file over 64 KiB before parsing it', () => {
     const result = parseIdentityBackup(`{"type":"AssentIdentityBackup","pad":"${'x'.repeat(70_000)}"}`);
     expect(result.ok || result.code).toBe('KEYSTORE_INVALID');
+  });
+});
+
+describe('parseIdentityBackup on arbitrary input (fast-check)', () => {
+  const good = JSON.parse(
+    (vectors.find((v) => v.comment === 'version 2 at the lowest accepted cost') as IdentityBackupVector)
+      .input,
+  ) as Record<string, Record<string, unknown>>;
+  const codes = ['KEYSTORE_INVALID', 'KEYSTORE_KDF_OUT_OF_BOUNDS'];
+
+  it('never throws on any text, and answers one of its codes', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        const result = parseIdentityBackup(text);
+        expect(result.ok || codes.includes(result.code)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('accepts scrypt parameters only within the bounds: never more than 256 MiB or 2^23 work', () => {
+    const param = fc.oneof(
+      fc.integer({ min: -4, max: 64 }),
+      fc.integer({ min: 0, max: 53 }).map((e) => 2 ** e),
+      fc.double(),
+      fc.constant(Number.MAX_SAFE_INTEGER),
+    );
+    fc.assert(
+      fc.property(param, param, param, (N, r, p) => {
+        const text = JSON.stringify({ ...good, kdf: { ...good.kdf, N, r, p } });
+        const result = parseIdentityBackup(text);
+        if (!result.ok) {
+          expect(codes).toContain(result.code);
+          return;
+        }
+        expect(Number.isInteger(Math.log2(N))).toBe(true);
+        expect(128 * N * r).toBeGreaterThanOrEqual(SCRYPT_BOUNDS.minMemory);
+        expect(128 * N * r).toBeLessThanOrEqual(SCRYPT_BOUNDS.maxMemory);
+        expect(N * r * p).toBeLessThanOrEqual(SCRYPT_BOUNDS.maxWork);
+        expect(p).toBeLessThanOrEqual(SCRYPT_BOUNDS.maxP);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

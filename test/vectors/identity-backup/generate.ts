@@ -228,6 +228,13 @@ const cases: Omit<IdentityBackupVector, 'id'>[] = [
     code: 'KEYSTORE_KDF_OUT_OF_BOUNDS',
   },
   {
+    comment: 'N = 2^52: a power of two far above any bound',
+    input: kdf({ N: 2 ** 52 }),
+    passphrase: PASSPHRASE,
+    result: 'invalid',
+    code: 'KEYSTORE_KDF_OUT_OF_BOUNDS',
+  },
+  {
     comment: 'N = 2^20, r = 8: 1 GiB of memory',
     input: kdf({ N: 2 ** 20 }),
     passphrase: PASSPHRASE,
