@@ -56,6 +56,7 @@ const SPECIAL: Readonly<Record<string, number>> = {
   CATALOG_PAGE_REJECTED: 3,
   SIGNALS_UNAVAILABLE: 6,
   CHAIN_PREVIOUS_UNKNOWN: 5,
+  FORK_LIMIT: 5,
   BLOCK_TOO_LARGE: 3,
   BLOCK_NOT_FOUND: 3,
   // @assent/gateway's own codes, as a publish may meet them.

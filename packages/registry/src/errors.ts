@@ -16,6 +16,12 @@ export const REGISTRY_ERROR_CODES = [
   'REGISTRY_DATA_DIR_LOCKED',
   // The registry was stopped (or its signal aborted) before or during the call.
   'REGISTRY_STOPPED',
+  // Too many ingests are waiting to fetch catalog pages from peers: try again later.
+  'REGISTRY_BUSY',
+  // The manifest would give its creator more branch heads than a node keeps.
+  'FORK_LIMIT',
+  // The node could not write the manifest's blocks; nothing of it was indexed.
+  'REGISTRY_STORAGE_FAILED',
 ] as const;
 
 /** An error code of the registry itself. */
