@@ -7,7 +7,7 @@ import {
   type SignalReading,
   unknownDecisions,
 } from './reading.js';
-import { C2PA_LEGACY_LABEL, CAWG_ENTRIES, CAWG_LABEL } from './signal-mappings.js';
+import { C2PA_LEGACY_LABEL, CAWG_ENTRIES, CAWG_LABEL, type SignalName } from './signal-mappings.js';
 
 /**
  * The CAWG Training and Data Mining assertion 1.x (`cawg.training-mining`,
@@ -120,7 +120,9 @@ export interface CawgReading extends SignalReading {
  * `allowed` → `allow`, `notAllowed` → `deny`; `constrained` → `deny` ("in the absence of additional
  * information, constrained shall be treated as equivalent to notAllowed"), or `conditional` when it
  * carries `constraint_info` (also spelled `constraints_info` in the CAWG prose), whose text is
- * in `details`. `cawg.ai_training` covers non-generative training only, so it never decides `train-genai`.
+ * in `details`. Entries are read by their CAWG 1.1 meaning ({@link CAWG_ENTRIES}): `cawg.ai_training`
+ * (non-generative models only) never decides `train-genai`, and is read as `allow` of `train-ai` only
+ * when `cawg.ai_generative_training` is `allowed` too; alone, its restriction is a `train-ai` restriction.
  *
  * @example parseCawgTrainingMining({ entries: { 'cawg.ai_inference': { use: 'notAllowed' } } }).decisions['ai-input'] // 'deny'
  */
@@ -154,7 +156,9 @@ export function parseCawgTrainingMining(input: unknown): CawgReading {
       issues.push({ code: 'SIGNAL_SYNTAX', message: 'no training-mining entries found' });
       return reading();
     }
-    for (const map of maps) readEntries(map, decisions, details, entries, issues);
+    const byEntry = new Map<string, EntryDecision>();
+    for (const map of maps) readEntries(map, byEntry, entries, issues);
+    decide(byEntry, decisions, details);
   } catch {
     // Only a hostile object (a throwing getter or Proxy) gets here; the input says nothing then.
     issues.length = 0;
@@ -191,26 +195,31 @@ function isTrainingMining(assertion: Record<string, unknown>): boolean {
   return label === CAWG_LABEL || label === C2PA_LEGACY_LABEL;
 }
 
-const BY_NAME: ReadonlyMap<string, UseTerm> = new Map(
-  CAWG_ENTRIES.flatMap(({ name, term }) => [
-    [name, term],
-    [`c2pa.${name.slice('cawg.'.length)}`, term],
+const BY_NAME: ReadonlyMap<string, SignalName> = new Map(
+  CAWG_ENTRIES.flatMap((entry) => [
+    [entry.name, entry],
+    [`c2pa.${entry.name.slice('cawg.'.length)}`, entry],
   ]),
 );
 
+/** What the entries of one name say, combined most-restrictively over every map read. */
+interface EntryDecision {
+  decision: Decision;
+  info: string | undefined;
+}
+
 function readEntries(
   map: Record<string, unknown>,
-  decisions: Record<UseTerm, Decision>,
-  details: Partial<Record<UseTerm, string>>,
+  byEntry: Map<string, EntryDecision>,
   entries: Record<string, CawgEntry>,
   issues: SignalIssue[],
 ): void {
   for (const key of Object.keys(map).slice(0, 1000)) {
     const entry = map[key];
     const use = isObject(entry) ? entry.use : undefined;
-    const term = BY_NAME.get(key);
+    const known = BY_NAME.get(key);
     if (use !== 'allowed' && use !== 'notAllowed' && use !== 'constrained') {
-      if (term !== undefined)
+      if (known !== undefined)
         issues.push({
           code: 'SIGNAL_BAD_VALUE',
           message: `${key}: use is not allowed, notAllowed or constrained`,
@@ -223,12 +232,55 @@ function readEntries(
         ? rawInfo.slice(0, MAX_CONSTRAINT_INFO_LENGTH)
         : undefined;
     entries[key] = use === 'constrained' && info !== undefined ? { use, constraint_info: info } : { use };
-    if (term === undefined) continue; // custom entries say nothing about Assent terms
+    if (known === undefined) continue; // custom entries say nothing about Assent terms
+    // "In the absence of additional information, constrained shall be treated as equivalent to notAllowed."
     const decision: Decision =
       use === 'allowed' ? 'allow' : use === 'notAllowed' || info === undefined ? 'deny' : 'conditional';
-    decisions[term] = mostRestrictive(decisions[term], decision);
-    if (decisions[term] !== 'conditional') delete details[term];
-    else if (decision === 'conditional' && details[term] === undefined && info !== undefined)
-      details[term] = info;
+    const before = byEntry.get(known.name);
+    const combined = before === undefined ? decision : mostRestrictive(before.decision, decision);
+    byEntry.set(known.name, {
+      decision: combined,
+      info: combined !== 'conditional' ? undefined : before?.decision === 'conditional' ? before.info : info,
+    });
   }
+}
+
+/**
+ * Per-term decisions from the entries ({@link CAWG_ENTRIES}). Every entry but `cawg.ai_training`
+ * covers its term whole. `cawg.ai_training` is non-generative training only, a part of `train-ai`:
+ * its restriction restricts `train-ai`, but `train-ai` is granted only together with
+ * `cawg.ai_generative_training`, so that generative training is never read as allowed from it.
+ */
+function decide(
+  byEntry: ReadonlyMap<string, EntryDecision>,
+  decisions: Record<UseTerm, Decision>,
+  details: Partial<Record<UseTerm, string>>,
+): void {
+  const set = (term: UseTerm, decision: Decision, info: string | undefined): void => {
+    decisions[term] = decision;
+    if (decision === 'conditional' && info !== undefined) details[term] = info;
+  };
+  for (const entry of CAWG_ENTRIES) {
+    const read = byEntry.get(entry.name);
+    if (read === undefined || entry.name === 'cawg.ai_training') continue;
+    for (const term of read.decision === 'deny' ? entry.restricts : entry.grants)
+      set(term, read.decision, read.info);
+  }
+  const other = byEntry.get('cawg.ai_training');
+  if (other === undefined) return;
+  const generative = byEntry.get('cawg.ai_generative_training');
+  const g = generative?.decision ?? 'unknown';
+  if (other.decision === 'deny') set('train-ai', 'deny', undefined);
+  else if (other.decision === 'conditional') {
+    // Conditions on part of train-ai grant the whole only when the other part is granted too.
+    if (g === 'allow') set('train-ai', 'conditional', other.info);
+    else if (g === 'conditional') set('train-ai', 'conditional', joinInfo(other.info, generative?.info));
+    else set('train-ai', 'deny', undefined);
+  } else if (g === 'allow') set('train-ai', 'allow', undefined);
+  else if (g === 'conditional') set('train-ai', 'conditional', generative?.info);
+}
+
+function joinInfo(a: string | undefined, b: string | undefined): string | undefined {
+  const parts = [a, b].filter((part): part is string => part !== undefined);
+  return parts.length === 0 ? undefined : parts.join('; ').slice(0, MAX_CONSTRAINT_INFO_LENGTH);
 }

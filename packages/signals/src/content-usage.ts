@@ -1,8 +1,14 @@
 import type { Decision, UseTerm } from '@assent/manifest';
-import { assertResolvedPolicy, isRestrictive, type ResolvedPolicy } from './policy.js';
-import { freezeReading, type SignalIssue, type SignalReading, unknownDecisions } from './reading.js';
-import { AIPREF_LABELS } from './signal-mappings.js';
-import { parseDictionary, serializeTokenDictionary } from './structured-field.js';
+import { type Dictionary, parseDictionary, serializeDictionary, Token } from 'structured-headers';
+import { assertResolvedPolicy, type ResolvedPolicy } from './policy.js';
+import {
+  freezeReading,
+  mostRestrictive,
+  type SignalIssue,
+  type SignalReading,
+  unknownDecisions,
+} from './reading.js';
+import { AIPREF_LABELS, type SignalName, writtenValue } from './signal-mappings.js';
 
 /**
  * The largest Content-Usage value read, in characters. Servers commonly cap a header section at
@@ -15,33 +21,29 @@ export const CONTENT_USAGE_HEADER = 'Content-Usage';
 
 /**
  * The AIPREF statement of preference for a policy: an RFC 9651 Dictionary of Tokens `y`/`n`
- * (draft-ietf-aipref-vocab-08 §6), for the `Content-Usage` header or a robots.txt rule.
- * `undefined` when the policy states nothing AIPREF can express.
+ * (draft-ietf-aipref-vocab-08 §6), for the `Content-Usage` header or a robots.txt rule, serialized by
+ * the `structured-headers` package. `undefined` when the policy states nothing AIPREF can express.
+ * A label is never written with a meaning wider than the policy ({@link AIPREF_LABELS}):
  *
- * - `allow` → `y`; `deny` → `n`; `conditional` → `n` (AIPREF carries no conditions, so the
- *   restrictive value); `unknown` → the label is left out ("no preference").
- * - `train-ai` (-08: generative training only) is written from `train-genai`, and as `n` when
- *   `train-ai` itself is restricted too, so that readers of older drafts, where `train-ai` meant all
- *   AI training, are never told more than the creator allowed.
- * - `ai-use` is written from `ai-input`, `search` from `search`. `all` and `tdm` have no -08 label.
+ * - `train-ai` (-08 §4.1: generative training; older drafts: all training): `y` only when both
+ *   `train-ai` and `train-genai` are `allow`, `n` when either is restricted.
+ * - `ai-use` (§4.2) from `ai-input`.
+ * - `search` (§4.3): allowing search also allows processing, training and AI use inside the search
+ *   application, so `y` only when `search`, `tdm`, `train-ai`, `train-genai` and `ai-input` are all
+ *   `allow`; `n` when `search` is restricted; otherwise left out.
+ * - `conditional` is written as `n` (AIPREF carries no conditions); `unknown` leaves a label out.
+ *   `all` and `tdm` have no -08 label.
  *
- * @example toContentUsage(resolvePolicy({ 'train-ai': 'deny', search: 'allow' })) // 'train-ai=n, search=y'
+ * @example toContentUsage(resolvePolicy({ 'train-ai': 'deny', search: 'allow' })) // 'train-ai=n'
  */
 export function toContentUsage(policy: ResolvedPolicy): string | undefined {
   assertResolvedPolicy(policy);
-  const members: [string, string][] = [];
-  for (const { name, term, scope } of AIPREF_LABELS) {
-    const token = aiprefToken(policy.decisions[scope], policy.decisions[term]);
-    if (token !== undefined) members.push([name, token]);
+  const members: Dictionary = new Map();
+  for (const label of AIPREF_LABELS) {
+    const value = writtenValue(label, policy.decisions);
+    if (value !== undefined) members.set(label.name, [new Token(value ? 'y' : 'n'), new Map()]);
   }
-  return members.length === 0 ? undefined : serializeTokenDictionary(members);
-}
-
-/** `n` if either decision restricts, `y` if the scoped one allows, otherwise no preference. */
-function aiprefToken(scoped: Decision, broader: Decision): 'y' | 'n' | undefined {
-  if (isRestrictive(scoped) || isRestrictive(broader)) return 'n';
-  if (scoped === 'allow') return 'y';
-  return undefined;
+  return members.size === 0 ? undefined : serializeDictionary(members);
 }
 
 /** What a Content-Usage header (or a robots.txt Content-Usage rule) says. */
@@ -60,7 +62,9 @@ export interface ContentUsageReading extends SignalReading {
  * valid Dictionary expresses no preference; unknown labels and all parameters are ignored; a label
  * whose value is not the Token `y` or `n` expresses none; of a repeated label the last one counts.
  *
- * `train-ai` is read into `train-genai` (its -08 scope): it says nothing about non-generative training.
+ * Labels are read by their -08 meaning ({@link AIPREF_LABELS}): `train-ai` decides `train-genai` only;
+ * `ai-use=n` denies `ai-input` but `ai-use=y` allows nothing (it is narrower than `ai-input`);
+ * `search=y` allows `search` alone.
  *
  * @example parseContentUsage('train-ai=n, search=y').decisions // { 'train-genai': 'deny', search: 'allow', … }
  */
@@ -97,8 +101,9 @@ export function parseContentUsage(value: string | readonly string[] | null | und
 }
 
 /**
- * Parses a statement of preference into `decisions` (by AIPREF label scope) and `labels`. Shared by
- * the header and robots.txt readers so both read a preference the same way.
+ * Parses a statement of preference into `decisions` (by each label's scope) and `labels`. Shared by
+ * the header and robots.txt readers so both read a preference the same way. Several field lines are
+ * joined with ", " first (RFC 9651 §4.2).
  */
 export function readPreference(
   lines: readonly string[],
@@ -108,24 +113,45 @@ export function readPreference(
   line?: number,
 ): void {
   const at = line === undefined ? {} : { line };
-  const parsed = parseDictionary(lines);
-  if (!parsed.ok) {
+  let parsed: Dictionary;
+  try {
+    parsed = parseDictionary(lines.join(', '));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'parse error';
     issues.push({
       code: 'SIGNAL_SYNTAX',
-      message: `not an RFC 9651 dictionary (${parsed.message} at ${parsed.offset}); no preference read`,
+      message: `not an RFC 9651 dictionary (${reason}); no preference read`,
       ...at,
     });
     return;
   }
-  for (const [key, member] of parsed.members) {
-    if (member.kind === 'token' && (member.value === 'y' || member.value === 'n')) labels[key] = member.value;
+  for (const [key, member] of parsed) {
+    const token = tokenOf(member);
+    if (token === 'y' || token === 'n') labels[key] = token;
   }
-  for (const { name, scope } of AIPREF_LABELS) {
-    const member = parsed.members.get(name);
+  for (const label of AIPREF_LABELS) {
+    const member = parsed.get(label.name);
     if (member === undefined) continue;
-    if (member.kind === 'token' && member.value === 'y') decisions[scope] = 'allow';
-    else if (member.kind === 'token' && member.value === 'n') decisions[scope] = 'deny';
+    const token = tokenOf(member);
+    if (token === 'y' || token === 'n') readLabel(label, token === 'y', decisions);
     else
-      issues.push({ code: 'SIGNAL_BAD_VALUE', message: `${name} is not the token y or n; ignored`, ...at });
+      issues.push({
+        code: 'SIGNAL_BAD_VALUE',
+        message: `${label.name} is not the token y or n; ignored`,
+        ...at,
+      });
+  }
+}
+
+/** The Token value of a Dictionary member, parameters disregarded (-08 §6.4); `undefined` otherwise. */
+function tokenOf(member: Dictionary extends Map<string, infer V> ? V : never): string | undefined {
+  const bare = member[0];
+  return bare instanceof Token ? bare.toString() : undefined;
+}
+
+/** Applies one label's value to `decisions`: a grant to `grants`, a restriction to `restricts`. */
+export function readLabel(label: SignalName, grant: boolean, decisions: Record<UseTerm, Decision>): void {
+  for (const term of grant ? label.grants : label.restricts) {
+    decisions[term] = mostRestrictive(decisions[term], grant ? 'allow' : 'deny');
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `@assent/signals`: interop with the AI-preference signals in use today. Writes IETF AIPREF
- * `Content-Usage` headers and robots.txt rules, W3C TDMRep headers and `/.well-known/tdmrep.json`,
- * CAWG `cawg.training-mining` assertions and `X-Robots-Tag: noai` from a creator-signed policy; reads
+ * `Content-Usage` headers and robots.txt rules, Cloudflare `Content-Signal` robots.txt lines, W3C
+ * TDMRep headers and `/.well-known/tdmrep.json`, CAWG `cawg.training-mining` assertions and
+ * `X-Robots-Tag: noai` from a creator-signed policy; reads
  * them back as unsigned, lower-trust evidence. No I/O and no Node built-ins: runs in browsers too.
  * @packageDocumentation
  */
@@ -18,6 +19,12 @@ export {
   type ToCawgOptions,
   toCawgTrainingMining,
 } from './cawg.js';
+export {
+  type ContentSignalReading,
+  MAX_CONTENT_SIGNAL_LENGTH,
+  parseContentSignal,
+  toContentSignal,
+} from './content-signal.js';
 export {
   CONTENT_USAGE_HEADER,
   type ContentUsageReading,
@@ -46,9 +53,11 @@ export {
 } from './reading.js';
 export {
   type ContentUsageQuery,
+  contentSignalFor,
   contentUsageFor,
   MAX_ROBOTS_TXT_BYTES,
   parseRobotsTxt,
+  type RobotsContentSignalReading,
   type RobotsGroup,
   type RobotsRule,
   type RobotsTxt,
@@ -63,9 +72,11 @@ export {
   C2PA_LEGACY_LABEL,
   CAWG_ENTRIES,
   CAWG_LABEL,
+  CONTENT_SIGNAL_NAMES,
   NOAI_TERMS,
   type SignalName,
   TDMREP_READ_TERMS,
+  TDMREP_UNRESERVED_TERMS,
   TDMREP_WRITE_TERMS,
 } from './signal-mappings.js';
 export {

@@ -22,7 +22,7 @@ export interface SignalIssue {
 }
 
 /** The signalling standards this package reads. */
-export type SignalStandard = 'aipref' | 'tdmrep' | 'cawg' | 'x-robots-tag';
+export type SignalStandard = 'aipref' | 'content-signal' | 'tdmrep' | 'cawg' | 'x-robots-tag';
 
 /**
  * What one unsigned signal says, per Assent term. Lower-trust evidence than a creator-signed

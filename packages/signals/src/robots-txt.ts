@@ -1,4 +1,5 @@
-import { type Decision, normalizeWorkId, USE_TERMS } from '@assent/manifest';
+import { type Decision, normalizeWorkId, USE_TERMS, type UseTerm } from '@assent/manifest';
+import { type ContentSignalReading, readContentSignal, toContentSignal } from './content-signal.js';
 import { type ContentUsageReading, readPreference, toContentUsage } from './content-usage.js';
 import {
   compilePathPattern,
@@ -31,6 +32,12 @@ export interface UrlPolicy {
 export interface ToRobotsTxtOptions {
   /** Product tokens of the group (RFC 9309 §2.2.1). Default `['*']`, every crawler. */
   readonly userAgents?: readonly string[];
+  /**
+   * Also write a Cloudflare `Content-Signal` line (default `true`). It has no path (Content Signals
+   * Policy), so it covers the whole origin and is written only from an entry for the whole origin
+   * (`url-prefix:https://host/`): from any narrower entry it would speak for works it does not hold.
+   */
+  readonly contentSignal?: boolean;
 }
 
 const PRODUCT_TOKEN = /^(?:\*|[A-Za-z_-]+)$/;
@@ -38,16 +45,18 @@ const PRODUCT_TOKEN = /^(?:\*|[A-Za-z_-]+)$/;
 /**
  * A robots.txt group of AIPREF `Content-Usage` rules (draft-ietf-aipref-attach §4) for works that
  * are URL prefixes or single URLs of one origin: `url-prefix:https://host/the-flight/` becomes
- * `Content-Usage: /the-flight/ train-ai=n`, and `url:https://host/a?b` becomes `/a?b$`. The group
- * has no Allow/Disallow rules, so it never changes what may be crawled; RFC 9309 §2.2.1 merges it
- * with any other group for the same crawlers. Returns `''` when no entry has anything to say.
+ * `Content-Usage: /the-flight/ train-ai=n`, and `url:https://host/a?b` becomes `/a?b$`. An entry for
+ * the whole origin (`url-prefix:https://host/`) also writes a Cloudflare `Content-Signal` line
+ * ({@link toContentSignal}) unless `contentSignal: false`. The group has no Allow/Disallow rules, so
+ * it never changes what may be crawled; RFC 9309 §2.2.1 merges it with any other group for the same
+ * crawlers. Returns `''` when no entry has anything to say.
  *
  * Throws `TypeError` for an id that is not a `url:`/`url-prefix:` work or a bad product token, and
  * `RangeError` when the entries span several origins (a robots.txt belongs to one origin).
  *
  * @example
  * toRobotsTxt([{ id: 'url-prefix:https://example.com/the-flight/', policy }])
- * // 'User-Agent: *\nContent-Usage: /the-flight/ train-ai=n, search=y\n'
+ * // 'User-Agent: *\nContent-Usage: /the-flight/ train-ai=n, search=n\n'
  */
 export function toRobotsTxt(entries: readonly UrlPolicy[], options: ToRobotsTxtOptions = {}): string {
   const agents = options.userAgents ?? ['*'];
@@ -58,8 +67,10 @@ export function toRobotsTxt(entries: readonly UrlPolicy[], options: ToRobotsTxtO
       throw new TypeError(`not a robots.txt product token: ${JSON.stringify(agent)}`);
     }
   }
+  const writeSignal = options.contentSignal ?? true;
   let origin: string | undefined;
   const rules: string[] = [];
+  const signals: string[] = [];
   for (const entry of entries) {
     assertResolvedPolicy(entry.policy);
     const normalized = normalizeWorkId(entry.id);
@@ -71,18 +82,21 @@ export function toRobotsTxt(entries: readonly UrlPolicy[], options: ToRobotsTxtO
     origin = entryOrigin;
     const preference = toContentUsage(entry.policy);
     if (preference !== undefined) rules.push(`Content-Usage: ${pattern} ${preference}`);
+    const signal = writeSignal && pattern === '/' ? toContentSignal(entry.policy) : undefined;
+    if (signal !== undefined) signals.push(`Content-Signal: ${signal}`);
   }
-  if (rules.length === 0) return '';
+  if (rules.length === 0 && signals.length === 0) return '';
   rules.sort();
-  return `${agents.map((agent) => `User-Agent: ${agent}`).join('\n')}\n${rules.join('\n')}\n`;
+  const lines = [...agents.map((agent) => `User-Agent: ${agent}`), ...signals.sort(), ...rules];
+  return `${lines.join('\n')}\n`;
 }
 
 /** One rule of a robots.txt group. */
 export interface RobotsRule {
-  readonly kind: 'allow' | 'disallow' | 'content-usage';
-  /** The path pattern; a Content-Usage rule without a path has `/`. */
+  readonly kind: 'allow' | 'disallow' | 'content-usage' | 'content-signal';
+  /** The path pattern; a Content-Usage rule without a path, and every Content-Signal, has `/`. */
   readonly pattern: PathPattern;
-  /** The statement of preference of a Content-Usage rule. */
+  /** The value of a Content-Usage (after its path) or Content-Signal rule. */
   readonly preference?: string;
   /** 1-based line number. */
   readonly line: number;
@@ -102,11 +116,13 @@ export interface RobotsTxt {
 }
 
 const utf8 = new TextDecoder('utf-8');
+const ROOT = compilePathPattern('/') as PathPattern;
 const utf8Encoder = new TextEncoder();
 
 /**
  * Parses a robots.txt (RFC 9309 §2.2, extended by draft-ietf-aipref-attach §4 with
- * `Content-Usage: [path] preference`). Never throws, whatever the input. Keys are
+ * `Content-Usage: [path] preference` and by the Cloudflare Content Signals Policy with
+ * `Content-Signal: name=yes|no, …`, which has no path). Never throws, whatever the input. Keys are
  * case-insensitive; unknown keys are ignored; a line without `:` or with a bad pattern is reported
  * and skipped; text past {@link MAX_ROBOTS_TXT_BYTES} is ignored, including the line it cuts.
  */
@@ -157,9 +173,20 @@ export function parseRobotsTxt(input: string | Uint8Array): RobotsTxt {
       else current.agents.push(token);
       continue;
     }
-    if (key !== 'allow' && key !== 'disallow' && key !== 'content-usage') continue; // RFC 9309 §2.2.4
+    if (key !== 'allow' && key !== 'disallow' && key !== 'content-usage' && key !== 'content-signal') {
+      continue; // RFC 9309 §2.2.4
+    }
     if (current === undefined) {
       report({ code: 'SIGNAL_SYNTAX', message: `${key} before any user-agent line; ignored`, line });
+      continue;
+    }
+    if (key === 'content-signal') {
+      // The policy defines no path; a path-scoped line would be read site-wide by others, so skip it.
+      if (value.startsWith('/')) {
+        report({ code: 'SIGNAL_BAD_VALUE', message: 'Content-Signal takes no path; ignored', line });
+        continue;
+      }
+      current.rules.push(Object.freeze({ kind: 'content-signal', pattern: ROOT, preference: value, line }));
       continue;
     }
     if (key === 'content-usage') {
@@ -197,11 +224,138 @@ function decodeBounded(bytes: Uint8Array, cut: boolean, report: (issue: SignalIs
   return end === -1 ? '' : text.slice(0, end);
 }
 
-/** The product token of a user-agent value, lower case, or `*`; `undefined` if there is none. */
+/** The product token of a robots.txt user-agent value, lower case, or `*`; `undefined` if none. */
 function productToken(value: string): string | undefined {
   if (value.startsWith('*')) return '*';
   const match = /^[A-Za-z_-]+/.exec(value);
   return match === null ? undefined : match[0].toLowerCase();
+}
+
+const TOKEN_CHAR = /[A-Za-z_-]/;
+
+/**
+ * The crawler's product tokens that name groups of `robots`. A bare product token (letters, `_`,
+ * `-`) is itself. A whole User-Agent string holds the crawler's token as a substring (RFC 9309
+ * §2.2.1: "the product token SHOULD be a substring in the User-Agent header", e.g.
+ * `Mozilla/5.0 (compatible; ExampleBot/0.1; …)`), so every group token found in it as a whole word
+ * (case-insensitive, not inside a longer token) is a candidate.
+ */
+function agentTokens(robots: RobotsTxt, userAgent: unknown): string[] {
+  if (typeof userAgent !== 'string') return [];
+  if (/^[A-Za-z_-]+$/.test(userAgent)) return [userAgent.toLowerCase()];
+  const haystack = userAgent.toLowerCase();
+  const found = new Set<string>();
+  for (const group of robots.groups) {
+    for (const agent of group.agents) {
+      if (agent !== '*' && !found.has(agent) && containsWord(haystack, agent)) found.add(agent);
+    }
+  }
+  return [...found];
+}
+
+function containsWord(haystack: string, word: string): boolean {
+  for (let at = haystack.indexOf(word); at !== -1; at = haystack.indexOf(word, at + 1)) {
+    const before = haystack[at - 1];
+    const after = haystack[at + word.length];
+    if (
+      (before === undefined || !TOKEN_CHAR.test(before)) &&
+      (after === undefined || !TOKEN_CHAR.test(after))
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The rule sets that may apply to a crawler, one per candidate product token: the rules of every
+ * group naming the token (merged, RFC 9309 §2.2.1), or of the `*` groups when no group names it.
+ */
+function ruleSetsFor(robots: RobotsTxt, userAgent: unknown): RobotsRule[][] {
+  const sets: RobotsRule[][] = [];
+  for (const token of agentTokens(robots, userAgent)) {
+    const groups = robots.groups.filter((group) => group.agents.includes(token));
+    if (groups.length > 0) sets.push(groups.flatMap((group) => group.rules));
+  }
+  if (sets.length === 0) {
+    sets.push(robots.groups.filter((group) => group.agents.includes('*')).flatMap((group) => group.rules));
+  }
+  return sets;
+}
+
+/** RFC 9309 §2.2.2: the longest matching Allow/Disallow decides; on a tie, allow. */
+function crawlAllowedBy(rules: readonly RobotsRule[], target: string): boolean {
+  if (target === '/robots.txt') return true;
+  let best: RobotsRule | undefined;
+  for (const rule of rules) {
+    if (rule.kind !== 'allow' && rule.kind !== 'disallow') continue;
+    if (
+      best === undefined ||
+      rule.pattern.length > best.pattern.length ||
+      (rule.pattern.length === best.pattern.length && rule.kind === 'allow')
+    ) {
+      best = rule;
+    }
+  }
+  return best?.kind !== 'disallow';
+}
+
+/** The longest matching rules of one kind; equally long ones are all returned (to be combined). */
+function longestRules(rules: readonly RobotsRule[], kind: 'content-usage' | 'content-signal'): RobotsRule[] {
+  const matching = rules.filter((rule) => rule.kind === kind);
+  const longest = matching.reduce((max, rule) => Math.max(max, rule.pattern.length), -1);
+  return matching.filter((rule) => rule.pattern.length === longest);
+}
+
+/**
+ * Evaluates one reader over every candidate rule set. With one candidate that is the answer. With
+ * several (a User-Agent string naming more than one group's token), which one is the crawler's own is
+ * not known, so they are combined so as never to widen: `deny` if any says `deny`, `allow` only if
+ * all say `allow`, crawling only if all allow it.
+ */
+function evaluate(
+  robots: RobotsTxt,
+  query: ContentUsageQuery,
+  kind: 'content-usage' | 'content-signal',
+  read: (rule: RobotsRule, decisions: Record<UseTerm, Decision>, issues: SignalIssue[]) => void,
+): { decisions: Record<UseTerm, Decision>; crawlAllowed: boolean; lines: number[]; issues: SignalIssue[] } {
+  const issues: SignalIssue[] = [...robots.issues];
+  const decisions = unknownDecisions();
+  const lines: number[] = [];
+  const target = typeof query?.url === 'string' ? matchTarget(query.url) : undefined;
+  if (target === undefined) {
+    issues.push({ code: 'SIGNAL_SYNTAX', message: 'the URL to look up does not parse' });
+    return { decisions, crawlAllowed: true, lines, issues };
+  }
+  const outcomes: { decisions: Record<UseTerm, Decision>; crawlAllowed: boolean }[] = [];
+  for (const set of ruleSetsFor(robots, query.userAgent)) {
+    const matching = set.filter((rule) => matchesPath(rule.pattern, target));
+    const own = unknownDecisions();
+    const crawlAllowed = crawlAllowedBy(matching, target);
+    // A URL that may not be crawled has no preference (draft-ietf-aipref-attach §4.1).
+    if (crawlAllowed) {
+      for (const rule of longestRules(matching, kind)) {
+        lines.push(rule.line);
+        const ruleDecisions = unknownDecisions();
+        read(rule, ruleDecisions, issues);
+        for (const term of USE_TERMS) own[term] = mostRestrictive(own[term], ruleDecisions[term]);
+      }
+    }
+    outcomes.push({ decisions: own, crawlAllowed });
+  }
+  const crawlAllowed = outcomes.every((outcome) => outcome.crawlAllowed);
+  for (const term of USE_TERMS) {
+    const all = outcomes.map((outcome) => outcome.decisions[term]);
+    decisions[term] = !crawlAllowed
+      ? 'unknown'
+      : all.includes('deny')
+        ? 'deny'
+        : all.every((decision) => decision === all[0])
+          ? (all[0] ?? 'unknown')
+          : 'unknown';
+  }
+  if (!crawlAllowed) lines.length = 0;
+  return { decisions, crawlAllowed, lines: [...new Set(lines)].sort((a, b) => a - b), issues };
 }
 
 /** draft-ietf-aipref-attach §4.3: a value starting with "/" has a path up to the first SP/HTAB. */
@@ -233,9 +387,12 @@ export interface RobotsTxtReading extends ContentUsageReading {
   readonly lines: readonly number[];
 }
 
-/** What {@link contentUsageFor} asks about. */
+/** What {@link contentUsageFor} and {@link contentSignalFor} ask about. */
 export interface ContentUsageQuery {
-  /** The crawler's product token (`ExampleBot`) or its whole User-Agent string. */
+  /**
+   * The crawler's product token (`ExampleBot`), or the whole User-Agent string it sends
+   * (`Mozilla/5.0 (compatible; ExampleBot/1.0)`), in which group tokens are looked for.
+   */
   readonly userAgent: string;
   /** The URL (or path) of the resource. */
   readonly url: string;
@@ -246,60 +403,64 @@ export interface ContentUsageQuery {
  * (draft-ietf-aipref-attach §4.1): the crawler's groups (every group naming its product token,
  * case-insensitively, merged; else the `*` groups), then the longest matching Content-Usage rule.
  * Rules with equally long matching paths are combined, the most restrictive winning (vocab §7.1).
- * A URL that may not be crawled has no preference. Never throws.
+ * A URL that may not be crawled has no preference. Given a whole User-Agent string, the groups whose
+ * product token it contains apply (RFC 9309 §2.2.1); when it contains several, they are combined
+ * without widening (`deny` if any denies, `allow` only if all allow). Never throws.
+ *
+ * @example contentUsageFor(robots, { userAgent: 'Mozilla/5.0 (compatible; ExampleBot/1.0)', url }).decisions.search
  */
 export function contentUsageFor(robots: RobotsTxt, query: ContentUsageQuery): RobotsTxtReading {
-  const issues: SignalIssue[] = [...robots.issues];
-  const decisions = unknownDecisions();
   const labels: Record<string, 'y' | 'n'> = Object.create(null);
-  const lines: number[] = [];
-  const result = (crawlAllowed: boolean): RobotsTxtReading =>
-    freezeReading({
-      standard: 'aipref',
-      signed: false,
-      decisions,
-      details: {},
-      issues,
-      labels: Object.freeze(labels),
-      crawlAllowed,
-      lines: Object.freeze(lines),
-    });
-  const target = typeof query?.url === 'string' ? matchTarget(query.url) : undefined;
-  if (target === undefined) {
-    issues.push({ code: 'SIGNAL_SYNTAX', message: 'the URL to look up does not parse' });
-    return result(true);
-  }
-  const agent = typeof query.userAgent === 'string' ? productToken(query.userAgent) : undefined;
-  let rules = robots.groups.filter(
-    (group) => agent !== undefined && agent !== '*' && group.agents.includes(agent),
+  const { decisions, crawlAllowed, lines, issues } = evaluate(
+    robots,
+    query,
+    'content-usage',
+    (rule, own, out) => readPreference([rule.preference ?? ''], own, labels, out, rule.line),
   );
-  if (rules.length === 0) rules = robots.groups.filter((group) => group.agents.includes('*'));
-  const all = rules.flatMap((group) => group.rules).filter((rule) => matchesPath(rule.pattern, target));
+  return freezeReading({
+    standard: 'aipref',
+    signed: false,
+    decisions,
+    details: {},
+    issues,
+    labels: Object.freeze(labels),
+    crawlAllowed,
+    lines: Object.freeze(lines),
+  });
+}
 
-  // RFC 9309 §2.2.2: the longest match decides; on a tie between allow and disallow, allow.
-  if (target !== '/robots.txt') {
-    let best: RobotsRule | undefined;
-    for (const rule of all) {
-      if (rule.kind === 'content-usage') continue;
-      if (
-        best === undefined ||
-        rule.pattern.length > best.pattern.length ||
-        (rule.pattern.length === best.pattern.length && rule.kind === 'allow')
-      ) {
-        best = rule;
-      }
-    }
-    if (best?.kind === 'disallow') return result(false);
-  }
+/** What a robots.txt's `Content-Signal` lines say about one URL for one crawler. */
+export interface RobotsContentSignalReading extends ContentSignalReading {
+  /** Whether the crawler may fetch the URL (Allow/Disallow, RFC 9309 §2.2.2). */
+  readonly crawlAllowed: boolean;
+  /** The lines of the Content-Signal rules read, empty when none applied. */
+  readonly lines: readonly number[];
+}
 
-  const usage = all.filter((rule) => rule.kind === 'content-usage');
-  const longest = usage.reduce((max, rule) => Math.max(max, rule.pattern.length), -1);
-  for (const rule of usage) {
-    if (rule.pattern.length !== longest) continue;
-    lines.push(rule.line);
-    const own = unknownDecisions();
-    readPreference([rule.preference ?? ''], own, labels, issues, rule.line);
-    for (const term of USE_TERMS) decisions[term] = mostRestrictive(decisions[term], own[term] as Decision);
-  }
-  return result(true);
+/**
+ * The Cloudflare Content Signals a parsed robots.txt gives one URL for one crawler: the
+ * `Content-Signal` lines of the crawler's groups (chosen as {@link contentUsageFor} does), combined
+ * most-restrictively, read by {@link parseContentSignal}'s rules. A URL that may not be crawled has
+ * none. Never throws.
+ *
+ * @example contentSignalFor(parseRobotsTxt('User-Agent: *\nContent-Signal: ai-train=no\n'), { userAgent: 'x', url: '/' }).decisions['train-ai'] // 'deny'
+ */
+export function contentSignalFor(robots: RobotsTxt, query: ContentUsageQuery): RobotsContentSignalReading {
+  const signals: Record<string, 'yes' | 'no'> = Object.create(null);
+  const { decisions, crawlAllowed, lines, issues } = evaluate(
+    robots,
+    query,
+    'content-signal',
+    (rule, own, out) => readContentSignal(rule.preference ?? '', own, signals, out, rule.line),
+  );
+  return freezeReading({
+    standard: 'content-signal',
+    signed: false,
+    decisions,
+    details: {},
+    issues,
+    signals: Object.freeze(signals),
+    crawlAllowed,
+    lines: Object.freeze(lines),
+  });
 }

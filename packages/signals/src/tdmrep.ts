@@ -1,4 +1,4 @@
-import { normalizeWorkId, parseJson, USE_TERMS } from '@assent/manifest';
+import { normalizeWorkId, parseJson } from '@assent/manifest';
 import {
   compilePathPattern,
   matchesPath,
@@ -9,7 +9,7 @@ import {
 import { assertResolvedPolicy, isRestrictive, type ResolvedPolicy } from './policy.js';
 import { freezeReading, type SignalIssue, type SignalReading, unknownDecisions } from './reading.js';
 import type { UrlPolicy } from './robots-txt.js';
-import { TDMREP_WRITE_TERMS } from './signal-mappings.js';
+import { TDMREP_READ_TERMS, TDMREP_UNRESERVED_TERMS, TDMREP_WRITE_TERMS } from './signal-mappings.js';
 
 /**
  * W3C TDMRep (TDM Reservation Protocol, Community Group Final Report): the `tdm-reservation` and
@@ -53,11 +53,13 @@ export interface TdmRepRule {
 }
 
 /**
- * The TDMRep reservation for a policy. TDMRep is one bit for all of text and data mining, which
- * EU law reads as covering AI training and AI input; so a `deny` or `conditional` of any of `all`,
- * `tdm`, `train-ai`, `train-genai` or `ai-input` writes `tdm-reservation: 1` (the restrictive
- * value), with `tdm-policy` when a policy URL is given; `0` only when all five are `allow`;
- * nothing otherwise. Throws `TypeError` for a policy URL that is not http(s).
+ * The TDMRep reservation for a policy ({@link TDMREP_WRITE_TERMS}). TDMRep reserves "TDM rights"
+ * (TDMRep §"Declaring the reservation of TDM Rights"), which the TDMRep CG reads as covering AI uses
+ * too, and `0` tells agents they "can mine the content … without having to contact the
+ * rightsholder"; so a `deny` or `conditional` of any of `all`, `tdm`, `train-ai`, `train-genai` or
+ * `ai-input` writes `tdm-reservation: 1` (the restrictive value), with `tdm-policy` when a policy URL
+ * is given; `0` only when all five are `allow`; nothing otherwise. `search` plays no part: TDMRep
+ * does not govern search crawling. Throws `TypeError` for a policy URL that is not http(s).
  *
  * @example toTdmRep(policy, { policyUrl: 'https://assent.example/m/bagaa…' }).headers
  * // { 'tdm-reservation': '1', 'tdm-policy': 'https://assent.example/m/bagaa…' }
@@ -234,9 +236,11 @@ export interface TdmRepReading extends SignalReading {
  * the origin's tdmrep.json, where the first rule in sequence whose `location` matches the URL applies
  * (TDMRep: "The most specific match is the first in sequence").
  *
- * `tdm-reservation: 1` reads as `deny` of `all` and `tdm` (the vocabulary mapping), and so of every
- * term below `all`: TDMRep reserves all text and data mining. `0` reads as `unknown` for every term:
- * no reservation is not a grant.
+ * `tdm-reservation: 1` reads as `deny` of {@link TDMREP_READ_TERMS} (`tdm`, both training terms,
+ * `ai-input`), with the `tdm-policy` URL in `details`; not of `search`, which TDMRep does not govern.
+ * `0` ("TDM agents can mine the content") reads as `allow` of `tdm` alone
+ * ({@link TDMREP_UNRESERVED_TERMS}): whether AI training and AI input count as mining is not settled
+ * by the spec, and a reader must not widen. Unset reads as `unknown` everywhere.
  *
  * @example parseTdmRep({ headers: { 'tdm-reservation': '1' } }).decisions.tdm // 'deny'
  */
@@ -276,10 +280,12 @@ export function parseTdmRep(input: TdmRepInput): TdmRepReading {
   const decisions = unknownDecisions();
   const details: Record<string, string> = {};
   if (reservation === 1) {
-    for (const term of USE_TERMS) {
+    for (const term of TDMREP_READ_TERMS) {
       decisions[term] = 'deny';
       if (policy !== undefined) details[term] = policy;
     }
+  } else if (reservation === 0) {
+    for (const term of TDMREP_UNRESERVED_TERMS) decisions[term] = 'allow';
   }
   // TDMRep: a tdm-policy with tdm-reservation 0 SHOULD NOT be processed.
   return freezeReading({

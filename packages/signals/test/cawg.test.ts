@@ -46,13 +46,18 @@ describe('parseCawgTrainingMining', () => {
 
   it('reads the entries; constrained is notAllowed unless more is given', () => {
     const reading = parseCawgTrainingMining(data);
+    // Non-generative training allowed and generative training constrained: all training is
+    // allowed under the generative entry's constraint, so train-ai is conditional too.
     expect(stated(reading)).toEqual({
       tdm: 'deny',
-      'train-ai': 'allow',
+      'train-ai': 'conditional',
       'train-genai': 'conditional',
       'ai-input': 'deny',
     });
-    expect(reading.details).toEqual({ 'train-genai': 'https://publisher.example/license.xml' });
+    expect(reading.details).toEqual({
+      'train-ai': 'https://publisher.example/license.xml',
+      'train-genai': 'https://publisher.example/license.xml',
+    });
     expect(Object.keys(reading.entries)).toContain('com.example.custom');
   });
 
@@ -74,9 +79,41 @@ describe('parseCawgTrainingMining', () => {
     expect(stated(parseCawgTrainingMining(legacy))).toEqual({ tdm: 'allow', 'train-ai': 'deny' });
   });
 
-  it('never lets cawg.ai_training decide generative training', () => {
-    const reading = parseCawgTrainingMining({ entries: { 'cawg.ai_training': { use: 'allowed' } } });
-    expect(reading.decisions['train-genai']).toBe('unknown');
+  it('reads cawg.ai_training (non-generative only, CAWG 1.1 §"Assertion definition") without widening', () => {
+    const read = (entries: Record<string, unknown>) => stated(parseCawgTrainingMining({ entries }));
+    const allowed = { use: 'allowed' };
+    // Alone it covers no whole Assent term: train-ai would include generative training.
+    expect(read({ 'cawg.ai_training': allowed })).toEqual({});
+    expect(read({ 'cawg.ai_training': allowed, 'cawg.ai_generative_training': allowed })).toEqual({
+      'train-ai': 'allow',
+      'train-genai': 'allow',
+    });
+    expect(
+      read({ 'cawg.ai_training': allowed, 'cawg.ai_generative_training': { use: 'notAllowed' } }),
+    ).toEqual({
+      'train-genai': 'deny',
+    });
+    // Its restriction restricts train-ai, the narrowest term containing it.
+    expect(
+      read({ 'cawg.ai_training': { use: 'notAllowed' }, 'cawg.ai_generative_training': allowed }),
+    ).toEqual({
+      'train-ai': 'deny',
+      'train-genai': 'allow',
+    });
+    // Conditions on non-generative training grant train-ai only with generative training granted.
+    const constrained = { use: 'constrained', constraint_info: 'credit' };
+    expect(read({ 'cawg.ai_training': constrained })).toEqual({ 'train-ai': 'deny' });
+    expect(read({ 'cawg.ai_training': constrained, 'cawg.ai_generative_training': allowed })).toEqual({
+      'train-ai': 'conditional',
+      'train-genai': 'allow',
+    });
+    const both = parseCawgTrainingMining({
+      entries: {
+        'cawg.ai_training': constrained,
+        'cawg.ai_generative_training': { ...constrained, constraint_info: 'pay' },
+      },
+    });
+    expect(both.details).toEqual({ 'train-ai': 'credit; pay', 'train-genai': 'pay' });
   });
 
   it('reports what it cannot read', () => {

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { namesFor, type UseTerm } from '@assent/manifest';
+import { namesFor } from '@assent/manifest';
 import { describe, expect, it } from 'vitest';
 import {
   AIPREF_LABELS,
   CAWG_ENTRIES,
+  CONTENT_SIGNAL_NAMES,
   NOAI_TERMS,
+  type SignalName,
   TDMREP_READ_TERMS,
+  TDMREP_UNRESERVED_TERMS,
   TDMREP_WRITE_TERMS,
 } from '../src/index.js';
 
@@ -35,47 +38,60 @@ function rows(): string[][] {
     );
 }
 
-/** "`a`, `b`" → ['a', 'b']. */
-const names = (cell: string): string[] => cell.split(', ').map((part) => part.replace(/^`|`$/g, ''));
+/** "`a`, `b`" → ['a', 'b']; "—" → []. */
+const names = (cell: string): string[] =>
+  cell === '—' ? [] : cell.split(', ').map((part) => part.replace(/^`|`$/g, ''));
 
 describe('docs/vocabulary.md §"How signals are written and read"', () => {
-  const table = rows().map(([signal = '', name = '', written = '', read = '']) => ({
-    signal,
-    names: names(name),
-    written: names(written),
-    read: names(read),
-  }));
-
-  it('restates the AIPREF labels, their scope and MAPPINGS', () => {
-    const aipref = table.filter((row) => row.signal.startsWith('AIPREF'));
-    expect(aipref.map((row) => row.names)).toEqual(AIPREF_LABELS.map((label) => [label.name]));
-    for (const [i, label] of AIPREF_LABELS.entries()) {
-      expect(namesFor(label.term, 'aipref')).toContain(label.name);
-      const written = label.scope === label.term ? [label.term] : [label.scope, label.term];
-      expect(aipref[i]?.written).toEqual(written);
-      expect(aipref[i]?.read).toEqual([label.scope]);
-    }
+  const table = rows().map(
+    ([signal = '', name = '', allowWhen = '', denyWhen = '', grants = '', restricts = '']) => ({
+      signal,
+      names: names(name),
+      allowWhen: names(allowWhen),
+      denyWhen: names(denyWhen),
+      grants: names(grants),
+      restricts: names(restricts),
+    }),
+  );
+  const row = (entry: SignalName) => ({
+    names: [entry.name],
+    allowWhen: [...entry.allowWhen],
+    denyWhen: [...entry.denyWhen],
+    grants: [...entry.grants],
+    restricts: [...entry.restricts],
   });
+  const rowsOf = (prefix: string) =>
+    table.filter((r) => r.signal.startsWith(prefix)).map(({ signal: _, ...rest }) => rest);
 
-  it('restates the CAWG entries and MAPPINGS', () => {
-    const cawg = table.filter((row) => row.signal.startsWith('CAWG'));
-    expect(cawg.map((row) => [row.names, row.written, row.read])).toEqual(
-      CAWG_ENTRIES.map((entry) => [[entry.name], [entry.term], [entry.scope]]),
-    );
+  it('restates the AIPREF labels, Content-Signal names and CAWG entries, each paired as in MAPPINGS', () => {
+    expect(rowsOf('AIPREF')).toEqual(AIPREF_LABELS.map(row));
+    expect(rowsOf('Cloudflare')).toEqual(CONTENT_SIGNAL_NAMES.map(row));
+    expect(rowsOf('CAWG')).toEqual(CAWG_ENTRIES.map(row));
+    for (const entry of AIPREF_LABELS) expect(namesFor(entry.term, 'aipref')).toContain(entry.name);
+    for (const entry of CONTENT_SIGNAL_NAMES)
+      expect(namesFor(entry.term, 'content-signal')).toContain(entry.name);
     for (const entry of CAWG_ENTRIES) expect(namesFor(entry.term, 'cawg')).toEqual([entry.name]);
   });
 
   it('restates TDMRep and X-Robots-Tag', () => {
-    const tdm = table.find((row) => row.signal === 'TDMRep');
-    expect(tdm?.names).toEqual(['tdm-reservation']);
-    expect(tdm?.written).toEqual([...TDMREP_WRITE_TERMS]);
-    expect(tdm?.read).toEqual([...TDMREP_READ_TERMS]);
-    for (const term of TDMREP_READ_TERMS)
-      expect(namesFor(term as UseTerm, 'tdmrep')).toContain('tdm-reservation');
-    const noai = table.find((row) => row.signal === '`X-Robots-Tag`');
-    expect(noai?.names).toEqual(['noai', 'noimageai']);
-    expect(noai?.written).toEqual([...NOAI_TERMS]);
-    expect(noai?.read).toEqual([...NOAI_TERMS]);
-    expect(table).toHaveLength(AIPREF_LABELS.length + CAWG_ENTRIES.length + 2);
+    const tdm = table.find((r) => r.signal === 'TDMRep');
+    expect(tdm).toEqual({
+      signal: 'TDMRep',
+      names: ['tdm-reservation'],
+      allowWhen: [...TDMREP_WRITE_TERMS],
+      denyWhen: [...TDMREP_WRITE_TERMS],
+      grants: [...TDMREP_UNRESERVED_TERMS],
+      restricts: [...TDMREP_READ_TERMS],
+    });
+    const noai = table.find((r) => r.signal === '`X-Robots-Tag`');
+    expect(noai).toEqual({
+      signal: '`X-Robots-Tag`',
+      names: ['noai', 'noimageai'],
+      allowWhen: [],
+      denyWhen: [...NOAI_TERMS],
+      grants: [],
+      restricts: [...NOAI_TERMS],
+    });
+    expect(table).toHaveLength(AIPREF_LABELS.length + CONTENT_SIGNAL_NAMES.length + CAWG_ENTRIES.length + 2);
   });
 });

@@ -42,7 +42,8 @@ describe('policyForWork', async () => {
     expect(
       toSignalHeaders(policy, { policyUrl: `https://assent.example/v1/manifests/${signed.cid}` }),
     ).toEqual({
-      'Content-Usage': 'train-ai=n, ai-use=n, search=y',
+      // No search=y: search implies training inside the search application (vocab -08 §4.3).
+      'Content-Usage': 'train-ai=n, ai-use=n',
       'tdm-reservation': '1',
       'tdm-policy': `https://assent.example/v1/manifests/${signed.cid}`,
       'X-Robots-Tag': 'noai, noimageai',

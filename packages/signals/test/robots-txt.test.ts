@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  contentSignalFor,
   contentUsageFor,
   MAX_ROBOTS_TXT_BYTES,
+  parseContentSignal,
   parseRobotsTxt,
   resolvePolicy,
+  toContentSignal,
   toRobotsTxt,
   type UrlPolicy,
 } from '../src/index.js';
@@ -22,7 +25,7 @@ describe('toRobotsTxt', () => {
   it('writes a group of Content-Usage rules with path patterns', () => {
     expect(toRobotsTxt(entries)).toBe(
       'User-Agent: *\n' +
-        'Content-Usage: /the-flight/ train-ai=n, search=y\n' +
+        'Content-Usage: /the-flight/ train-ai=n\n' +
         'Content-Usage: /the-flight/free-track?s=1$ train-ai=y, ai-use=y, search=y\n',
     );
   });
@@ -30,17 +33,14 @@ describe('toRobotsTxt', () => {
   it('is read back per URL by longest match', () => {
     const robots = parseRobotsTxt(toRobotsTxt(entries));
     const at = (url: string) => stated(contentUsageFor(robots, { userAgent: 'AnyBot', url }));
-    expect(at('https://soundcloud.com/the-flight/track')).toEqual({ 'train-genai': 'deny', search: 'allow' });
+    expect(at('https://soundcloud.com/the-flight/track')).toEqual({ 'train-genai': 'deny' });
+    // ai-use=y grants no whole Assent term (-08 §4.2), so ai-input stays unknown.
     expect(at('https://soundcloud.com/the-flight/free-track?s=1')).toEqual({
       'train-genai': 'allow',
-      'ai-input': 'allow',
       search: 'allow',
     });
     // `$` anchors: another query is not the same URL.
-    expect(at('https://soundcloud.com/the-flight/free-track?s=2')).toEqual({
-      'train-genai': 'deny',
-      search: 'allow',
-    });
+    expect(at('https://soundcloud.com/the-flight/free-track?s=2')).toEqual({ 'train-genai': 'deny' });
     // Whole segments only, because prefixes end in "/".
     expect(at('https://soundcloud.com/the-flight-2/track')).toEqual({});
   });
@@ -59,7 +59,6 @@ describe('toRobotsTxt', () => {
     const robots = parseRobotsTxt(text);
     expect(stated(contentUsageFor(robots, { userAgent: 'x', url: 'https://example.com/a*b$/c' }))).toEqual({
       'train-genai': 'deny',
-      search: 'allow',
     });
     expect(stated(contentUsageFor(robots, { userAgent: 'x', url: 'https://example.com/aXXb/c' }))).toEqual(
       {},
@@ -169,5 +168,126 @@ describe('parseRobotsTxt', () => {
     expect(stated(contentUsageFor(robots, { userAgent: 'x', url: 'https://e.example/foo/bar/ツ' }))).toEqual({
       search: 'deny',
     });
+  });
+});
+
+describe('crawler product tokens in a whole User-Agent string (RFC 9309 §2.2.1)', () => {
+  const robots = parseRobotsTxt(
+    [
+      'User-Agent: *',
+      'Content-Usage: / train-ai=y, search=y',
+      'User-Agent: ExampleBot',
+      'Content-Usage: / train-ai=n',
+      'Disallow: /private/',
+    ].join('\n'),
+  );
+  const read = (userAgent: string, path = '/a') =>
+    contentUsageFor(robots, { userAgent, url: `https://e.example${path}` });
+
+  it('finds the bot\'s own group from its User-Agent, not from the leading "Mozilla"', () => {
+    const ua = 'Mozilla/5.0 (compatible; ExampleBot/0.1; https://www.example.com/bot.html)';
+    expect(stated(read(ua))).toEqual({ 'train-genai': 'deny' });
+    expect(read(ua, '/private/x').crawlAllowed).toBe(false);
+    expect(stated(read('examplebot'))).toEqual({ 'train-genai': 'deny' });
+    expect(stated(read('ExampleBot/2.0'))).toEqual({ 'train-genai': 'deny' });
+  });
+
+  it('matches whole tokens only, and falls back to * without a match', () => {
+    expect(stated(read('Mozilla/5.0 (compatible; ExampleBotPro/1.0)'))).toEqual({
+      'train-genai': 'allow',
+      search: 'allow',
+    });
+    expect(stated(read('Mozilla/5.0 (compatible; Example-Bot/1.0)'))).toEqual({
+      'train-genai': 'allow',
+      search: 'allow',
+    });
+    expect(stated(read('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0'))).toEqual({
+      'train-genai': 'allow',
+      search: 'allow',
+    });
+  });
+
+  it('combines the groups of several named tokens without widening', () => {
+    const both = parseRobotsTxt(
+      [
+        'User-Agent: mozilla',
+        'Content-Usage: / train-ai=y, search=y, ai-use=n',
+        'User-Agent: ExampleBot',
+        'Content-Usage: / train-ai=y',
+        'Disallow: /x/',
+      ].join('\n'),
+    );
+    const ua = 'Mozilla/5.0 (compatible; ExampleBot/1.0)';
+    // search: allowed by one, unknown in the other → unknown; ai-use=n in one → deny.
+    expect(stated(contentUsageFor(both, { userAgent: ua, url: '/a' }))).toEqual({
+      'train-genai': 'allow',
+      'ai-input': 'deny',
+    });
+    expect(contentUsageFor(both, { userAgent: ua, url: '/x/1' }).crawlAllowed).toBe(false);
+  });
+});
+
+describe('Cloudflare Content-Signal in robots.txt', () => {
+  const site = resolvePolicy({ search: 'allow', 'train-ai': 'deny', 'ai-input': 'deny' });
+
+  it('writes a Content-Signal line only from an entry for the whole origin', () => {
+    expect(toRobotsTxt([{ id: 'url-prefix:https://example.com/', policy: site }])).toBe(
+      'User-Agent: *\nContent-Signal: search=yes, ai-input=no, ai-train=no\nContent-Usage: / train-ai=n, ai-use=n\n',
+    );
+    expect(toRobotsTxt([{ id: 'url-prefix:https://example.com/the-flight/', policy: site }])).toBe(
+      'User-Agent: *\nContent-Usage: /the-flight/ train-ai=n, ai-use=n\n',
+    );
+    expect(
+      toRobotsTxt([{ id: 'url-prefix:https://example.com/', policy: site }], { contentSignal: false }),
+    ).toBe('User-Agent: *\nContent-Usage: / train-ai=n, ai-use=n\n');
+  });
+
+  it('writes ai-train=yes only when every kind of training is allowed', () => {
+    expect(toContentSignal(resolvePolicy({ 'train-ai': 'allow', 'train-genai': 'deny' }))).toBe(
+      'ai-train=no',
+    );
+    expect(toContentSignal(resolvePolicy({ 'train-genai': 'allow' }))).toBeUndefined();
+    expect(toContentSignal(resolvePolicy({ 'train-ai': 'allow' }))).toBe('ai-train=yes');
+    expect(
+      toContentSignal(
+        resolvePolicy({ search: { decision: 'conditional', conditions: { attribution: 'The Flight' } } }),
+      ),
+    ).toBe('search=no');
+  });
+
+  it("reads the lines of the crawler's group, most-restrictively, and none for URLs it may not fetch", () => {
+    const robots = parseRobotsTxt(
+      [
+        '# As a condition of accessing this website, you agree to abide by the following content signals',
+        'User-Agent: *',
+        'Content-Signal: search=yes, ai-train=no',
+        'Content-signal: AI-Input=Yes, search=no',
+        'Content-Signal: /music/ ai-train=yes',
+        'Disallow: /private/',
+        'User-Agent: ExampleBot',
+        'Content-Signal: ai-train=yes, ai-input=maybe',
+      ].join('\n'),
+    );
+    const any = contentSignalFor(robots, { userAgent: 'OtherBot', url: 'https://e.example/music/a' });
+    expect(stated(any)).toEqual({
+      'train-ai': 'deny',
+      'train-genai': 'deny',
+      'ai-input': 'allow',
+      search: 'deny',
+    });
+    expect(any.lines).toEqual([3, 4]);
+    expect(robots.issues.map((issue) => [issue.code, issue.line])).toEqual([['SIGNAL_BAD_VALUE', 5]]);
+    expect(stated(contentSignalFor(robots, { userAgent: 'OtherBot', url: '/private/x' }))).toEqual({});
+    const bot = contentSignalFor(robots, { userAgent: 'Mozilla/5.0 (compatible; ExampleBot/1.0)', url: '/' });
+    expect(stated(bot)).toEqual({ 'train-ai': 'allow', 'train-genai': 'allow' });
+    expect(bot.issues.map((issue) => issue.code)).toEqual(['SIGNAL_BAD_VALUE', 'SIGNAL_BAD_VALUE']);
+  });
+
+  it('parses a bare value; unknown names are ignored', () => {
+    const reading = parseContentSignal('search=yes, ai-train=no, use=immediate, ai-input');
+    expect(stated(reading)).toEqual({ search: 'allow', 'train-ai': 'deny', 'train-genai': 'deny' });
+    expect({ ...reading.signals }).toEqual({ search: 'yes', 'ai-train': 'no' });
+    expect(reading.issues.map((issue) => issue.code)).toEqual(['SIGNAL_SYNTAX']);
+    expect(reading.standard).toBe('content-signal');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTdmRep, parseTdmRepFile, resolvePolicy, toTdmRep, toTdmRepFile } from '../src/index.js';
+import { stated } from './support/stated.js';
 
 const deny = resolvePolicy({ all: 'deny' });
 const allow = resolvePolicy({ all: 'allow' });
@@ -20,6 +21,22 @@ describe('toTdmRep', () => {
     expect(toTdmRep(allow, { policyUrl: 'https://assent.example/m/1' }).headers).toEqual({
       'tdm-reservation': '0',
     });
+  });
+
+  it('writes 0 only when every TDM use is allowed, and never for search alone', () => {
+    expect(toTdmRep(resolvePolicy({ all: 'allow', 'ai-input': 'deny' })).headers).toEqual({
+      'tdm-reservation': '1',
+    });
+    expect(
+      toTdmRep(resolvePolicy({ tdm: 'allow', 'train-ai': 'allow', 'ai-input': 'allow' })).reservation,
+    ).toBeUndefined();
+    expect(toTdmRep(resolvePolicy({ search: 'deny' })).reservation).toBeUndefined();
+  });
+
+  it('reads a reservation as no statement about search (TDMRep CG: crawlers are not affected)', () => {
+    const reading = parseTdmRep({ headers: { 'tdm-reservation': '1' } });
+    expect(reading.decisions.search).toBe('unknown');
+    expect(reading.decisions.all).toBe('unknown');
   });
 
   it('refuses a policy URL that is not http(s)', () => {
@@ -57,11 +74,17 @@ describe('toTdmRepFile and parseTdmRep', () => {
     expect(file.issues).toEqual([]);
     const track = parseTdmRep({ file, url: 'https://example.com/the-flight/track' });
     expect(track).toMatchObject({ reservation: 1, policy: 'https://assent.example/m/1', source: 'file' });
-    expect(track.decisions.tdm).toBe('deny');
-    expect(track.details.tdm).toBe('https://assent.example/m/1');
-    expect(parseTdmRep({ file, url: 'https://example.com/the-flight/free' })).toMatchObject({
-      reservation: 0,
+    expect(stated(track)).toEqual({
+      tdm: 'deny',
+      'train-ai': 'deny',
+      'train-genai': 'deny',
+      'ai-input': 'deny',
     });
+    expect(track.details.tdm).toBe('https://assent.example/m/1');
+    const free = parseTdmRep({ file, url: 'https://example.com/the-flight/free' });
+    expect(free.reservation).toBe(0);
+    // "TDM agents can mine the content": an allow of tdm, and of nothing the spec leaves open.
+    expect(stated(free)).toEqual({ tdm: 'allow' });
     expect(parseTdmRep({ file, url: '/other' }).decisions.all).toBe('unknown');
     const header = parseTdmRep({ file, url: '/other', headers: new Headers({ 'TDM-Reservation': '1' }) });
     expect(header).toMatchObject({ reservation: 1, source: 'header' });
