@@ -1,5 +1,6 @@
 import { ancestorsOf, type Decision, USE_TERMS, type UseTerm } from '@assent/manifest';
 import {
+  contentSignalFor,
   contentUsageFor,
   MAX_CONTENT_USAGE_LENGTH,
   MAX_ROBOTS_TXT_BYTES,
@@ -216,6 +217,12 @@ export function signalsSource(options: SignalsSourceOptions = {}): SignalsSource
           'robots.txt',
           robotsUrl,
           contentUsageFor(robots, { userAgent, url: url.href }).decisions,
+        );
+        add(
+          'content-signal',
+          'robots.txt',
+          robotsUrl,
+          contentSignalFor(robots, { userAgent, url: url.href }).decisions,
         );
       }
       if (isWarning(headers)) warnings.push(headers);

@@ -94,8 +94,8 @@ describe('assentSignals (Hono, over HTTP)', () => {
     expect(first.status).toBe(200);
     expect(await first.text()).toBe('audio');
     const one = signals(first);
-    expect(one.contentUsage).toMatch(/train-ai=n/);
-    expect(one.contentUsage).toMatch(/search=y/);
+    // No search=y: in AIPREF it would allow training inside the search application (vocab -08 §4.3).
+    expect(one.contentUsage).toBe('train-ai=n');
     expect(one.reservation).toBe('1');
     expect(one.policy).toBe('https://example.com/tdm-policy.json');
     expect(one.robots).toMatch(/noai/);

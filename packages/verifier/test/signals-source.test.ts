@@ -10,6 +10,7 @@ const ROBOTS = [
   '',
   'User-Agent: ExampleBot',
   'Content-Usage: /open/ search=n',
+  'Content-Signal: ai-input=no',
   '',
 ].join('\n');
 
@@ -108,6 +109,13 @@ describe('signalsSource: decisions per term', () => {
     const bot = await signalsSource({ userAgent: 'ExampleBot' }).read(`url:${base}/open/a`);
     expect(bot.decisions.search).toBe('deny');
     expect(bot.decisions['train-genai']).toBe('unknown');
+    // The Content-Signal line of its own group, found from the whole User-Agent string too.
+    expect(bot.decisions['ai-input']).toBe('deny');
+    const ua = await signalsSource({ userAgent: 'Mozilla/5.0 (compatible; ExampleBot/1.0)' }).read(
+      `url:${base}/open/a`,
+    );
+    expect(ua.decisions).toEqual(bot.decisions);
+    expect(ua.signals.map((s) => s.standard).sort()).toEqual(['aipref', 'content-signal']);
   });
 
   it('reads Content-Usage and X-Robots-Tag headers, and TDMRep from header and file', async () => {
@@ -123,8 +131,10 @@ describe('signalsSource: decisions per term', () => {
       'x-robots-tag@header',
     ]);
     const tdmHeader = await source.read(`url:${base}/headers/tdm`);
-    expect(tdmHeader.decisions.all).toBe('deny');
-    expect(tdmHeader.decisions.search).toBe('deny');
+    // TDMRep 1 reserves TDM and the AI uses, not search (robots.txt allows it here).
+    expect(tdmHeader.decisions['train-ai']).toBe('deny');
+    expect(tdmHeader.decisions.all).toBe('unknown');
+    expect(tdmHeader.decisions.search).toBe('allow');
     expect(tdmHeader.signals).toContainEqual(
       expect.objectContaining({ standard: 'tdmrep', location: 'header' }),
     );
