@@ -38,7 +38,8 @@ if (policy === undefined) throw new Error('the manifest does not name the work')
 
 // Response headers for every track under the prefix.
 console.log(toSignalHeaders(policy, { policyUrl: `https://music.example/consent/${signed.cid}` }));
-// → Content-Usage: train-ai=n, ai-use=n, search=y; tdm-reservation: 1; tdm-policy: …; X-Robots-Tag: noai, noimageai
+// → Content-Usage: train-ai=n, ai-use=n; tdm-reservation: 1; tdm-policy: …; X-Robots-Tag: noai, noimageai
+// (no search=y: in AIPREF it would also allow training inside the search application)
 
 // robots.txt lines and /.well-known/tdmrep.json for the origin.
 const robotsTxt = toRobotsTxt([{ id, policy }]);
@@ -51,7 +52,7 @@ console.log(JSON.stringify(toCawgTrainingMining(policy)));
 // A crawler reads the signals back: unsigned evidence, any deny wins.
 const header = parseContentUsage('train-ai=n, ai-use=n, search=y');
 const rule = contentUsageFor(parseRobotsTxt(robotsTxt), {
-  userAgent: 'ExampleBot',
+  userAgent: 'Mozilla/5.0 (compatible; ExampleBot/1.0)',
   url: 'https://music.example/the-flight/track-1',
 });
-console.log(header.decisions['train-genai'], rule.decisions.search); // deny allow
+console.log(header.decisions['train-genai'], header.decisions.search, rule.decisions['ai-input']); // deny allow deny
