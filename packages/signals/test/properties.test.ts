@@ -455,6 +455,37 @@ describe('readers never read a grant the spec text does not give whole', () => {
   });
 });
 
+describe('round trip through our own readers', () => {
+  it('no signal ever reads back a grant the policy does not make', () => {
+    fc.assert(
+      fc.property(resolved, (p) => {
+        const readings = [
+          parseContentUsage(toContentUsage(p)),
+          parseContentSignal(toContentSignal(p)),
+          contentSignalFor(
+            parseRobotsTxt(toRobotsTxt([{ id: 'url-prefix:https://e.example/', policy: p }])),
+            {
+              userAgent: 'AnyBot',
+              url: '/',
+            },
+          ),
+          parseCawgTrainingMining(toCawgTrainingMining(p)),
+          parseTdmRep({ headers: toTdmRep(p).headers }),
+          parseXRobotsTag(toXRobotsTag(p)),
+        ];
+        for (const reading of readings) {
+          for (const term of USE_TERMS) {
+            if (reading.decisions[term] === 'allow') expect(p.decisions[term]).toBe('allow');
+            if (reading.decisions[term] === 'conditional')
+              expect(['allow', 'conditional']).toContain(p.decisions[term]);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+});
+
 describe('writers carry what they can', () => {
   it('every restriction of a term a signal speaks for is read back as a restriction', () => {
     fc.assert(
