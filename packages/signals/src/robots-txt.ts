@@ -34,8 +34,8 @@ export interface ToRobotsTxtOptions {
   readonly userAgents?: readonly string[];
   /**
    * Also write a Cloudflare `Content-Signal` line (default `true`). It has no path (Content Signals
-   * Policy), so it covers the whole origin and is written only from an entry for the whole origin
-   * (`url-prefix:https://host/`): from any narrower entry it would speak for works it does not hold.
+   * Policy), so it covers the whole origin: it is written only from an entry for the whole origin
+   * (`url-prefix:https://host/`), and grants only what every entry grants.
    */
   readonly contentSignal?: boolean;
 }
@@ -47,7 +47,8 @@ const PRODUCT_TOKEN = /^(?:\*|[A-Za-z_-]+)$/;
  * are URL prefixes or single URLs of one origin: `url-prefix:https://host/the-flight/` becomes
  * `Content-Usage: /the-flight/ train-ai=n`, and `url:https://host/a?b` becomes `/a?b$`. An entry for
  * the whole origin (`url-prefix:https://host/`) also writes a Cloudflare `Content-Signal` line
- * ({@link toContentSignal}) unless `contentSignal: false`. The group has no Allow/Disallow rules, so
+ * ({@link toContentSignal}) unless `contentSignal: false`; the line covers the whole origin, so it
+ * grants only what every entry grants. The group has no Allow/Disallow rules, so
  * it never changes what may be crawled; RFC 9309 §2.2.1 merges it with any other group for the same
  * crawlers. Returns `''` when no entry has anything to say.
  *
@@ -70,7 +71,7 @@ export function toRobotsTxt(entries: readonly UrlPolicy[], options: ToRobotsTxtO
   const writeSignal = options.contentSignal ?? true;
   let origin: string | undefined;
   const rules: string[] = [];
-  const signals: string[] = [];
+  const wholeOrigin: ResolvedPolicy[] = [];
   for (const entry of entries) {
     assertResolvedPolicy(entry.policy);
     const normalized = normalizeWorkId(entry.id);
@@ -82,13 +83,32 @@ export function toRobotsTxt(entries: readonly UrlPolicy[], options: ToRobotsTxtO
     origin = entryOrigin;
     const preference = toContentUsage(entry.policy);
     if (preference !== undefined) rules.push(`Content-Usage: ${pattern} ${preference}`);
-    const signal = writeSignal && pattern === '/' ? toContentSignal(entry.policy) : undefined;
+    if (pattern === '/') wholeOrigin.push(entry.policy);
+  }
+  const signals: string[] = [];
+  for (const policy of writeSignal ? wholeOrigin : []) {
+    const signal = toContentSignal(sharedGrants(policy, entries));
     if (signal !== undefined) signals.push(`Content-Signal: ${signal}`);
   }
   if (rules.length === 0 && signals.length === 0) return '';
   rules.sort();
   const lines = [...agents.map((agent) => `User-Agent: ${agent}`), ...signals.sort(), ...rules];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `policy` with each grant that some entry does not make too turned to `unknown`. A Content-Signal
+ * line has no path, so it speaks for every URL of the origin, the narrower works included: it may
+ * grant only what all of them grant. Its restrictions stay (a narrower work is then told less).
+ */
+function sharedGrants(policy: ResolvedPolicy, entries: readonly UrlPolicy[]): ResolvedPolicy {
+  const decisions = { ...policy.decisions };
+  for (const term of USE_TERMS) {
+    if (decisions[term] === 'allow' && entries.some((entry) => entry.policy.decisions[term] !== 'allow')) {
+      decisions[term] = 'unknown';
+    }
+  }
+  return { decisions, conditions: {} };
 }
 
 /** One rule of a robots.txt group. */

@@ -301,16 +301,22 @@ describe('writers never emit a grant wider than the signed policy', () => {
 
   it('robots.txt: Content-Usage and Content-Signal lines, read line by line', () => {
     fc.assert(
-      fc.property(resolved, (p) => {
-        const text = toRobotsTxt([{ id: 'url-prefix:https://example.com/', policy: p }]);
+      fc.property(resolved, resolved, (p, q) => {
+        // The whole origin (p) and one work under /w/ (q): the pathless Content-Signal line covers both.
+        const text = toRobotsTxt([
+          { id: 'url-prefix:https://example.com/', policy: p },
+          { id: 'url-prefix:https://example.com/w/', policy: q },
+        ]);
         for (const line of text.split('\n')) {
-          if (line.startsWith('Content-Usage: / ')) {
-            for (const [key, member] of parseDictionary(line.slice('Content-Usage: / '.length))) {
-              noWiderThan(p, meaning(SPEC.AIPREF, `${key}=${String(member[0])}`));
+          const usage = /^Content-Usage: (\/w?\/?) (.*)$/.exec(line);
+          if (usage !== null) {
+            for (const [key, member] of parseDictionary(usage[2] ?? '')) {
+              noWiderThan(usage[1] === '/' ? p : q, meaning(SPEC.AIPREF, `${key}=${String(member[0])}`));
             }
           } else if (line.startsWith('Content-Signal: ')) {
             for (const [key, value] of pairs(line.slice('Content-Signal: '.length))) {
               noWiderThan(p, meaning(SPEC.CONTENT_SIGNAL, `${key}=${value}`));
+              noWiderThan(q, meaning(SPEC.CONTENT_SIGNAL, `${key}=${value}`));
             }
           } else expect(line === '' || line === 'User-Agent: *').toBe(true);
         }

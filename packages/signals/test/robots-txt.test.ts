@@ -242,6 +242,23 @@ describe('Cloudflare Content-Signal in robots.txt', () => {
     ).toBe('User-Agent: *\nContent-Usage: / train-ai=n, ai-use=n\n');
   });
 
+  it('grants in the site-wide line only what every work of the origin grants', () => {
+    const open = resolvePolicy({ all: 'allow' });
+    const text = toRobotsTxt([
+      { id: 'url-prefix:https://example.com/', policy: open },
+      {
+        id: 'url-prefix:https://example.com/the-flight/',
+        policy: resolvePolicy({ search: 'deny' }, { all: 'allow' }),
+      },
+      {
+        id: 'url:https://example.com/quiet',
+        policy: resolvePolicy({ 'ai-input': 'allow', search: 'allow' }),
+      },
+    ]);
+    // search is denied under /the-flight/, ai-train unstated at /quiet: only ai-input is shared.
+    expect(text.split('\n')[1]).toBe('Content-Signal: ai-input=yes');
+  });
+
   it('writes ai-train=yes only when every kind of training is allowed', () => {
     expect(toContentSignal(resolvePolicy({ 'train-ai': 'allow', 'train-genai': 'deny' }))).toBe(
       'ai-train=no',
