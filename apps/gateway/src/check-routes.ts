@@ -1,0 +1,76 @@
+import { parseJson } from '@assent/manifest';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { checkManyBody, checkOneText } from './check-answer.js';
+import { type CheckInput, checkOptions, plainCheckBody, plainCheckQuery, zodFailure } from './check-input.js';
+import { CORS } from './cors.js';
+import { errorAnswer, errorResponse, type PlainAnswer, toResponse } from './error-answer.js';
+import { GatewayError } from './errors.js';
+import { bodyOf, contentTypeOf, signalOf } from './request-env.js';
+import type { RouteContext } from './route-context.js';
+import { CheckBodySchema, CheckQuerySchema, MAX_BATCH_WORKS } from './schemas.js';
+
+const CHECK_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  ...CORS,
+});
+
+/** The answer to `GET /v1/check` with these (decoded) query parameters; throws a `GatewayError` for bad ones. */
+export type CheckOne = (query: Record<string, string>) => Promise<PlainAnswer>;
+
+/** `GET /v1/check` and `POST /v1/check`; answers the GET route's own function for the Node server. */
+export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
+  const { verifier } = ctx;
+
+  const checkOne: CheckOne = async (raw) => {
+    let query = plainCheckQuery(raw);
+    if (query === undefined) {
+      const checked = CheckQuerySchema.safeParse(raw);
+      if (!checked.success) throw zodFailure(checked.error.issues);
+      query = checked.data;
+    }
+    const options = checkOptions(query);
+    const result = await verifier.check(
+      options.org === undefined && options.at === undefined
+        ? { use: options.use, work: query.work }
+        : { ...options, work: query.work },
+    );
+    // A malformed id is the client's error here (a batch answers it per work instead); the verifier
+    // normalized it already and says why in its warning.
+    if (result.id === null) {
+      const why = result.warnings[0] ?? { code: 'BAD_REQUEST', message: 'work is not a work id' };
+      return errorAnswer(why.code, why.message, undefined, CORS);
+    }
+    return { status: 200, headers: CHECK_HEADERS, body: checkOneText(ctx.asOfText(), result) };
+  };
+
+  app.get('/v1/check', async (c) => toResponse(await checkOne(c.req.query())));
+
+  app.post('/v1/check', async (c) => {
+    if (contentTypeOf(c) !== 'application/json') {
+      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'send the check as application/json');
+    }
+    const bytes = await bodyOf(c, ctx.maxCheckBytes);
+    const parsed = parseJson(bytes, { maxBytes: ctx.maxCheckBytes });
+    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
+    const works = (parsed.value as { works?: unknown } | null)?.works;
+    if (Array.isArray(works) && works.length > MAX_BATCH_WORKS) {
+      throw new GatewayError(
+        'BATCH_TOO_LARGE',
+        `at most ${MAX_BATCH_WORKS} works per request, got ${works.length}`,
+      );
+    }
+    let body: (CheckInput & { works: string[] }) | undefined = plainCheckBody(parsed.value);
+    if (body === undefined) {
+      const checked = CheckBodySchema.safeParse(parsed.value);
+      if (!checked.success) throw zodFailure(checked.error.issues);
+      body = checked.data;
+    }
+    const options = checkOptions(body);
+    const results = await verifier.checkMany({ ...options, works: body.works, signal: signalOf(c) });
+    return new Response(checkManyBody(ctx.asOfText(), results), {
+      headers: { 'content-type': 'application/json', ...CORS },
+    });
+  });
+
+  return checkOne;
+}

@@ -1,0 +1,49 @@
+import type { Registry } from '@assent/registry';
+import type { Verifier } from '@assent/verifier';
+import type { Context } from 'hono';
+import type { RateLimitOptions } from './rate-limit.js';
+import type { AssetSource } from './web-app.js';
+
+/** One structured request log entry (a JSON line). */
+export interface RequestLogEntry {
+  readonly time: string;
+  readonly method: string;
+  readonly route: string;
+  readonly path: string;
+  readonly status: number;
+  readonly ms: number;
+  readonly client: string;
+  readonly code?: string;
+}
+
+/** What `createGateway` needs. */
+export interface GatewayDeps {
+  /** The node whose manifests the gateway publishes to and checks against. */
+  readonly registry: Pick<Registry, 'ingest' | 'head' | 'history' | 'getBlock' | 'stats'>;
+  /** The decision engine: `createVerifier({ source: registrySource(registry) })`. */
+  readonly verifier: Verifier;
+  /** The clock (default: the system clock): `asOf` of checks, rate limits, logs. */
+  readonly now?: () => Date;
+  /**
+   * When the index was last known complete, for `asOf` (default: now — a node answers from its own
+   * live index). A mirror that syncs from peers passes the time of its last sync.
+   */
+  readonly asOf?: () => Date;
+  /** Largest `POST /v1/manifests` JSON body (default 1 MiB, the block limit). */
+  readonly maxManifestBytes?: number;
+  /** Largest CAR upload: a manifest and its catalog pages (default 32 MiB). */
+  readonly maxCarBytes?: number;
+  /** Largest `POST /v1/check` body (default 8 MiB: 10,000 ids of up to ~800 characters). */
+  readonly maxCheckBytes?: number;
+  /** Per-client rate limit on writes, or false for none (default: 120 burst, 20/s). */
+  readonly rateLimit?: RateLimitOptions | false;
+  /**
+   * The key a client is rate limited by. Default: the `clientKey` the Node server passes in the
+   * request env (the socket's remote address), else one shared key.
+   */
+  readonly clientKey?: (c: Context) => string;
+  /** The web app's static files, served at `/` (default: none, `/` explains how to build it). */
+  readonly assets?: AssetSource;
+  /** Called with one entry per request (default: a JSON line on stdout); false for none. */
+  readonly log?: ((entry: RequestLogEntry) => void) | false;
+}

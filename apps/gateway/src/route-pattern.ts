@@ -1,0 +1,15 @@
+const KNOWN_ROUTES: readonly [RegExp, string][] = [
+  [/^\/v1\/manifests\/?$/, '/v1/manifests'],
+  [/^\/v1\/manifests\/[^/]+$/, '/v1/manifests/{cid}'],
+  [/^\/v1\/creators\/[^/]+$/, '/v1/creators/{did}'],
+  [/^\/v1\/check\/?$/, '/v1/check'],
+  [/^\/ipfs\/[^/]+$/, '/ipfs/{cid}'],
+  [/^\/(openapi\.json|docs|healthz|metrics)$/, ''],
+];
+
+/** The route pattern of a path, for metrics and logs (never the raw path: bounded label values). */
+export function routeOf(path: string): string {
+  for (const [pattern, route] of KNOWN_ROUTES) if (pattern.test(path)) return route === '' ? path : route;
+  if (path.startsWith('/v1/') || path.startsWith('/ipfs/')) return 'unmatched';
+  return '/';
+}
