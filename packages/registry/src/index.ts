@@ -6,19 +6,24 @@
 // First: Helia's dependencies need Promise.withResolvers, which Node 20 lacks.
 import './promise-with-resolvers.js';
 
+export { SYNC_PAGE, SYNC_PROTOCOL } from './catch-up.js';
 export { type IngestErrorCode, REGISTRY_ERROR_CODES, type RegistryErrorCode } from './errors.js';
-export {
-  type CreatorHeads,
-  createRegistry,
-  type IngestOptions,
-  type IngestReceipt,
-  type IngestResult,
-  type LookupCandidate,
-  type ManifestRef,
-  type Registry,
-  type RegistryOptions,
-  type RegistryStats,
-  type ReindexReport,
-} from './registry.js';
+export { createRegistry } from './registry.js';
 export { registrySource } from './registry-source.js';
-export { ANNOUNCE_TOPIC, type ReplicatorStats, SYNC_PAGE, SYNC_PROTOCOL } from './replicator.js';
+export { ANNOUNCE_TOPIC } from './replicator.js';
+export type {
+  CreatorHeads,
+  Freshness,
+  IngestOptions,
+  IngestReceipt,
+  IngestResult,
+  LookupCandidate,
+  ManifestRef,
+  PeerFreshness,
+  Registry,
+  RegistryLogger,
+  RegistryOptions,
+  RegistryStats,
+  ReindexReport,
+  ReplicatorStats,
+} from './types.js';

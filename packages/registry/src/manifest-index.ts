@@ -87,6 +87,7 @@ export class ManifestIndex {
         tip INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS manifests_by_issuer ON manifests (issuer, version);
+      CREATE INDEX IF NOT EXISTS manifests_tips ON manifests (issuer) WHERE tip = 1;
       CREATE TABLE IF NOT EXISTS pages (id INTEGER PRIMARY KEY, cid TEXT NOT NULL UNIQUE);
       CREATE TABLE IF NOT EXISTS works (
         work TEXT NOT NULL,
@@ -96,7 +97,7 @@ export class ManifestIndex {
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS works_by_manifest ON works (manifest);
       CREATE TABLE IF NOT EXISTS journal (cid TEXT PRIMARY KEY);
-      CREATE TABLE IF NOT EXISTS peers (peer TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL);
+      DROP TABLE IF EXISTS peers;
     `);
     this.#stmt = this.prepare();
     const version = this.#stmt.getMeta.get('schema') as { value: string } | undefined;
@@ -116,7 +117,11 @@ export class ManifestIndex {
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       byCid: db.prepare(`SELECT ${manifestColumns} FROM manifests WHERE cid = ?`).raw(),
       bySeq: db.prepare('SELECT cid, issuer FROM manifests WHERE seq = ?').raw(),
-      tipCount: db.prepare('SELECT count(*) FROM manifests WHERE issuer = ? AND tip = 1').pluck(),
+      // Heads are read through the partial index of tips: per-ingest and per-lookup cost depends on the
+      // creator's branches (bounded by maxBranches), not on the length of their history.
+      tipCount: db
+        .prepare('SELECT count(*) FROM manifests INDEXED BY manifests_tips WHERE issuer = ? AND tip = 1')
+        .pluck(),
       multiTip: db
         .prepare('SELECT issuer FROM manifests WHERE tip = 1 GROUP BY issuer HAVING count(*) > 1')
         .pluck(),
@@ -132,15 +137,14 @@ export class ManifestIndex {
       pageCid: db.prepare('SELECT cid FROM pages WHERE id = ?').pluck(),
       heads: db
         .prepare(
-          `SELECT ${manifestColumns} FROM manifests WHERE issuer = ? AND tip = 1 ORDER BY version DESC, cid`,
+          `SELECT ${manifestColumns} FROM manifests INDEXED BY manifests_tips WHERE issuer = ? AND tip = 1 ORDER BY version DESC, cid`,
         )
         .raw(),
       history: db
-        .prepare(`SELECT ${manifestColumns} FROM manifests WHERE issuer = ? ORDER BY version, cid`)
+        .prepare(
+          `SELECT ${manifestColumns} FROM manifests WHERE issuer = ? AND version > ? ORDER BY version, cid LIMIT ?`,
+        )
         .raw(),
-      forked: db
-        .prepare('SELECT 1 FROM manifests WHERE issuer = ? GROUP BY version HAVING count(*) > 1 LIMIT 1')
-        .pluck(),
       // The keys drive the loop, each one probe of the primary key, in the order given (CROSS JOIN
       // keeps SQLite from reordering). `work IN (SELECT value FROM json_each(?))` first sorted the
       // keys into a temporary index: about 40% slower for 10,000 keys against a million works.
@@ -161,8 +165,6 @@ export class ManifestIndex {
       journalAdd: db.prepare('INSERT OR IGNORE INTO journal (cid) VALUES (?)'),
       journalRemove: db.prepare('DELETE FROM journal WHERE cid = ?'),
       journal: db.prepare('SELECT cid FROM journal').pluck(),
-      cursor: db.prepare('SELECT epoch, seq FROM peers WHERE peer = ?'),
-      setCursor: db.prepare('INSERT OR REPLACE INTO peers (peer, epoch, seq) VALUES (?, ?, ?)'),
     };
   }
 
@@ -216,7 +218,7 @@ export class ManifestIndex {
         for (const id of page.ids) this.#stmt.insertWork.run(id, seq, pageId);
       }
       this.#stmt.journalRemove.run(record.cid);
-      if ((this.#stmt.tipCount.get(record.issuer) as number) > 1) this.#forkedCreators.add(record.issuer);
+      if (this.headCount(record.issuer) > 1) this.#forkedCreators.add(record.issuer);
       return { seq, ...record, tip: true };
     })();
   }
@@ -226,24 +228,27 @@ export class ManifestIndex {
     return this.#revision;
   }
 
-  /** True when the creator has more than one branch head (a fork, at any version). */
-  hasBranches(issuer: string): boolean {
-    return this.#forkedCreators.has(issuer);
-  }
-
   /** Branch heads of a creator, newest version first (more than one when the creator forked). */
   heads(issuer: string): IndexedManifest[] {
     return (this.#stmt.heads.all(issuer) as ManifestRow[]).map(toManifest);
   }
 
-  /** Every manifest of a creator, oldest version first. */
-  history(issuer: string): IndexedManifest[] {
-    return (this.#stmt.history.all(issuer) as ManifestRow[]).map(toManifest);
+  /** Branch heads of a creator, counted through the index of tips. */
+  headCount(issuer: string): number {
+    return this.#stmt.tipCount.get(issuer) as number;
   }
 
-  /** True when two manifests of the creator share a version (spec §5.3). */
+  /** A creator's manifests after version `after`, oldest first, at most `limit`. */
+  history(issuer: string, after: number, limit: number): IndexedManifest[] {
+    return (this.#stmt.history.all(issuer, after, limit) as ManifestRow[]).map(toManifest);
+  }
+
+  /**
+   * True when two manifests of the creator share a version (spec §5.3). Every version names one
+   * previous, so that happens exactly when the creator has more than one branch head.
+   */
   forked(issuer: string): boolean {
-    return this.#stmt.forked.get(issuer) !== undefined;
+    return this.#forkedCreators.has(issuer);
   }
 
   /** Head manifests naming any of `keys` (normalized ids and url-prefixes), with where they name them. */
@@ -318,15 +323,7 @@ export class ManifestIndex {
     return this.#stmt.journal.all() as string[];
   }
 
-  cursor(peer: string): { epoch: string; seq: number } | undefined {
-    return this.#stmt.cursor.get(peer) as { epoch: string; seq: number } | undefined;
-  }
-
-  setCursor(peer: string, epoch: string, seq: number): void {
-    this.#stmt.setCursor.run(peer, epoch, seq);
-  }
-
-  /** Empties the derived tables (for `reindex`) and starts a new log epoch. Peer cursors are kept. */
+  /** Empties the derived tables (for `reindex`) and starts a new log epoch. */
   clear(): void {
     this.#revision++;
     this.#db.transaction(() => {

@@ -1,6 +1,6 @@
 import { AssentError } from '@assent/manifest';
 import type { CandidateSet, CandidatesOptions, ManifestSource } from '@assent/verifier';
-import type { Registry } from './registry.js';
+import type { Registry } from './types.js';
 
 /**
  * A verifier source backed by a local registry node: `createVerifier({ source: registrySource(registry) })`

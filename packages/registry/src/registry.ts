@@ -1,203 +1,42 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  AssentError,
-  blockCid,
-  checkChain,
-  fail,
-  MAX_BLOCK_BYTES,
-  normalizeWorkId,
-  ok,
-  type Result,
-  urlPrefixesOf,
-  type VerifiedManifest,
-  verifyCatalogPage,
-  verifyManifest,
-} from '@assent/manifest';
+import { AssentError, blockCid, MAX_BLOCK_BYTES, normalizeWorkId, urlPrefixesOf } from '@assent/manifest';
 import { BlockStore, isBlockCid } from './block-store.js';
 import { ByteCache } from './byte-cache.js';
 import { lockDataDir } from './data-dir-lock.js';
-import type { IngestErrorCode, RegistryErrorCode } from './errors.js';
-import { type IndexedManifest, type IndexHit, ManifestIndex, type ManifestWorks } from './manifest-index.js';
+import type { RegistryErrorCode } from './errors.js';
+import { type IngestContext, Ingester } from './ingester.js';
+import { type IndexedManifest, type IndexHit, ManifestIndex } from './manifest-index.js';
 import { type EmbeddedNode, startNode } from './node.js';
-import { Replicator, type ReplicatorStats } from './replicator.js';
-import { Semaphore } from './semaphore.js';
-
-/** Options of {@link createRegistry}. */
-export interface RegistryOptions {
-  /** The node's data directory: blocks, datastore and index live here (docs/operations.md). */
-  readonly dataDir: string;
-  /** libp2p listen addresses. Default `['/ip4/127.0.0.1/tcp/0']`: loopback, a free port. */
-  readonly listen?: readonly string[];
-  /** Peers to connect to and keep connected, as multiaddrs ending in `/p2p/<peer id>`. */
-  readonly peers?: readonly string[];
-  /** Run the embedded IPFS node and replicate (default true). `false`: a local store and index only. */
-  readonly network?: boolean;
-  /** fsync blocks and use SQLite `synchronous=FULL`, to survive power loss too (default false). */
-  readonly fsync?: boolean;
-  /** Time allowed to fetch one block from peers (default 10 s). */
-  readonly fetchTimeoutMs?: number;
-  /** Concurrent block fetches attributed to one peer (default 8). */
-  readonly maxFetchesPerPeer?: number;
-  /** Concurrent block fetches in all (default 32). */
-  readonly maxConcurrentFetches?: number;
-  /** Fetches waiting to run; announcements beyond it are dropped (default 4096; 256 per peer). */
-  readonly maxQueuedFetches?: number;
-  /** Manifests held while their previous version is fetched (default 1024). */
-  readonly maxPending?: number;
-  /** How often to catch up with connected peers besides on connect (default 10 s). */
-  readonly syncIntervalMs?: number;
-  /** How often to redial configured peers that are not connected (default 2 s). */
-  readonly redialIntervalMs?: number;
-  /** Bytes of manifests and catalog pages kept in memory for lookups (default 64 MiB). */
-  readonly cacheBytes?: number;
-  /** Stops the registry when aborted. */
-  readonly signal?: AbortSignal;
-}
-
-/** Options of {@link Registry.ingest}. */
-export interface IngestOptions {
-  /**
-   * Catalog pages the manifest names, as their bytes (e.g. from an uploaded CAR). Pages not given are
-   * read from this node's store or, with the network on, fetched from peers.
-   */
-  readonly pages?: Iterable<Uint8Array>;
-  /**
-   * Require the input to be its canonical (JCS) form already, as blocks from peers must be (spec §1.2).
-   * Default false: the input is canonicalized and the canonical bytes are stored.
-   */
-  readonly requireCanonical?: boolean;
-  readonly signal?: AbortSignal;
-}
-
-/** What an accepted ingest did. */
-export interface IngestReceipt {
-  readonly cid: string;
-  readonly issuer: string;
-  readonly version: number;
-  /** `added`: stored and indexed now; `duplicate`: this node already held it (a no-op). */
-  readonly status: 'added' | 'duplicate';
-  /** The creator has two manifests with one version (spec §5.3). */
-  readonly forked: boolean;
-}
-
-/** The outcome of an ingest: a receipt, or a failure with a stable code (docs/errors.md). */
-export type IngestResult = Result<IngestReceipt, IngestErrorCode>;
-
-/** A manifest in a creator's chain. */
-export interface ManifestRef {
-  readonly cid: string;
-  readonly issuer: string;
-  readonly version: number;
-  readonly previous: string | undefined;
-}
-
-/** A creator's current state: one head, or one per branch when forked. */
-export interface CreatorHeads {
-  readonly issuer: string;
-  /** Branch heads, newest version first. */
-  readonly heads: readonly ManifestRef[];
-  readonly forked: boolean;
-}
-
-/**
- * A head manifest that names a requested work, directly, by url-prefix or in a catalog page: its exact
- * bytes and the catalog pages (by CID) that name requested works. The consumer verifies them.
- */
-export interface LookupCandidate {
-  readonly cid: string;
-  readonly bytes: Uint8Array;
-  readonly pages: ReadonlyMap<string, Uint8Array>;
-}
-
-/** What `reindex` found in the blockstore. */
-export interface ReindexReport {
-  /** Manifests indexed. */
-  readonly manifests: number;
-  /** Valid manifests left out because their chain is broken (no previous, wrong version). */
-  readonly unchained: number;
-  /** Blocks that are neither a valid manifest nor a page (e.g. catalog pages are counted here too). */
-  readonly otherBlocks: number;
-}
-
-/** Counters for operators and tests. */
-export interface RegistryStats extends ReplicatorStats {
-  readonly manifests: number;
-  readonly works: number;
-}
-
-/** A registry node. Create one with {@link createRegistry}. */
-export interface Registry {
-  /** The node's libp2p peer id, or undefined with the network off. */
-  readonly peerId: string | undefined;
-  /**
-   * Verifies a manifest (strict JSON, schema, signature), checks its chain, stores its canonical bytes
-   * and catalog pages as blocks, indexes it and announces it to peers. Resolves once it is durable.
-   * The same manifest again is a no-op (`status: 'duplicate'`). Never throws for bad input.
-   */
-  ingest(input: Uint8Array | string, options?: IngestOptions): Promise<IngestResult>;
-  /**
-   * Every head manifest (all branches of a fork) that names any of `ids` directly, by url-prefix or in a
-   * catalog page. Ids are normalized first; ids that are not work ids match nothing.
-   */
-  lookupWorks(ids: readonly string[], options?: { signal?: AbortSignal }): Promise<LookupCandidate[]>;
-  /** The creator's branch heads, or undefined when this node holds nothing of theirs. */
-  head(did: string): CreatorHeads | undefined;
-  /** Every manifest of the creator this node holds, oldest version first. */
-  history(did: string): ManifestRef[];
-  /** The exact bytes of a block this node holds (manifest or catalog page), or undefined. */
-  getBlock(cid: string): Promise<Uint8Array | undefined>;
-  /** The libp2p addresses peers can dial, each ending in `/p2p/<peer id>`. */
-  multiaddrs(): string[];
-  /** Rebuilds the index from the blockstore alone. */
-  reindex(): Promise<ReindexReport>;
-  /**
-   * A number that grows whenever what `lookupWorks` answers may change (a manifest indexed, a
-   * reindex); NaN once stopped. `registrySource` offers it, so a verifier reuses answers meanwhile.
-   */
-  revision(): number;
-  stats(): RegistryStats;
-  /** Stops networking and closes the stores. Idempotent. */
-  stop(): Promise<void>;
-}
-
-/** Internal options of an ingest. */
-interface IngestContext {
-  readonly requireCanonical: boolean;
-  readonly expectedCid?: string;
-  readonly pages: ReadonlyMap<string, Uint8Array>;
-  readonly network: boolean;
-  readonly signal: AbortSignal | undefined;
-}
+import { NodeState } from './node-state.js';
+import { PeerLedger } from './peer-ledger.js';
+import { rebuildIndex } from './reindex.js';
+import { Replicator } from './replicator.js';
+import type {
+  CreatorHeads,
+  Freshness,
+  IngestOptions,
+  IngestResult,
+  LookupCandidate,
+  ManifestRef,
+  Registry,
+  RegistryOptions,
+  RegistryStats,
+  ReindexReport,
+} from './types.js';
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
-/** Manifests stored and indexed in one group commit at most. */
-const MAX_COMMIT_BATCH = 256;
-
-/** A manifest's works and the catalog page blocks to store with it. */
-interface Collected {
-  readonly works: ManifestWorks;
-  readonly pages: Map<string, Uint8Array>;
-}
-
-interface QueuedCommit {
-  readonly manifest: VerifiedManifest;
-  readonly collected: Collected;
-  readonly resolve: (result: IngestResult) => void;
-  readonly reject: (error: unknown) => void;
-}
+/** The most manifests one `history` page returns. */
+const MAX_HISTORY_PAGE = 1000;
 
 function toRef(row: IndexedManifest): ManifestRef {
   return { cid: row.cid, issuer: row.issuer, version: row.version, previous: row.previous };
 }
 
-function registryFailure(code: RegistryErrorCode, message: string) {
-  return fail<IngestErrorCode>(code, message);
-}
-
 /**
- * Opens (or creates) a registry node in `dataDir`: an on-disk blockstore, a SQLite index and, unless
- * `network: false`, an embedded Helia node that replicates with the configured peers.
+ * Opens (or creates) a registry node in `dataDir`: an on-disk blockstore, a SQLite index, the node's
+ * network state and, unless `network: false`, an embedded Helia node that replicates with the
+ * configured peers.
  * @throws AssentError `REGISTRY_DATA_DIR_LOCKED` when another live process uses the directory.
  * @example
  * const registry = await createRegistry({ dataDir: './node-a' });
@@ -214,16 +53,19 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   const unlock = lockDataDir(options.dataDir);
   const fsync = options.fsync === true;
   let blocks: BlockStore;
-  let index: ManifestIndex;
+  let index: ManifestIndex | undefined;
+  let state: NodeState;
   try {
     blocks = new BlockStore(join(options.dataDir, 'blocks'), { fsync });
     await blocks.open();
     index = new ManifestIndex(join(options.dataDir, 'index.sqlite'), { fsync });
+    state = new NodeState(join(options.dataDir, 'state.sqlite'), { fsync });
   } catch (error) {
+    index?.close();
     unlock();
     throw error;
   }
-  const registry = new RegistryNode(blocks, index, options, unlock);
+  const registry = new RegistryNode(blocks, index, state, options, unlock);
   try {
     await registry.open();
   } catch (error) {
@@ -233,60 +75,96 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   return registry;
 }
 
+/**
+ * A registry node: the stores, the ingest path (ingester.ts), replication (replicator.ts) and the
+ * answers of lookups, heads, history and freshness.
+ */
 class RegistryNode implements Registry {
   readonly #blocks: BlockStore;
   readonly #index: ManifestIndex;
+  readonly #state: NodeState;
   readonly #options: RegistryOptions;
   readonly #unlock: () => void;
-  readonly #writes = new Semaphore(1);
-  readonly #commitQueue: QueuedCommit[] = [];
-  #committing = false;
-  /** At most two catalogs (up to 256 MiB each) are held in memory while they are checked. */
-  readonly #catalogs = new Semaphore(2);
+  readonly #ingester: Ingester;
+  readonly #ledger: PeerLedger;
   readonly #cache: ByteCache;
-  readonly #stopController = new AbortController();
+  readonly #started = Date.now();
   #node: EmbeddedNode | undefined;
   #replicator: Replicator | undefined;
   #stopped = false;
   #stopping: Promise<void> | undefined;
 
-  constructor(blocks: BlockStore, index: ManifestIndex, options: RegistryOptions, unlock: () => void) {
+  constructor(
+    blocks: BlockStore,
+    index: ManifestIndex,
+    state: NodeState,
+    options: RegistryOptions,
+    unlock: () => void,
+  ) {
     this.#blocks = blocks;
     this.#index = index;
+    this.#state = state;
     this.#options = options;
     this.#unlock = unlock;
     this.#cache = new ByteCache(options.cacheBytes ?? 64 * 1024 * 1024);
+    this.#ledger = new PeerLedger(options.peerAllow === undefined ? {} : { allow: options.peerAllow });
+    blocks.onCorrupt = (cid) =>
+      options.logger?.error({ cid }, 'a block file does not hash to its CID; it is not served');
+    this.#ingester = new Ingester({
+      blocks,
+      index,
+      hasNetwork: () => this.#replicator !== undefined,
+      fetchBlock: (cid, signal) => (this.#replicator as Replicator).fetchBlock(cid, signal),
+      onAdded: (cid) => this.#replicator?.added(cid),
+      maxBranches: options.maxBranches ?? 8,
+      maxFetchingIngests: options.maxFetchingIngests ?? 2,
+      maxQueuedIngests: options.maxQueuedIngests ?? 8,
+      logger: options.logger,
+      stopped: () => this.#stopped,
+    });
   }
 
   async open(): Promise<void> {
     await this.#reconcile();
     if (this.#options.network !== false) {
+      const ledger = this.#ledger;
       this.#node = await startNode({
         datastorePath: join(this.#options.dataDir, 'datastore'),
         blocks: this.#blocks,
         listen: this.#options.listen ?? DEFAULT_LISTEN,
+        refused: (peer) => ledger.refused(peer),
+        score: (peer) => ledger.score(peer),
       });
+      const index = this.#index;
       this.#replicator = new Replicator(this.#node, {
-        index: this.#index,
+        has: (cid) => index.has(cid),
         ingest: (bytes, cid, signal) =>
-          this.#ingest(bytes, {
-            requireCanonical: true,
-            expectedCid: cid,
-            pages: new Map(),
-            network: true,
-            signal,
-          }),
-        fetchTimeoutMs: this.#options.fetchTimeoutMs ?? 10_000,
+          this.#ingester.ingest(bytes, this.#context('network', true, undefined, signal, cid)),
+        log: {
+          get epoch() {
+            return index.epoch;
+          },
+          after: (seq, limit) => index.logAfter(seq, limit),
+        },
+        state: this.#state,
+        ledger,
+        logger: this.#options.logger,
+        fetchTimeoutMs: this.#fetchTimeoutMs(),
         maxFetchesPerPeer: this.#options.maxFetchesPerPeer ?? 8,
         maxConcurrentFetches: this.#options.maxConcurrentFetches ?? 32,
         maxQueuedFetches: this.#options.maxQueuedFetches ?? 4096,
         maxPending: this.#options.maxPending ?? 1024,
+        heldTtlMs: this.#options.heldTtlMs ?? 3_600_000,
         syncIntervalMs: this.#options.syncIntervalMs ?? 10_000,
         redialIntervalMs: this.#options.redialIntervalMs ?? 2_000,
       });
       await this.#replicator.start(this.#options.peers ?? []);
     }
     this.#options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  #fetchTimeoutMs(): number {
+    return this.#options.fetchTimeoutMs ?? 10_000;
   }
 
   /**
@@ -298,11 +176,11 @@ class RegistryNode implements Registry {
     for (const cid of this.#index.journal()) {
       const bytes = await this.#blocks.get(cid);
       this.#index.journalRemove(cid);
-      if (bytes !== undefined) await this.#ingest(bytes, this.#localContext(true));
+      if (bytes !== undefined) await this.#ingester.ingest(bytes, this.#context('local', true));
     }
     if (this.#index.counts().manifests === 0) {
       for await (const _ of this.#blocks.entries()) {
-        await this.#reindex();
+        await this.#rebuild();
         break;
       }
     }
@@ -312,225 +190,38 @@ class RegistryNode implements Registry {
     return this.#node?.libp2p.peerId.toString();
   }
 
-  #localContext(
+  get running(): boolean {
+    return !this.#stopped;
+  }
+
+  #context(
+    source: IngestContext['source'],
     requireCanonical: boolean,
-    pages?: Iterable<Uint8Array>,
-    signal?: AbortSignal,
+    options: IngestOptions = {},
+    signal: AbortSignal | undefined = options.signal,
+    expectedCid?: string,
   ): IngestContext {
     const byCid = new Map<string, Uint8Array>();
-    for (const bytes of pages ?? []) {
+    for (const bytes of options.pages ?? []) {
       if (!(bytes instanceof Uint8Array)) throw new TypeError('pages must be Uint8Arrays');
       if (bytes.byteLength <= MAX_BLOCK_BYTES) byCid.set(blockCid(bytes), bytes);
     }
-    return { requireCanonical, pages: byCid, network: this.#node !== undefined, signal };
+    return {
+      source,
+      requireCanonical,
+      pages: byCid,
+      signal,
+      deadlineMs: options.deadlineMs ?? this.#fetchTimeoutMs(),
+      ...(expectedCid === undefined ? {} : { expectedCid }),
+    };
   }
 
   async ingest(input: Uint8Array | string, options: IngestOptions = {}): Promise<IngestResult> {
     if (typeof input !== 'string' && !(input instanceof Uint8Array))
       throw new TypeError('ingest expects JSON text or bytes');
-    if (this.#stopped) return registryFailure('REGISTRY_STOPPED', 'the registry is stopped');
-    return this.#ingest(
-      input,
-      this.#localContext(options.requireCanonical === true, options.pages, options.signal),
-    );
-  }
-
-  #duplicate(row: IndexedManifest): IngestResult {
-    return ok({
-      cid: row.cid,
-      issuer: row.issuer,
-      version: row.version,
-      status: 'duplicate',
-      forked: this.#index.forked(row.issuer),
-    });
-  }
-
-  /** The chain rule for a manifest against what this node holds (spec §5). */
-  #chain(manifest: VerifiedManifest): Result<true, IngestErrorCode> {
-    if (manifest.previous === undefined) return ok(true);
-    const previous = this.#index.get(manifest.previous);
-    if (previous === undefined) {
-      return registryFailure(
-        'CHAIN_PREVIOUS_UNKNOWN',
-        `version ${manifest.version} names previous ${manifest.previous}, which this node does not hold`,
-      );
-    }
-    return checkChain(previous, manifest);
-  }
-
-  async #ingest(input: Uint8Array | string, context: IngestContext): Promise<IngestResult> {
-    if (this.#stopped) return registryFailure('REGISTRY_STOPPED', 'the registry is stopped');
-    if (input instanceof Uint8Array && input.byteLength <= MAX_BLOCK_BYTES) {
-      // Stored blocks are canonical, so canonical input hashes to a stored CID: skip the signature check.
-      const known = this.#index.get(blockCid(input));
-      if (known !== undefined) return this.#duplicate(known);
-    }
-    const verified = await verifyManifest(input, { requireCanonical: context.requireCanonical });
-    if (!verified.ok) return verified;
-    const manifest = verified.value;
-    if (context.expectedCid !== undefined && manifest.cid !== context.expectedCid)
-      return fail('CID_MISMATCH', `the block does not hash to ${context.expectedCid}`);
-    const known = this.#index.get(manifest.cid);
-    if (known !== undefined) return this.#duplicate(known);
-    const chain = this.#chain(manifest);
-    if (!chain.ok) return chain;
-    const work = async () => {
-      const collected = await this.#collectWorks(manifest, context);
-      if (!collected.ok) return collected;
-      return this.#enqueueCommit(manifest, collected.value);
-    };
-    return manifest.catalog.length === 0 ? work() : this.#catalogs.run(work);
-  }
-
-  /** Reads, fetches and checks the manifest's catalog pages; gathers every work id it names. */
-  async #collectWorks(
-    manifest: VerifiedManifest,
-    context: IngestContext,
-  ): Promise<Result<Collected, IngestErrorCode>> {
-    const seen = new Set<string>();
-    const inline: string[] = [];
-    for (const work of manifest.manifest.credentialSubject.works) {
-      for (const id of work.ids) {
-        seen.add(id);
-        inline.push(id);
-      }
-    }
-    const pages = new Map<string, Uint8Array>();
-    const pageWorks: { cid: string; ids: string[] }[] = [];
-    for (const [i, cid] of manifest.catalog.entries()) {
-      context.signal?.throwIfAborted();
-      let bytes = context.pages.get(cid) ?? (await this.#blocks.get(cid));
-      if (bytes === undefined && context.network && this.#replicator !== undefined) {
-        const fetched = await this.#replicator.fetchBlock(cid, context.signal);
-        if (fetched.ok) bytes = fetched.value;
-        else if (fetched.code === 'BLOCK_TOO_LARGE') return fetched;
-      }
-      if (bytes === undefined) {
-        return fail(
-          'CATALOG_PAGE_MISSING',
-          `catalog page ${cid} could not be obtained`,
-          `/credentialSubject/catalog/${i}`,
-        );
-      }
-      const page = verifyCatalogPage(bytes, { cid, issuer: manifest.issuer });
-      if (!page.ok) return { ...page, path: `/credentialSubject/catalog/${i}` };
-      const ids: string[] = [];
-      for (const work of page.value.works) {
-        for (const id of work.ids) {
-          // Spec §3.1: a work id appears once in a manifest together with its pages.
-          if (seen.has(id))
-            return fail(
-              'MANIFEST_SCHEMA',
-              `work id ${id} is named more than once in the manifest and its pages`,
-            );
-          seen.add(id);
-          ids.push(id);
-        }
-      }
-      pages.set(cid, bytes);
-      pageWorks.push({ cid, ids });
-    }
-    return ok({ works: { inline, pages: pageWorks }, pages });
-  }
-
-  /**
-   * Queues a checked manifest for storing and indexing. Commits are grouped: whatever queued while the
-   * previous group was written goes in the next one (one journal transaction, parallel block writes,
-   * one index transaction), which is what lets ingest keep up under concurrency.
-   */
-  #enqueueCommit(manifest: VerifiedManifest, collected: Collected): Promise<IngestResult> {
-    return new Promise<IngestResult>((resolve, reject) => {
-      this.#commitQueue.push({ manifest, collected, resolve, reject });
-      this.#kickCommits();
-    });
-  }
-
-  #kickCommits(): void {
-    if (this.#committing || this.#commitQueue.length === 0) return;
-    this.#committing = true;
-    void this.#writes
-      .run(async () => {
-        while (this.#commitQueue.length > 0) {
-          const batch = this.#commitQueue.splice(0, MAX_COMMIT_BATCH);
-          try {
-            await this.#commitBatch(batch);
-          } catch (error) {
-            for (const entry of batch) entry.reject(error);
-          }
-        }
-      })
-      .finally(() => {
-        this.#committing = false;
-        this.#kickCommits();
-      });
-  }
-
-  /** Stores the blocks and indexes a group of manifests, re-checking duplicates and chains in order. */
-  async #commitBatch(batch: readonly QueuedCommit[]): Promise<void> {
-    if (this.#stopped) {
-      for (const entry of batch)
-        entry.resolve(registryFailure('REGISTRY_STOPPED', 'the registry is stopped'));
-      return;
-    }
-    const accepted: QueuedCommit[] = [];
-    const duplicates: QueuedCommit[] = [];
-    const inBatch = new Map<string, VerifiedManifest>();
-    for (const entry of batch) {
-      const { manifest } = entry;
-      if (inBatch.has(manifest.cid) || this.#index.has(manifest.cid)) {
-        duplicates.push(entry);
-        continue;
-      }
-      if (manifest.previous !== undefined && inBatch.has(manifest.previous)) {
-        const chain = checkChain(inBatch.get(manifest.previous) as VerifiedManifest, manifest);
-        if (!chain.ok) {
-          entry.resolve(chain);
-          continue;
-        }
-      } else {
-        const chain = this.#chain(manifest);
-        if (!chain.ok) {
-          entry.resolve(chain);
-          continue;
-        }
-      }
-      inBatch.set(manifest.cid, manifest);
-      accepted.push(entry);
-    }
-    // Journal first: if the process dies between the block writes and the index commit, the restart
-    // finds the entries and reconciles (see #reconcile). Blocks before the index: an indexed manifest
-    // always has its bytes on disk.
-    this.#index.transaction(() => {
-      for (const { manifest } of accepted) this.#index.journalAdd(manifest.cid);
-    });
-    await Promise.all(
-      accepted.map(async ({ manifest, collected }) => {
-        for (const [cid, bytes] of collected.pages) {
-          if ((await this.#blocks.get(cid)) === undefined) await this.#blocks.put(cid, bytes);
-        }
-        await this.#blocks.put(manifest.cid, manifest.bytes);
-      }),
-    );
-    this.#index.transaction(() => {
-      for (const { manifest, collected } of accepted) this.#index.add(manifest, collected.works);
-    });
-    for (const { manifest, resolve } of accepted) {
-      this.#replicator?.added(manifest.cid);
-      resolve(
-        ok({
-          cid: manifest.cid,
-          issuer: manifest.issuer,
-          version: manifest.version,
-          status: 'added',
-          forked: this.#index.forked(manifest.issuer),
-        }),
-      );
-    }
-    for (const entry of duplicates) {
-      const row = this.#index.get(entry.manifest.cid);
-      if (row !== undefined) entry.resolve(this.#duplicate(row));
-      else entry.reject(new Error(`duplicate ${entry.manifest.cid} vanished`));
-    }
+    if (options.deadlineMs !== undefined && !(options.deadlineMs > 0))
+      throw new RangeError('deadlineMs must be a positive number of milliseconds');
+    return this.#ingester.ingest(input, this.#context('local', options.requireCanonical === true, options));
   }
 
   async lookupWorks(
@@ -551,13 +242,16 @@ class RegistryNode implements Registry {
     const hits = this.#index.lookup([...keys]);
     // A forked creator is offered with every branch head as soon as one names a work (decisions.md
     // §2): a branch that drops the work, or a newer version on another branch, must be weighed too.
+    // Branch heads come through the index of tips and are at most `maxBranches` per creator.
     const branches: IndexHit[] = [];
     const seen = new Set<string>();
+    let found: Set<string> | undefined;
     for (const hit of hits) {
-      if (!this.#index.hasBranches(hit.issuer) || seen.has(hit.issuer)) continue;
+      if (!this.#index.forked(hit.issuer) || seen.has(hit.issuer)) continue;
       seen.add(hit.issuer);
+      found ??= new Set(hits.map((h) => h.manifest));
       for (const head of this.#index.heads(hit.issuer)) {
-        if (!hits.some((h) => h.manifest === head.cid))
+        if (!found.has(head.cid))
           branches.push({ manifest: head.cid, issuer: head.issuer, inline: false, pages: [] });
       }
     }
@@ -592,9 +286,29 @@ class RegistryNode implements Registry {
     return { issuer: did, heads: heads.map(toRef), forked: this.#index.forked(did) };
   }
 
-  history(did: string): ManifestRef[] {
+  history(did: string, page: { after?: number; limit?: number } = {}): ManifestRef[] {
     this.#assertOpen();
-    return this.#index.history(did).map(toRef);
+    const after = page.after ?? 0;
+    const limit = page.limit ?? MAX_HISTORY_PAGE;
+    if (!Number.isSafeInteger(after) || after < 0)
+      throw new RangeError('history: after must be a non-negative integer');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_HISTORY_PAGE)
+      throw new RangeError(`history: limit must be an integer from 1 to ${MAX_HISTORY_PAGE}`);
+    return this.#index.history(did, after, limit).map(toRef);
+  }
+
+  freshness(): Freshness {
+    const now = Date.now();
+    const peers = this.#replicator?.peers() ?? [];
+    const configured = peers.filter((p) => p.address !== undefined);
+    // Each configured peer counts from its last complete catch-up, or, never caught up with, from when
+    // this node started: before that, the node answers from what it held.
+    let asOf = now;
+    for (const p of configured) {
+      const at = p.lastSync === null ? this.#started : Date.parse(p.lastSync);
+      if (at < asOf) asOf = at;
+    }
+    return { asOf: new Date(asOf).toISOString(), peers };
   }
 
   async getBlock(cid: string): Promise<Uint8Array | undefined> {
@@ -609,67 +323,19 @@ class RegistryNode implements Registry {
 
   async reindex(): Promise<ReindexReport> {
     this.#assertOpen();
-    return this.#writes.run(() => this.#reindex());
+    return this.#ingester.exclusive(() => this.#rebuild());
   }
 
   /**
-   * Rebuilds the index from the blocks on disk: every block that verifies as a canonical manifest is a
-   * candidate; candidates are chained in version order with the same rules as ingest, and the works of
-   * branch heads (inline and in their catalog pages) are indexed.
+   * Rebuilds the index from the blocks and forgets the peers' cursors: the blocks may be an older
+   * backup than what the cursors point past, and the next catch-up with each peer must read its
+   * whole log again (known CIDs are skipped).
    */
-  async #reindex(): Promise<ReindexReport> {
-    type Candidate = Pick<VerifiedManifest, 'cid' | 'issuer' | 'version' | 'previous' | 'catalog'> & {
-      readonly inline: string[];
-    };
-    const candidates: Candidate[] = [];
-    let otherBlocks = 0;
-    for await (const bytes of this.#blocks.entries()) {
-      const verified = await verifyManifest(bytes, { requireCanonical: true });
-      if (!verified.ok) {
-        otherBlocks++;
-        continue;
-      }
-      // Keep only what chaining and indexing need: the documents themselves can be large.
-      const { cid, issuer, version, previous, catalog, manifest } = verified.value;
-      const inline = manifest.credentialSubject.works.flatMap((w) => w.ids);
-      candidates.push({ cid, issuer, version, previous, catalog, inline });
-    }
-    candidates.sort((a, b) => a.version - b.version || (a.cid < b.cid ? -1 : 1));
-    const accepted = new Map<string, Candidate>();
-    const parents = new Set<string>();
-    let unchained = 0;
-    for (const candidate of candidates) {
-      if (candidate.previous !== undefined) {
-        const previous = accepted.get(candidate.previous);
-        if (previous === undefined || !checkChain(previous, candidate).ok) {
-          unchained++;
-          continue;
-        }
-        parents.add(candidate.previous);
-      }
-      accepted.set(candidate.cid, candidate);
-    }
-    const rows: { manifest: Candidate; works: ManifestWorks }[] = [];
-    for (const manifest of accepted.values()) {
-      if (parents.has(manifest.cid)) {
-        rows.push({ manifest, works: { inline: [], pages: [] } });
-        continue;
-      }
-      const pages: { cid: string; ids: string[] }[] = [];
-      for (const cid of manifest.catalog) {
-        const bytes = await this.#blocks.get(cid);
-        const page =
-          bytes === undefined ? undefined : verifyCatalogPage(bytes, { cid, issuer: manifest.issuer });
-        if (page?.ok === true) pages.push({ cid, ids: page.value.works.flatMap((w) => w.ids) });
-      }
-      rows.push({ manifest, works: { inline: manifest.inline, pages } });
-    }
-    this.#index.clear();
+  async #rebuild(): Promise<ReindexReport> {
+    const report = await rebuildIndex(this.#blocks, this.#index);
     this.#cache.clear();
-    this.#index.transaction(() => {
-      for (const { manifest, works } of rows) this.#index.add(manifest, works);
-    });
-    return { manifests: rows.length, unchained, otherBlocks };
+    this.#state.resetCursors();
+    return report;
   }
 
   revision(): number {
@@ -689,14 +355,14 @@ class RegistryNode implements Registry {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stopped = true;
-      this.#stopController.abort();
       try {
         await this.#replicator?.stop();
         await this.#node?.stop();
       } finally {
-        // Wait for a commit in progress, then close the index.
-        await this.#writes.run(() => undefined);
+        // Wait for a commit in progress, then close the stores.
+        await this.#ingester.exclusive(() => undefined);
         this.#index.close();
+        this.#state.close();
         this.#unlock();
       }
     })();

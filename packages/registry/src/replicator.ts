@@ -1,29 +1,25 @@
 import { fail, MAX_BLOCK_BYTES, ok, type Result } from '@assent/manifest';
 import { TopicValidatorResult } from '@libp2p/gossipsub';
-import type { Connection, PeerId, Stream } from '@libp2p/interface';
-import { lpStream } from '@libp2p/utils';
+import type { Connection, PeerId } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import { isBlockCid } from './block-store.js';
+import { catchUp, type IngestLog, MAX_CID_LENGTH, requestLog, SYNC_PROTOCOL, serveSync } from './catch-up.js';
 import type { IngestErrorCode, RegistryErrorCode } from './errors.js';
-import type { ManifestIndex } from './manifest-index.js';
+import { type FetchJob, type FetchLane, type FetchOutcome, FetchQueue } from './fetch-queue.js';
 import type { EmbeddedNode } from './node.js';
-import type { IngestResult } from './registry.js';
+import type { NodeState } from './node-state.js';
+import type { PeerLedger } from './peer-ledger.js';
+import type { IngestResult, PeerFreshness, RegistryLogger, ReplicatorStats } from './types.js';
 
 /** The pubsub topic on which nodes announce the CIDs of manifests they indexed. */
 export const ANNOUNCE_TOPIC = '/assent/manifests/1';
-/** The catch-up protocol: "what did you index after position N of your log?" */
-export const SYNC_PROTOCOL = '/assent/sync/1.0.0';
-/** Log entries per sync response. */
-export const SYNC_PAGE = 256;
 
-const MAX_SYNC_REQUEST = 1024;
-const MAX_SYNC_RESPONSE = 64 * 1024;
-const MAX_EPOCH_LENGTH = 64;
-const MAX_CID_LENGTH = 128;
-const SYNC_TIMEOUT_MS = 10_000;
 const MAX_QUEUED_PER_PEER = 256;
-const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+const MAX_HELD_BYTES = 64 * 1024 * 1024;
+const MAX_HELD_PER_CREATOR = 16;
+/** Catch-up fetches running at once, apart from announcements (so a flood of those cannot stall it). */
+const CATCH_UP_FETCHES = 8;
 const FOLLOW_UP_SYNC_MS = [1_000, 5_000];
 /**
  * gossipsub keeps a received message for 5 heartbeats (5 s) and forwards it on Accept only while it
@@ -35,88 +31,63 @@ const PROMPT_SYNC_INTERVAL_MS = 1_000;
 /** Peers whose last prompted catch-up is remembered, at most (beyond, further prompts wait for the timer). */
 const MAX_PROMPTED_PEERS = 256;
 
-/** How one fetch ended. */
-type FetchOutcome = 'indexed' | 'invalid' | 'unavailable' | 'pending' | 'dropped';
-
-/** Counters of replication, for operators and tests. */
-export interface ReplicatorStats {
-  /** Peers this node has a connection to. */
-  readonly connections: number;
-  /** Announcements received over pubsub. */
-  readonly announcements: number;
-  /** Manifests fetched from peers and indexed. */
-  readonly replicated: number;
-  /** Blocks from peers rejected as invalid (bad CID, oversize, not a valid manifest). */
-  readonly rejected: number;
-  /** Fetches that timed out or failed on the network. */
-  readonly unavailable: number;
-  /** Announcements dropped because a queue was full. */
-  readonly dropped: number;
-  /** Manifests waiting for their previous version. */
-  readonly pending: number;
-  /** Catch-up exchanges completed. */
-  readonly syncs: number;
-}
-
-/** What the replicator needs from the registry. */
+/** What the replicator needs from the node: nothing of the index but these. */
 export interface ReplicatorHost {
-  readonly index: ManifestIndex;
+  /** True when the node indexed `cid`. */
+  has(cid: string): boolean;
   /** Ingests a block fetched from a peer (canonical bytes required; must hash to `cid`). */
   ingest(bytes: Uint8Array, cid: string, signal: AbortSignal): Promise<IngestResult>;
+  /** This node's ingest log, served to peers catching up. */
+  readonly log: IngestLog;
+  readonly state: NodeState;
+  readonly ledger: PeerLedger;
+  readonly logger: RegistryLogger | undefined;
   readonly fetchTimeoutMs: number;
   readonly maxFetchesPerPeer: number;
   readonly maxConcurrentFetches: number;
   readonly maxQueuedFetches: number;
   readonly maxPending: number;
+  readonly heldTtlMs: number;
   readonly syncIntervalMs: number;
   readonly redialIntervalMs: number;
-}
-
-interface Job {
-  readonly cid: string;
-  readonly peer: string;
-  readonly promise: Promise<FetchOutcome>;
-  readonly resolve: (outcome: FetchOutcome) => void;
-}
-
-interface Pending {
-  readonly cid: string;
-  readonly bytes: Uint8Array;
-  readonly peer: string;
-  readonly previous: string;
 }
 
 function peerOf(connectionOrId: PeerId | Connection): string {
   return 'remotePeer' in connectionOrId ? connectionOrId.remotePeer.toString() : connectionOrId.toString();
 }
 
+/** The issuer and `previous` CID of a manifest that already verified (only its shape is read here). */
+function chainFieldsOf(bytes: Uint8Array): { issuer: string; previous: string } | undefined {
+  try {
+    const document = JSON.parse(new TextDecoder().decode(bytes)) as {
+      issuer?: unknown;
+      credentialSubject?: { previous?: unknown };
+    };
+    const previous = document.credentialSubject?.previous;
+    const issuer = document.issuer;
+    return typeof previous === 'string' && isBlockCid(previous) && typeof issuer === 'string'
+      ? { issuer, previous }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Replication between nodes. New manifests are announced by CID on a gossipsub topic; a receiver
  * fetches the block over bitswap, verifies and indexes it, and only then lets gossipsub forward the
- * announcement (async validation), so invalid ones die at the first honest node. Catch-up: on every
- * connection, and every `syncIntervalMs`, a node asks each peer for the part of its ingest log it has
- * not seen yet (a cursor per peer), in pages of {@link SYNC_PAGE}. Everything pulled from the network is
- * bounded: queue sizes, fetches per peer, block size, fetch time and held manifests.
+ * announcement (async validation), so invalid ones die at the first honest node. Catch-up
+ * (catch-up.ts): on every connection, and every `syncIntervalMs`, a node reads each peer's ingest log
+ * from a durable cursor. Everything pulled from the network is bounded and booked to the peer that
+ * caused it (peer-ledger.ts): queues, fetches per peer, block size, fetch time, held manifests.
  */
 export class Replicator {
   readonly #node: EmbeddedNode;
   readonly #host: ReplicatorHost;
   readonly #stop = new AbortController();
-  readonly #jobs = new Map<string, Job>();
-  readonly #queue: Job[] = [];
-  readonly #running = new Map<string, number>();
-  readonly #queuedPerPeer = new Map<string, number>();
-  #active = 0;
-  /** Manifests waiting for their previous version, by the CID of that version. */
-  readonly #pending = new Map<string, Pending[]>();
-  #pendingCount = 0;
-  #pendingBytes = 0;
-  /**
-   * Held manifests by their own CID: those waiting in `#pending`, and those released and being ingested.
-   * This node has their bytes, so they are never fetched again (bitswap would not deliver a block it
-   * has just delivered: the sender does not resend it for a while, and the fetch would hang).
-   */
-  readonly #held = new Map<string, Pending>();
+  readonly #fetches: FetchQueue;
+  /** Held manifests being ingested now (released by their previous version). */
+  readonly #releasing = new Set<string>();
   /** Catch-ups prompted by chain gaps and dropped announcements, per peer: last start, and one scheduled. */
   readonly #prompted = new Map<string, { at: number; scheduled: boolean }>();
   readonly #syncing = new Map<string, Promise<void>>();
@@ -137,6 +108,13 @@ export class Replicator {
   constructor(node: EmbeddedNode, host: ReplicatorHost) {
     this.#node = node;
     this.#host = host;
+    this.#fetches = new FetchQueue({
+      maxConcurrent: { announce: host.maxConcurrentFetches, 'catch-up': CATCH_UP_FETCHES },
+      maxQueued: host.maxQueuedFetches,
+      maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
+      slotsFor: (peer) => host.ledger.slotsFor(peer, host.maxFetchesPerPeer),
+      run: (job) => this.#run(job),
+    });
   }
 
   static emptyStats(): ReplicatorStats {
@@ -149,6 +127,7 @@ export class Replicator {
       dropped: 0,
       pending: 0,
       syncs: 0,
+      penalized: 0,
     };
   }
 
@@ -156,13 +135,40 @@ export class Replicator {
     return {
       ...this.#counters,
       connections: new Set(this.#node.libp2p.getConnections().map(peerOf)).size,
-      pending: this.#pendingCount,
+      pending: this.#host.state.heldCount,
+      penalized: this.#host.ledger.penalized,
     };
+  }
+
+  /** What this node last heard from each configured peer (and from connected ones). */
+  peers(): PeerFreshness[] {
+    const connected = new Set(this.#node.libp2p.getConnections().map(peerOf));
+    const out: PeerFreshness[] = [];
+    const seen = new Set<string>();
+    const at = (peer: string | undefined) => {
+      const ms = peer === undefined ? undefined : this.#host.state.lastSync(peer);
+      return ms === undefined ? null : new Date(ms).toISOString();
+    };
+    for (const { peer, address } of this.#peers) {
+      if (peer !== undefined) seen.add(peer);
+      out.push({ peer, address, connected: peer !== undefined && connected.has(peer), lastSync: at(peer) });
+    }
+    for (const peer of connected) {
+      if (!seen.has(peer)) out.push({ peer, address: undefined, connected: true, lastSync: at(peer) });
+    }
+    return out;
+  }
+
+  /** The configured peers' ids (from their multiaddrs). */
+  configuredPeers(): (string | undefined)[] {
+    return this.#peers.map((p) => p.peer);
   }
 
   async start(peers: readonly string[]): Promise<void> {
     const { libp2p } = this.#node;
-    await libp2p.handle(SYNC_PROTOCOL, (stream) => this.#serveSync(stream), { maxInboundStreams: 8 });
+    await libp2p.handle(SYNC_PROTOCOL, (stream) => serveSync(stream, this.#host.log, this.#stop.signal), {
+      maxInboundStreams: 8,
+    });
     const pubsub = libp2p.services.pubsub;
     pubsub.addEventListener('gossipsub:message', (event) => {
       const { msg, msgId, propagationSource } = event.detail;
@@ -193,16 +199,19 @@ export class Replicator {
     this.#timers.add(setInterval(() => this.#redial(), this.#host.redialIntervalMs).unref());
     this.#timers.add(
       setInterval(() => {
+        this.#retryHeld();
         for (const connection of libp2p.getConnections()) void this.sync(connection.remotePeer);
       }, this.#host.syncIntervalMs).unref(),
     );
+    // Manifests held across a restart whose previous version is here by now.
+    this.#retryHeld();
   }
 
   async stop(): Promise<void> {
     this.#stop.abort();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    for (const job of this.#queue.splice(0)) job.resolve('dropped');
+    this.#fetches.stop();
     await Promise.allSettled([...this.#syncing.values()]);
   }
 
@@ -225,21 +234,32 @@ export class Replicator {
     this.#release(cid);
   }
 
-  #release(cid: string): void {
-    const waiting = this.#pending.get(cid);
-    if (waiting === undefined) return;
-    this.#pending.delete(cid);
-    for (const entry of waiting) {
-      this.#pendingCount--;
-      this.#pendingBytes -= entry.bytes.byteLength;
-      // Not inside the caller's write: the ingest takes the write lock itself. The entry stays in #held
-      // until the ingest is over, so that nothing fetches it meanwhile.
+  /**
+   * Ingests the manifests held for `previous`. Each stays held (durably) until its ingest says indexed
+   * or invalid: one that fails for want of a page is tried again on the next timer, until it expires.
+   */
+  #release(previous: string): void {
+    for (const entry of this.#host.state.heldFor(previous)) {
+      if (this.#releasing.has(entry.cid)) continue;
+      this.#releasing.add(entry.cid);
+      // Not inside the caller's write: the ingest takes the write lock itself.
       setImmediate(() => {
-        void this.#ingestFetched(entry.cid, entry.bytes, entry.peer).finally(() => {
-          if (this.#held.get(entry.cid) === entry) this.#held.delete(entry.cid);
-        });
+        void this.#ingestFetched(entry.cid, entry.bytes, entry.peer)
+          .then((outcome) => {
+            if (outcome === 'indexed' || outcome === 'invalid') this.#host.state.release(entry.cid);
+          })
+          .finally(() => this.#releasing.delete(entry.cid));
       });
     }
+  }
+
+  /** Drops expired held manifests and releases those whose previous version was indexed meanwhile. */
+  #retryHeld(): void {
+    if (this.#stop.signal.aborted) return;
+    const expired = this.#host.state.expire(Date.now());
+    if (expired > 0) this.#host.logger?.info({ expired }, 'held manifests expired');
+    const previous = new Set(this.#host.state.held().map((h) => h.previous));
+    for (const cid of previous) if (this.#host.has(cid)) this.#release(cid);
   }
 
   #redial(): void {
@@ -247,6 +267,7 @@ export class Replicator {
     const connected = new Set(libp2p.getConnections().map(peerOf));
     for (const { peer, address } of this.#peers) {
       if ((peer !== undefined && connected.has(peer)) || this.#dialing.has(address)) continue;
+      if (peer !== undefined && this.#host.ledger.refused(peer)) continue;
       if (this.#stop.signal.aborted) return;
       this.#dialing.add(address);
       libp2p
@@ -271,20 +292,25 @@ export class Replicator {
 
   #onAnnouncement(data: Uint8Array, msgId: string, source: string): void {
     this.#counters.announcements++;
+    if (this.#host.ledger.refused(source)) {
+      this.#report(msgId, source, TopicValidatorResult.Ignore);
+      return;
+    }
     const cid =
       data.byteLength <= MAX_CID_LENGTH ? new TextDecoder('utf-8', { fatal: false }).decode(data) : '';
     if (!isBlockCid(cid)) {
       this.#counters.rejected++;
+      this.#book(source, 'invalid');
       this.#report(msgId, source, TopicValidatorResult.Reject);
       return;
     }
-    if (this.#host.index.has(cid)) {
+    if (this.#host.has(cid)) {
       this.#report(msgId, source, TopicValidatorResult.Accept);
       return;
     }
     const received = Date.now();
     this.#validating.add(cid);
-    void this.#fetch(cid, source).then((outcome) => {
+    void this.#fetch(cid, source, 'announce').then((outcome) => {
       this.#validating.delete(cid);
       const result =
         outcome === 'indexed'
@@ -299,6 +325,27 @@ export class Replicator {
       // Not fetched for lack of room: the peer's log has it, ask for it as soon as allowed.
       else if (outcome === 'dropped') this.#promptSync(source);
     });
+  }
+
+  /**
+   * Books a fetch's outcome to the peer that caused it; a peer that only wastes fetches is
+   * disconnected, its queued fetches dropped, and refused for a while (peer-ledger.ts).
+   */
+  #book(peer: string, outcome: FetchOutcome): void {
+    if (outcome === 'dropped') return;
+    const verdict = outcome === 'indexed' || outcome === 'pending' ? 'useful' : 'wasted';
+    if (!this.#host.ledger.record(peer, verdict)) return;
+    this.#host.logger?.warn(
+      { peer, penalized: this.#host.ledger.penalized },
+      'peer disconnected: its announcements only wasted fetches',
+    );
+    this.#fetches.dropPeer(peer);
+    for (const connection of this.#node.libp2p.getConnections()) {
+      if (peerOf(connection) === peer) {
+        void this.#node.libp2p.hangUp(connection.remotePeer).catch(() => undefined);
+        break;
+      }
+    }
   }
 
   /** Fetches one block from the network, bounded in size and time. */
@@ -332,63 +379,34 @@ export class Replicator {
   }
 
   /**
-   * Queues a fetch of `cid`, attributed to `peer` for the per-peer bounds; joins a fetch in progress.
-   * A held manifest is not fetched: it is `pending` until its previous version is indexed.
+   * Fetches `cid` in a lane, booked to `peer`; joins a fetch in progress. A held manifest is not
+   * fetched: it is `pending` until its previous version is indexed.
    */
-  #fetch(cid: string, peer: string): Promise<FetchOutcome> {
-    if (this.#held.has(cid)) return Promise.resolve('pending');
-    const existing = this.#jobs.get(cid);
-    if (existing !== undefined) return existing.promise;
-    if (this.#stop.signal.aborted) return Promise.resolve('dropped');
-    const queuedForPeer = this.#queuedPerPeer.get(peer) ?? 0;
-    if (this.#queue.length >= this.#host.maxQueuedFetches || queuedForPeer >= MAX_QUEUED_PER_PEER) {
-      this.#counters.dropped++;
-      return Promise.resolve('dropped');
-    }
-    let resolve!: (outcome: FetchOutcome) => void;
-    const promise = new Promise<FetchOutcome>((r) => {
-      resolve = r;
+  #fetch(cid: string, peer: string, lane: FetchLane): Promise<FetchOutcome> {
+    if (this.#host.state.isHeld(cid)) return Promise.resolve('pending');
+    return this.#fetches.fetch(cid, peer, lane).then((outcome) => {
+      if (outcome === 'dropped') this.#counters.dropped++;
+      return outcome;
     });
-    const job: Job = { cid, peer, promise, resolve };
-    this.#jobs.set(cid, job);
-    this.#queue.push(job);
-    this.#queuedPerPeer.set(peer, queuedForPeer + 1);
-    void promise.then(() => this.#jobs.delete(cid));
-    this.#pump();
-    return promise;
   }
 
-  #pump(): void {
-    while (this.#active < this.#host.maxConcurrentFetches) {
-      const index = this.#queue.findIndex(
-        (job) => (this.#running.get(job.peer) ?? 0) < this.#host.maxFetchesPerPeer,
-      );
-      if (index === -1) return;
-      const [job] = this.#queue.splice(index, 1) as [Job];
-      this.#queuedPerPeer.set(job.peer, (this.#queuedPerPeer.get(job.peer) ?? 1) - 1);
-      this.#active++;
-      this.#running.set(job.peer, (this.#running.get(job.peer) ?? 0) + 1);
-      void this.#run(job).then((outcome) => {
-        this.#active--;
-        this.#running.set(job.peer, (this.#running.get(job.peer) ?? 1) - 1);
-        job.resolve(outcome);
-        this.#pump();
-      });
-    }
-  }
-
-  async #run(job: Job): Promise<FetchOutcome> {
-    if (this.#host.index.has(job.cid)) return 'indexed';
+  async #run(job: FetchJob): Promise<FetchOutcome> {
+    if (this.#host.has(job.cid)) return 'indexed';
     const fetched = await this.fetchBlock(job.cid);
+    let outcome: FetchOutcome;
     if (!fetched.ok) {
       if (fetched.code === 'BLOCK_TOO_LARGE') {
         this.#counters.rejected++;
-        return 'invalid';
+        outcome = 'invalid';
+      } else {
+        this.#counters.unavailable++;
+        outcome = 'unavailable';
       }
-      this.#counters.unavailable++;
-      return 'unavailable';
+    } else {
+      outcome = await this.#ingestFetched(job.cid, fetched.value, job.peer);
     }
-    return this.#ingestFetched(job.cid, fetched.value, job.peer);
+    this.#book(job.peer, outcome);
+    return outcome;
   }
 
   async #ingestFetched(cid: string, bytes: Uint8Array, peer: string): Promise<FetchOutcome> {
@@ -401,7 +419,10 @@ export class Replicator {
       return 'unavailable';
     }
     if (result.ok) {
-      if (result.value.status === 'added') this.#counters.replicated++;
+      if (result.value.status === 'added') {
+        this.#counters.replicated++;
+        this.#host.logger?.debug({ cid, peer, version: result.value.version }, 'replicated');
+      }
       return 'indexed';
     }
     switch (result.code) {
@@ -409,47 +430,54 @@ export class Replicator {
         return this.#hold(cid, bytes, peer);
       case 'CATALOG_PAGE_MISSING':
       case 'REGISTRY_STOPPED':
+      case 'REGISTRY_BUSY':
+      case 'REGISTRY_STORAGE_FAILED':
         this.#counters.unavailable++;
         return 'unavailable';
       default:
         this.#counters.rejected++;
+        this.#host.logger?.info({ cid, peer, code: result.code }, 'rejected a manifest from a peer');
         return 'invalid';
     }
   }
 
   /**
-   * Holds a valid manifest whose previous version this node lacks, fetches that version from the peer
-   * (unless it is held itself: then its own previous version is being fetched) and asks the peer for its
-   * log soon, which names the rest of the gap; the manifest is ingested when its previous version is
-   * indexed (see {@link added}). Bounded in count and bytes: beyond, the manifest is dropped and a
-   * catch-up brings it back later.
+   * Holds a valid manifest whose previous version this node lacks, durably (node-state.ts), fetches
+   * that version from the peer (unless it is held itself: then its own previous version is being
+   * fetched) and asks the peer for its log soon, which names the rest of the gap; the manifest is
+   * ingested when its previous version is indexed (see {@link added}). Bounded in count, bytes and per
+   * creator, and each expires after `heldTtlMs`: beyond, it is dropped and a catch-up brings it back.
    */
   #hold(cid: string, bytes: Uint8Array, peer: string): FetchOutcome {
-    const previous = this.#previousOf(bytes);
-    if (previous === undefined) {
+    const fields = chainFieldsOf(bytes);
+    if (fields === undefined) {
       this.#counters.rejected++;
       return 'invalid';
     }
-    const held = this.#held.get(cid);
-    if (held === undefined || !(this.#pending.get(held.previous)?.includes(held) ?? false)) {
-      if (
-        this.#pendingCount >= this.#host.maxPending ||
-        this.#pendingBytes + bytes.byteLength > MAX_PENDING_BYTES
-      ) {
-        this.#counters.dropped++;
-        return 'dropped';
-      }
-      const entry: Pending = { cid, bytes, peer, previous };
-      const waiting = this.#pending.get(previous) ?? [];
-      waiting.push(entry);
-      this.#pending.set(previous, waiting);
-      this.#held.set(cid, entry);
-      this.#pendingCount++;
-      this.#pendingBytes += bytes.byteLength;
+    const now = Date.now();
+    const held = this.#host.state.hold(
+      {
+        cid,
+        previous: fields.previous,
+        issuer: fields.issuer,
+        peer,
+        bytes,
+        expires: now + this.#host.heldTtlMs,
+      },
+      {
+        maxHeld: this.#host.maxPending,
+        maxHeldBytes: MAX_HELD_BYTES,
+        maxHeldPerCreator: MAX_HELD_PER_CREATOR,
+      },
+      now,
+    );
+    if (!held) {
+      this.#counters.dropped++;
+      return 'dropped';
     }
-    if (this.#host.index.has(previous)) this.#release(previous);
-    else if (!this.#held.has(previous)) {
-      void this.#fetch(previous, peer);
+    if (this.#host.has(fields.previous)) this.#release(fields.previous);
+    else if (!this.#host.state.isHeld(fields.previous)) {
+      void this.#fetch(fields.previous, peer, 'catch-up');
       this.#promptSync(peer);
     }
     return 'pending';
@@ -488,140 +516,30 @@ export class Replicator {
     this.#timers.add(timer);
   }
 
-  /** The `previous` CID of a manifest that already verified (only its shape is read here). */
-  #previousOf(bytes: Uint8Array): string | undefined {
-    try {
-      const document = JSON.parse(new TextDecoder().decode(bytes)) as {
-        credentialSubject?: { previous?: unknown };
-      };
-      const previous = document.credentialSubject?.previous;
-      return typeof previous === 'string' && isBlockCid(previous) ? previous : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Catches up with one peer: pages through its log from the stored cursor. One exchange per peer at a time. */
+  /** Catches up with one peer (catch-up.ts). One exchange per peer at a time. */
   sync(peerId: PeerId): Promise<void> {
     const peer = peerId.toString();
     const running = this.#syncing.get(peer);
     if (running !== undefined) return running;
-    const task = this.#syncWith(peerId)
-      .catch(() => undefined)
+    if (this.#host.ledger.refused(peer)) return Promise.resolve();
+    const task = catchUp(peer, {
+      state: this.#host.state,
+      has: (cid) => this.#host.has(cid),
+      request: (epoch, after) => requestLog(this.#node.libp2p, peerId, epoch, after, this.#stop.signal),
+      fetch: (cid) => this.#fetch(cid, peer, 'catch-up'),
+      stop: this.#stop.signal,
+    })
+      .then((result) => {
+        this.#counters.syncs++;
+        if (result.complete) this.#host.state.setLastSync(peer, Date.now());
+        // Entries dropped for lack of room are asked for again soon, not at the next periodic catch-up.
+        if (result.dropped) this.#promptSync(peer);
+      })
+      .catch((error: unknown) => {
+        this.#host.logger?.warn({ peer, error: String(error) }, 'catch-up failed');
+      })
       .finally(() => this.#syncing.delete(peer));
     this.#syncing.set(peer, task);
     return task;
   }
-
-  async #syncWith(peerId: PeerId): Promise<void> {
-    const peer = peerId.toString();
-    const index = this.#host.index;
-    for (let round = 0; round < 10_000 && !this.#stop.signal.aborted; round++) {
-      const cursor = index.cursor(peer);
-      const response = await this.#requestLog(peerId, cursor?.epoch ?? null, cursor?.seq ?? 0);
-      if (response === undefined) return;
-      const sameEpoch = cursor !== undefined && response.epoch === cursor.epoch;
-      let last = sameEpoch ? cursor.seq : 0;
-      const wanted = response.entries.filter(([, cid]) => !index.has(cid));
-      const outcomes = await Promise.all(wanted.map(([, cid]) => this.#fetch(cid, peer)));
-      const failedAt = wanted.findIndex((_, i) => outcomes[i] === 'unavailable' || outcomes[i] === 'dropped');
-      const stopSeq = failedAt === -1 ? undefined : (wanted[failedAt] as [number, string])[0];
-      for (const [seq] of response.entries) {
-        if (stopSeq !== undefined && seq >= stopSeq) break;
-        last = seq;
-      }
-      index.setCursor(peer, response.epoch, last);
-      // Entries dropped for lack of room are asked for again soon, not at the next periodic catch-up.
-      if (failedAt !== -1 && outcomes[failedAt] === 'dropped') this.#promptSync(peer);
-      if (stopSeq !== undefined || !response.more) break;
-    }
-    this.#counters.syncs++;
-  }
-
-  async #requestLog(
-    peerId: PeerId,
-    epoch: string | null,
-    after: number,
-  ): Promise<{ epoch: string; entries: [number, string][]; more: boolean } | undefined> {
-    const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(SYNC_TIMEOUT_MS)]);
-    const stream = await this.#node.libp2p.dialProtocol(peerId, SYNC_PROTOCOL, { signal });
-    try {
-      const lp = lpStream(stream, { maxDataLength: MAX_SYNC_RESPONSE });
-      await lp.write(new TextEncoder().encode(JSON.stringify({ epoch, after, limit: SYNC_PAGE })), {
-        signal,
-      });
-      const raw = await lp.read({ signal });
-      await stream.close({ signal }).catch(() => undefined);
-      return parseLogResponse(raw.subarray());
-    } catch {
-      stream.abort(new Error('sync failed'));
-      return undefined;
-    }
-  }
-
-  async #serveSync(stream: Stream): Promise<void> {
-    const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(SYNC_TIMEOUT_MS)]);
-    try {
-      const lp = lpStream(stream, { maxDataLength: MAX_SYNC_REQUEST });
-      const request = parseLogRequest((await lp.read({ signal })).subarray());
-      if (request === undefined) {
-        stream.abort(new Error('bad sync request'));
-        return;
-      }
-      const index = this.#host.index;
-      const after = request.epoch === index.epoch ? request.after : 0;
-      const entries = index.logAfter(after, request.limit + 1);
-      const more = entries.length > request.limit;
-      const body = { epoch: index.epoch, entries: entries.slice(0, request.limit), more };
-      await lp.write(new TextEncoder().encode(JSON.stringify(body)), { signal });
-      await stream.close({ signal });
-    } catch {
-      stream.abort(new Error('sync failed'));
-    }
-  }
-}
-
-function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseLogRequest(
-  bytes: Uint8Array,
-): { epoch: string | null; after: number; limit: number } | undefined {
-  const value = parseJsonObject(bytes);
-  if (value === undefined) return undefined;
-  const { epoch, after, limit } = value;
-  if (epoch !== null && (typeof epoch !== 'string' || epoch.length > MAX_EPOCH_LENGTH)) return undefined;
-  if (!Number.isSafeInteger(after) || (after as number) < 0) return undefined;
-  if (!Number.isSafeInteger(limit) || (limit as number) < 1) return undefined;
-  return { epoch, after: after as number, limit: Math.min(limit as number, SYNC_PAGE) };
-}
-
-/** Checks a peer's log page: bounded, CIDs well formed, positions increasing. */
-function parseLogResponse(
-  bytes: Uint8Array,
-): { epoch: string; entries: [number, string][]; more: boolean } | undefined {
-  const value = parseJsonObject(bytes);
-  if (value === undefined) return undefined;
-  const { epoch, entries, more } = value;
-  if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > MAX_EPOCH_LENGTH) return undefined;
-  if (typeof more !== 'boolean' || !Array.isArray(entries) || entries.length > SYNC_PAGE) return undefined;
-  const checked: [number, string][] = [];
-  let last = -1;
-  for (const entry of entries as unknown[]) {
-    if (!Array.isArray(entry) || entry.length !== 2) return undefined;
-    const [seq, cid] = entry as [unknown, unknown];
-    if (!Number.isSafeInteger(seq) || (seq as number) <= last) return undefined;
-    if (typeof cid !== 'string' || cid.length > MAX_CID_LENGTH || !isBlockCid(cid)) return undefined;
-    last = seq as number;
-    checked.push([seq as number, cid]);
-  }
-  return { epoch, entries: checked, more };
 }

@@ -252,6 +252,8 @@ describe('ingest', () => {
       'datastore',
       'index.sqlite',
       'index.sqlite-wal',
+      'state.sqlite',
+      'state.sqlite-wal',
     ]);
   });
 });

@@ -1,0 +1,225 @@
+import type { Result } from '@assent/manifest';
+import type { IngestErrorCode } from './errors.js';
+
+/**
+ * The public types of a registry node, apart from the code that implements them, so that the parts
+ * (ingest, replication, the node) depend on these and not on each other.
+ */
+
+/** Counters of replication, for operators and tests. */
+export interface ReplicatorStats {
+  /** Peers this node has a connection to. */
+  readonly connections: number;
+  /** Announcements received over pubsub. */
+  readonly announcements: number;
+  /** Manifests fetched from peers and indexed. */
+  readonly replicated: number;
+  /** Blocks from peers rejected as invalid (bad CID, oversize, not a valid manifest). */
+  readonly rejected: number;
+  /** Fetches that timed out or failed on the network. */
+  readonly unavailable: number;
+  /** Announcements dropped because a queue was full. */
+  readonly dropped: number;
+  /** Manifests waiting for their previous version. */
+  readonly pending: number;
+  /** Catch-up exchanges completed. */
+  readonly syncs: number;
+  /** Peers disconnected and refused for a while because their announcements only wasted fetches. */
+  readonly penalized: number;
+}
+
+/**
+ * Where a node's log lines go: a pino logger fits (`pino()` or a child of the gateway's), and so does
+ * anything with these four methods. Each takes an object of fields, then a message.
+ */
+export interface RegistryLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** What this node last heard from one configured or connected peer. */
+export interface PeerFreshness {
+  /** The peer's libp2p id, when known. */
+  readonly peer: string | undefined;
+  /** The configured multiaddr, when the peer is configured (`peers`). */
+  readonly address: string | undefined;
+  readonly connected: boolean;
+  /** When the last catch-up with the peer completed (its whole log seen), or null: never. */
+  readonly lastSync: string | null;
+}
+
+/**
+ * How fresh this node's answers are. `asOf` is the time up to which the index is known to hold what
+ * the configured peers held: the oldest `lastSync` among them (a node with no configured peers is its
+ * own authority, so `asOf` is now). A node cut off from its peers keeps an old `asOf`, and a verifier
+ * with `maxAge` refuses its answers (`STALE`).
+ */
+export interface Freshness {
+  readonly asOf: string;
+  readonly peers: readonly PeerFreshness[];
+}
+
+/** Options of {@link createRegistry}. */
+export interface RegistryOptions {
+  /** The node's data directory: blocks, datastore and index live here (docs/operations.md). */
+  readonly dataDir: string;
+  /** libp2p listen addresses. Default `['/ip4/127.0.0.1/tcp/0']`: loopback, a free port. */
+  readonly listen?: readonly string[];
+  /** Peers to connect to and keep connected, as multiaddrs ending in `/p2p/<peer id>`. */
+  readonly peers?: readonly string[];
+  /** Run the embedded IPFS node and replicate (default true). `false`: a local store and index only. */
+  readonly network?: boolean;
+  /** fsync blocks and use SQLite `synchronous=FULL`, to survive power loss too (default false). */
+  readonly fsync?: boolean;
+  /** Time allowed to fetch one block from peers (default 10 s). */
+  readonly fetchTimeoutMs?: number;
+  /** Concurrent block fetches attributed to one peer (default 8). */
+  readonly maxFetchesPerPeer?: number;
+  /** Concurrent block fetches in all (default 32). */
+  readonly maxConcurrentFetches?: number;
+  /** Fetches waiting to run; announcements beyond it are dropped (default 4096; 256 per peer). */
+  readonly maxQueuedFetches?: number;
+  /** Manifests held while their previous version is fetched (default 1024). */
+  readonly maxPending?: number;
+  /** How often to catch up with connected peers besides on connect (default 10 s). */
+  readonly syncIntervalMs?: number;
+  /** How often to redial configured peers that are not connected (default 2 s). */
+  readonly redialIntervalMs?: number;
+  /** Bytes of manifests and catalog pages kept in memory for lookups (default 64 MiB). */
+  readonly cacheBytes?: number;
+  /**
+   * Ingests that must fetch catalog pages from peers, running at once per lane (HTTP and network each
+   * have one lane; default 2), and waiting per lane (default 8). Beyond, an ingest fails at once with
+   * `REGISTRY_BUSY`: a flood of manifests naming pages nobody has cannot stall the node.
+   */
+  readonly maxFetchingIngests?: number;
+  readonly maxQueuedIngests?: number;
+  /** Branch heads one creator may have (default 8); a manifest making another is refused (`FORK_LIMIT`). */
+  readonly maxBranches?: number;
+  /** How long a manifest waits for its previous version before it is dropped (default 1 h). */
+  readonly heldTtlMs?: number;
+  /** Only these libp2p peer ids may connect (default: any). */
+  readonly peerAllow?: readonly string[];
+  /** Log lines (replication, recovery); default none. */
+  readonly logger?: RegistryLogger;
+  /** Stops the registry when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link Registry.ingest}. */
+export interface IngestOptions {
+  /**
+   * Catalog pages the manifest names, as their bytes (e.g. from an uploaded CAR). Pages not given are
+   * read from this node's store or, with the network on, fetched from peers.
+   */
+  readonly pages?: Iterable<Uint8Array>;
+  /**
+   * Require the input to be its canonical (JCS) form already, as blocks from peers must be (spec §1.2).
+   * Default false: the input is canonicalized and the canonical bytes are stored.
+   */
+  readonly requireCanonical?: boolean;
+  /** Aborts the ingest, page fetches included (pass the HTTP request's signal). */
+  readonly signal?: AbortSignal;
+  /** Time allowed to fetch missing catalog pages from peers (default `fetchTimeoutMs`). */
+  readonly deadlineMs?: number;
+}
+
+/** What an accepted ingest did. */
+export interface IngestReceipt {
+  readonly cid: string;
+  readonly issuer: string;
+  readonly version: number;
+  /** `added`: stored and indexed now; `duplicate`: this node already held it (a no-op). */
+  readonly status: 'added' | 'duplicate';
+  /** The creator has two manifests with one version (spec §5.3). */
+  readonly forked: boolean;
+}
+
+/** The outcome of an ingest: a receipt, or a failure with a stable code (docs/errors.md). */
+export type IngestResult = Result<IngestReceipt, IngestErrorCode>;
+
+/** A manifest in a creator's chain. */
+export interface ManifestRef {
+  readonly cid: string;
+  readonly issuer: string;
+  readonly version: number;
+  readonly previous: string | undefined;
+}
+
+/** A creator's current state: one head, or one per branch when forked. */
+export interface CreatorHeads {
+  readonly issuer: string;
+  /** Branch heads, newest version first. */
+  readonly heads: readonly ManifestRef[];
+  readonly forked: boolean;
+}
+
+/**
+ * A head manifest that names a requested work, directly, by url-prefix or in a catalog page: its exact
+ * bytes and the catalog pages (by CID) that name requested works. The consumer verifies them.
+ */
+export interface LookupCandidate {
+  readonly cid: string;
+  readonly bytes: Uint8Array;
+  readonly pages: ReadonlyMap<string, Uint8Array>;
+}
+
+/** What `reindex` found in the blockstore. */
+export interface ReindexReport {
+  /** Manifests indexed. */
+  readonly manifests: number;
+  /** Valid manifests left out because their chain is broken (no previous, wrong version). */
+  readonly unchained: number;
+  /** Blocks that are neither a valid manifest nor a page (e.g. catalog pages are counted here too). */
+  readonly otherBlocks: number;
+}
+
+/** Counters for operators and tests. */
+export interface RegistryStats extends ReplicatorStats {
+  readonly manifests: number;
+  readonly works: number;
+}
+
+/** A registry node. Create one with {@link createRegistry}. */
+export interface Registry {
+  /** The node's libp2p peer id, or undefined with the network off. */
+  readonly peerId: string | undefined;
+  /**
+   * Verifies a manifest (strict JSON, schema, signature), checks its chain, stores its canonical bytes
+   * and catalog pages as blocks, indexes it and announces it to peers. Resolves once it is durable.
+   * The same manifest again is a no-op (`status: 'duplicate'`). Never throws for bad input.
+   */
+  ingest(input: Uint8Array | string, options?: IngestOptions): Promise<IngestResult>;
+  /**
+   * Every head manifest (all branches of a fork) that names any of `ids` directly, by url-prefix or in a
+   * catalog page. Ids are normalized first; ids that are not work ids match nothing.
+   */
+  lookupWorks(ids: readonly string[], options?: { signal?: AbortSignal }): Promise<LookupCandidate[]>;
+  /** The creator's branch heads, or undefined when this node holds nothing of theirs. */
+  head(did: string): CreatorHeads | undefined;
+  /**
+   * The creator's manifests this node holds, oldest version first: those after version `after`
+   * (default 0), at most `limit` (default and maximum 1,000).
+   */
+  history(did: string, page?: { after?: number; limit?: number }): ManifestRef[];
+  /** How fresh this node's answers are (see {@link Freshness}). */
+  freshness(): Freshness;
+  /** False once stopped (or while stopping). */
+  readonly running: boolean;
+  /** The exact bytes of a block this node holds (manifest or catalog page), or undefined. */
+  getBlock(cid: string): Promise<Uint8Array | undefined>;
+  /** The libp2p addresses peers can dial, each ending in `/p2p/<peer id>`. */
+  multiaddrs(): string[];
+  /** Rebuilds the index from the blockstore alone. */
+  reindex(): Promise<ReindexReport>;
+  /**
+   * A number that grows whenever what `lookupWorks` answers may change (a manifest indexed, a
+   * reindex); NaN once stopped. `registrySource` offers it, so a verifier reuses answers meanwhile.
+   */
+  revision(): number;
+  stats(): RegistryStats;
+  /** Stops networking and closes the stores. Idempotent. */
+  stop(): Promise<void>;
+}
