@@ -5,7 +5,6 @@ import {
   verifyCatalogPage,
   verifyManifest,
 } from '@assent/manifest';
-import { manifestCar } from './manifest-car.js';
 
 /**
  * The page's client for the gateway that serves it (docs/api.md). Everything read back is verified
@@ -86,10 +85,14 @@ export async function publishManifest(
   signed: Pick<SignedManifest, 'cid' | 'bytes' | 'pages'>,
 ): Promise<PublishResult> {
   const car = signed.pages.length > 0;
+  // The CAR writer is loaded only by those who publish catalog pages.
+  const payload = car
+    ? (await import('./manifest-car.js')).manifestCar(signed, signed.pages)
+    : (signed.bytes as Uint8Array<ArrayBuffer>);
   const response = await request('v1/manifests', {
     method: 'POST',
     headers: { 'content-type': car ? 'application/vnd.ipld.car' : 'application/json' },
-    body: car ? manifestCar(signed, signed.pages) : (signed.bytes as Uint8Array<ArrayBuffer>),
+    body: payload,
   });
   if (response.status !== 200 && response.status !== 201) throw await failure(response);
   const body = (await response.json()) as Partial<PublishResult>;
