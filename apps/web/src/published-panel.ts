@@ -101,9 +101,9 @@ export function publishedPanel(session: CreatorSession): PublishedPanel {
           {},
           own > 0 &&
             h(
-              'span',
+              'p',
               { class: 'hint', 'data-own': term },
-              `${plural(own, 'work has', 'works have')} an answer of its own. `,
+              `${plural(own, 'work has', 'works have')} an answer of its own.`,
             ),
           granted &&
             h(
