@@ -1,5 +1,12 @@
 import type { Decision, UseTerm } from '@assent/manifest';
-import { type Dictionary, parseDictionary, serializeDictionary, Token } from 'structured-headers';
+import {
+  type Dictionary,
+  type InnerList,
+  type Item,
+  parseDictionary,
+  serializeDictionary,
+  Token,
+} from 'structured-headers';
 import { assertResolvedPolicy, type ResolvedPolicy } from './policy.js';
 import {
   freezeReading,
@@ -144,7 +151,7 @@ export function readPreference(
 }
 
 /** The Token value of a Dictionary member, parameters disregarded (-08 §6.4); `undefined` otherwise. */
-function tokenOf(member: Dictionary extends Map<string, infer V> ? V : never): string | undefined {
+function tokenOf(member: Item | InnerList): string | undefined {
   const bare = member[0];
   return bare instanceof Token ? bare.toString() : undefined;
 }
