@@ -115,7 +115,12 @@ export class BlockStore {
 
   /** Removes a block's file, if any. */
   async delete(cid: string): Promise<void> {
-    await rm(this.#location(cid).file, { force: true });
+    try {
+      await rm(this.#location(cid).file, { force: true });
+    } catch (error) {
+      // No directory where the file would be: there is no file either.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+    }
   }
 
   /**

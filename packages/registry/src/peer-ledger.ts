@@ -5,7 +5,7 @@ export type FetchVerdict = 'useful' | 'wasted';
 export interface PeerLedgerOptions {
   /** The window over which a peer's fetches are counted (default 60 s). */
   readonly windowMs?: number;
-  /** Wasted fetches in a window that make a peer a waster (default 32)… */
+  /** Wasted fetches in a window that make a peer a waster (default 16)… */
   readonly wastedLimit?: number;
   /** …when they also outnumber its useful ones this many times (default 4). */
   readonly wastedRatio?: number;
@@ -48,7 +48,7 @@ export class PeerLedger {
 
   constructor(options: PeerLedgerOptions = {}) {
     this.#windowMs = options.windowMs ?? 60_000;
-    this.#wastedLimit = options.wastedLimit ?? 32;
+    this.#wastedLimit = options.wastedLimit ?? 16;
     this.#wastedRatio = options.wastedRatio ?? 4;
     this.#banMs = options.banMs ?? 600_000;
     this.#maxPeers = options.maxPeers ?? 4096;

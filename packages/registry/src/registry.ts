@@ -323,7 +323,9 @@ class RegistryNode implements Registry {
 
   async reindex(): Promise<ReindexReport> {
     this.#assertOpen();
-    return this.#ingester.exclusive(() => this.#rebuild());
+    const report = await this.#ingester.exclusive(() => this.#rebuild());
+    this.#replicator?.syncAll();
+    return report;
   }
 
   /**

@@ -140,6 +140,11 @@ export class Replicator {
     };
   }
 
+  /** Catches up with every connected peer now (after a reindex reset the cursors). */
+  syncAll(): void {
+    for (const connection of this.#node.libp2p.getConnections()) void this.sync(connection.remotePeer);
+  }
+
   /** What this node last heard from each configured peer (and from connected ones). */
   peers(): PeerFreshness[] {
     const connected = new Set(this.#node.libp2p.getConnections().map(peerOf));
