@@ -194,8 +194,9 @@ export const STANDARD_INFO: Readonly<Record<Standard, StandardInfo>> = Object.fr
     version: 'TDMRep Community Group Final Report',
     reference: 'https://www.w3.org/community/reports/tdmrep/',
     notes: [
-      'tdm-reservation: 1 reserves TDM rights, read as deny of tdm and of all; ' +
-        'tdm-reservation: 0 is no reservation, not an allow.',
+      'tdm-reservation: 1 reserves TDM rights: @assent/signals reads it as deny of tdm, train-ai, ' +
+        'train-genai and ai-input, not of search (crawling for search is not TDM; docs/vocabulary.md); ' +
+        'tdm-reservation: 0 reads as allow of tdm only.',
     ],
   },
 });
