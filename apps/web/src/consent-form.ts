@@ -209,29 +209,54 @@ function spelled(statement: Statement | undefined): string | undefined {
   return canonicalize(statement as JsonValue);
 }
 
+function changeTo(term: UseTerm, statement: Statement | undefined, works?: readonly string[]): ConsentChange {
+  const scope = works === undefined ? {} : { works };
+  return statement === undefined
+    ? { op: 'clear', uses: [term], ...scope }
+    : { op: 'set', uses: [term], statement, ...scope };
+}
+
 /**
- * The changes that turn one policy (a work's or the default) into another. A use is set when its
- * statement changed or when a broader use was set: setting a use also reaches the narrower ones
- * (a deny denies them), so each narrower use is then set again to what the form says, broadest first.
+ * The changes that turn a work's own policy into what the form says. A use is set when its statement
+ * changed or when a broader use was set: setting a use also reaches the narrower ones (a deny denies
+ * them), so each narrower use is then set again to what the form says, broadest first.
  */
-function policyChanges(
+function workPolicyChanges(
   before: Policy | undefined,
-  after: (term: UseTerm) => Statement | undefined,
-  works?: readonly string[],
+  after: Policy | undefined,
+  work: string,
 ): ConsentChange[] {
   const changes: ConsentChange[] = [];
   const set = new Set<UseTerm>();
   for (const term of BROADEST_FIRST) {
-    const statement = after(term);
     const reached = ancestorsOf(term).some((t) => set.has(t));
-    if (!reached && spelled(statement) === spelled(before?.[term])) continue;
+    if (!reached && spelled(after?.[term]) === spelled(before?.[term])) continue;
     set.add(term);
-    const scope = works === undefined ? {} : { works };
-    changes.push(
-      statement === undefined
-        ? { op: 'clear', uses: [term], ...scope }
-        : { op: 'set', uses: [term], statement, ...scope },
-    );
+    changes.push(changeTo(term, after?.[term], [work]));
+  }
+  return changes;
+}
+
+/**
+ * The changes that turn the default into the form's answers: each answer that changed, broadest
+ * first; then, while setting a broader use has reached a narrower one (a deny denies it, a grant keeps
+ * what it refused), that narrower use is set again to what the form says. Only those are set again,
+ * because a restriction set on the default also reaches the works that answer the use themselves.
+ */
+function defaultChanges(
+  before: Policy | undefined,
+  answers: ReadonlyMap<UseTerm, Statement | undefined>,
+): ConsentChange[] {
+  const changes = BROADEST_FIRST.filter((t) => spelled(answers.get(t)) !== spelled(before?.[t])).map((t) =>
+    changeTo(t, answers.get(t)),
+  );
+  const alone: ConsentSnapshot = { ...(before === undefined ? {} : { default: before }), works: [] };
+  for (let round = 0; round < BROADEST_FIRST.length && changes.length > 0; round++) {
+    const result = deriveNextDraft(alone, changes);
+    if (!result.ok) break; // the full derivation reports it
+    const off = BROADEST_FIRST.find((t) => spelled(result.value.default?.[t]) !== spelled(answers.get(t)));
+    if (off === undefined) break;
+    changes.push(changeTo(off, answers.get(off)));
   }
   return changes;
 }
@@ -257,7 +282,7 @@ export function changesOf(current: ConsentSnapshot, form: ConsentForm): ConsentC
   }
 
   const answers = new Map(FORM_TERMS.map((term) => [term, statementOf(term, form.uses[term])] as const));
-  changes.push(...policyChanges(current.default, (term) => answers.get(term)));
+  changes.push(...defaultChanges(current.default, answers));
 
   const signedPolicy = new Map<string, Policy | undefined>();
   for (const w of current.works) for (const id of w.ids) signedPolicy.set(id, w.policy);
@@ -266,7 +291,7 @@ export function changesOf(current: ConsentSnapshot, form: ConsentForm): ConsentC
     if (first === undefined) continue;
     const before = signedPolicy.get(first);
     if (before === w.policy) continue; // untouched: the very object that was signed
-    changes.push(...policyChanges(before, (term) => w.policy?.[term], [first]));
+    changes.push(...workPolicyChanges(before, w.policy, first));
   }
 
   if (form.validUntil !== (current.validUntil ?? '')) {

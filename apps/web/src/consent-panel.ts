@@ -28,7 +28,7 @@ export function consentPanel(session: CreatorSession): ConsentPanel {
       h(
         'p',
         {},
-        'For each kind of use, choose an answer. It applies to every work above. “No answer” leaves it to your answer for “Any automated processing”.',
+        'For each kind of use, choose an answer. It applies to every work above. “No answer” leaves it to your answer for “Any automated processing”. Changing an answer to “Don’t allow” or “Allow if…” also changes it for works that had an answer of their own, so no earlier permission outlives it.',
       ),
       usesRegion,
     );

@@ -216,4 +216,21 @@ describe('consent form → changes → next version', () => {
     again.uses.search.choice = 'unset';
     expect(changesOf(snapshotOfSigned(v2), again)).toEqual([{ op: 'clear', uses: ['search'] }]);
   });
+
+  it('changing a broader use leaves the works’ own answers for a narrower use it did not change', async () => {
+    const own = 'isrc:USRC17607839';
+    const other = 'isrc:GBAYE2600123';
+    const v1 = await sign({
+      default: { 'train-genai': 'deny' },
+      works: [{ ids: [own], policy: { 'train-genai': 'allow' } }, { ids: [other] }],
+    });
+    const current = snapshotOfSigned(v1);
+    const form = formOf(current);
+    form.uses.all.choice = 'allow';
+    expect(changesOf(current, form)).toEqual([{ op: 'set', uses: ['all'], statement: 'allow' }]);
+    const v2 = await sign(draftOf(form, current, AT), v1);
+    expect(await decide(v2, own, 'train-genai')).toBe('allow');
+    expect(await decide(v2, other, 'train-genai')).toBe('deny');
+    expect(await decide(v2, other, 'tdm')).toBe('allow');
+  });
 });
