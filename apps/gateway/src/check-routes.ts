@@ -43,13 +43,18 @@ export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
     return { status: 200, headers: CHECK_HEADERS, body: checkOneText(ctx.asOfText(), result) };
   };
 
-  app.get('/v1/check', async (c) => toResponse(await checkOne(c.req.query())));
+  app.get('/v1/check', async (c) => {
+    const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
+    return toResponse(limited ?? (await checkOne(c.req.query())));
+  });
 
   app.post('/v1/check', async (c) => {
+    const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
+    if (limited !== undefined) return toResponse(limited);
     if (contentTypeOf(c) !== 'application/json') {
       throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'send the check as application/json');
     }
-    const bytes = await bodyOf(c, ctx.maxCheckBytes);
+    const bytes = await bodyOf(c, ctx.maxCheckBytes, ctx.bodyBudget);
     const parsed = parseJson(bytes, { maxBytes: ctx.maxCheckBytes });
     if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
     const works = (parsed.value as { works?: unknown } | null)?.works;

@@ -1,13 +1,15 @@
 import { parseDidKey } from '@assent/manifest';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { CORS } from './cors.js';
-import { errorResponse, json } from './error-answer.js';
+import { errorResponse, json, toResponse } from './error-answer.js';
 import type { RouteContext } from './route-context.js';
 
 /** `GET /v1/creators/{did}`: a creator's heads and history. */
 export function addCreatorRoutes(app: OpenAPIHono, ctx: RouteContext): void {
   const { registry } = ctx;
   app.get('/v1/creators/:did', (c) => {
+    const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
+    if (limited !== undefined) return toResponse(limited);
     const did = c.req.param('did');
     const parsed = parseDidKey(did);
     if (!parsed.ok) return errorResponse(parsed.code, parsed.message, undefined, CORS);

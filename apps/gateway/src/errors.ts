@@ -21,7 +21,7 @@ export const GATEWAY_ERROR_CODES = [
   'UNSUPPORTED_MEDIA_TYPE',
   // The Accept header or `format` asks for a representation the route cannot give.
   'NOT_ACCEPTABLE',
-  // The client sent too many writes; retry after the `Retry-After` seconds.
+  // The client sent too many requests; retry after the `Retry-After` seconds.
   'RATE_LIMITED',
   // `use` is not a v1 term of the vocabulary.
   'USE_TERM_UNKNOWN',
@@ -37,6 +37,8 @@ export const GATEWAY_ERROR_CODES = [
   'HEADERS_TOO_LARGE',
   // The gateway failed unexpectedly; nothing was stored. Retry later.
   'GATEWAY_UNAVAILABLE',
+  // The gateway holds as many request body bytes as it may at once; retry after `Retry-After` seconds.
+  'GATEWAY_BUSY',
 ] as const;
 
 /** An error code of the gateway itself. */
@@ -166,6 +168,7 @@ export const HTTP_STATUS: Readonly<Record<AnyErrorCode, ErrorStatus>> = Object.f
   CAR_MALFORMED: 400,
   CAR_CONTENT_INVALID: 422,
   GATEWAY_UNAVAILABLE: 503,
+  GATEWAY_BUSY: 503,
 });
 
 /** The HTTP status for an error code; a code this table does not know is an operational fault (503). */
@@ -182,10 +185,13 @@ export interface ErrorBody {
 export class GatewayError extends Error {
   readonly code: string;
   readonly path: string | undefined;
-  constructor(code: string, message: string, path?: string) {
+  /** Seconds the client should wait before retrying (`Retry-After`), when the refusal is for now only. */
+  readonly retryAfter: number | undefined;
+  constructor(code: string, message: string, path?: string, retryAfter?: number) {
     super(message);
     this.name = 'GatewayError';
     this.code = code;
     this.path = path;
+    this.retryAfter = retryAfter;
   }
 }

@@ -35,11 +35,23 @@ export interface GatewayDeps {
   readonly maxCarBytes?: number;
   /** Largest `POST /v1/check` body (default 8 MiB: 10,000 ids of up to ~800 characters). */
   readonly maxCheckBytes?: number;
+  /**
+   * Request body bytes held in memory at once by all requests (default 128 MiB). Beyond it a request
+   * is answered `503 GATEWAY_BUSY` with `Retry-After`; a body larger than the whole cap `413`.
+   */
+  readonly maxBodyBytesInFlight?: number;
+  /** Time allowed to fetch a published manifest's missing catalog pages from peers (default 10 s). */
+  readonly ingestDeadlineMs?: number;
   /** Per-client rate limit on writes, or false for none (default: 120 burst, 20/s). */
   readonly rateLimit?: RateLimitOptions | false;
   /**
+   * Per-client rate limit on the API's reads (checks, manifests, creators, blocks), or false for none
+   * (default: 2,000 burst, 500/s). A batch check counts as one read.
+   */
+  readonly readRateLimit?: RateLimitOptions | false;
+  /**
    * The key a client is rate limited by. Default: the `clientKey` the Node server passes in the
-   * request env (the socket's remote address), else one shared key.
+   * request env (its IPv4 address, or its IPv6 /64), else one shared key.
    */
   readonly clientKey?: (c: Context) => string;
   /** The web app's static files, served at `/` (default: none, `/` explains how to build it). */

@@ -1,6 +1,7 @@
 import { isAssentError } from '@assent/manifest';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { BodyBudget } from './body-budget.js';
 import { utcSeconds } from './check-answer.js';
 import { addCheckRoutes } from './check-routes.js';
 import { baseHeaders, CORS, isCorsPath, PREFLIGHT } from './cors.js';
@@ -56,6 +57,11 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       ? undefined
       : (deps.log ?? ((entry: RequestLogEntry) => process.stdout.write(`${JSON.stringify(entry)}\n`)));
   const metrics = new Metrics();
+  const writeLimiter = deps.rateLimit === false ? undefined : new RateLimiter(deps.rateLimit ?? {});
+  const readLimiter =
+    deps.readRateLimit === false
+      ? undefined
+      : new RateLimiter({ burst: 2_000, perSecond: 500, ...deps.readRateLimit });
 
   // `asOf` to the second, made once a second.
   let asOfSecond = Number.NaN;
@@ -77,7 +83,18 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     maxManifestBytes: deps.maxManifestBytes ?? MIB,
     maxCarBytes: deps.maxCarBytes ?? 32 * MIB,
     maxCheckBytes: deps.maxCheckBytes ?? 8 * MIB,
-    writeLimiter: deps.rateLimit === false ? undefined : new RateLimiter(deps.rateLimit ?? {}),
+    ingestDeadlineMs: deps.ingestDeadlineMs ?? 10_000,
+    bodyBudget: new BodyBudget(deps.maxBodyBytesInFlight ?? 128 * MIB),
+    rateLimited(kind, client, headers) {
+      const limiter = kind === 'read' ? readLimiter : writeLimiter;
+      if (limiter === undefined) return undefined;
+      const wait = limiter.take(client, now().getTime());
+      if (wait === 0) return undefined;
+      return errorAnswer('RATE_LIMITED', `too many ${kind}s; retry in ${wait} s`, undefined, {
+        ...headers,
+        'retry-after': String(wait),
+      });
+    },
     clientKey:
       deps.clientKey ?? ((c: Context) => (c.env as NodeRequestEnv | undefined)?.clientKey ?? 'anonymous'),
   };
@@ -109,7 +126,11 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   // Logs and metrics around everything, errors included.
   app.use(async (c, next) => {
     const started = performance.now();
-    await next();
+    try {
+      await next();
+    } finally {
+      ctx.bodyBudget.release(c);
+    }
     const { status } = c.res;
     const path = c.req.path;
     record(
@@ -137,7 +158,13 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     aborted: () => boolean,
   ): PlainAnswer => {
     if (error instanceof GatewayError) {
-      const headers = error.code === 'BODY_TOO_LARGE' ? { ...base, connection: 'close' } : base;
+      // A body refused before it was read whole: the rest of it is never read, so the connection ends.
+      const unread = error.code === 'BODY_TOO_LARGE' || error.code === 'GATEWAY_BUSY';
+      const headers = {
+        ...base,
+        ...(unread ? { connection: 'close' } : {}),
+        ...(error.retryAfter === undefined ? {} : { 'retry-after': String(error.retryAfter) }),
+      };
       return errorAnswer(error.code, error.message, error.path, headers);
     }
     if (isAssentError(error)) return errorAnswer(error.code, error.message, undefined, base);
@@ -189,9 +216,9 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   addWebAppRoutes(app, deps.assets);
 
   internals.set(app, {
-    async checkOne(query) {
+    async checkOne(query, client) {
       try {
-        return await checkOne(query);
+        return ctx.rateLimited('read', client, CORS) ?? (await checkOne(query));
       } catch (error) {
         return failure(error, CORS, () => false);
       }
@@ -207,8 +234,11 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
  * and the app's own metrics and log. One implementation of the route serves both ways in.
  */
 export interface GatewayInternals {
-  /** The answer to `GET /v1/check` with these (decoded) query parameters, errors included. */
-  checkOne(query: Record<string, string>): Promise<PlainAnswer>;
+  /**
+   * The answer to `GET /v1/check` with these (decoded) query parameters from this client (its
+   * rate-limit key), errors included.
+   */
+  checkOne(query: Record<string, string>, client: string): Promise<PlainAnswer>;
   /** Counts and logs a request answered outside the app, as the app's own middleware does. */
   record(
     method: string,

@@ -4,34 +4,33 @@ import type { Context } from 'hono';
 import { CID } from 'multiformats/cid';
 import { readCarUpload } from './car-upload.js';
 import { CORS } from './cors.js';
-import { errorResponse, json } from './error-answer.js';
+import { errorResponse, json, toResponse } from './error-answer.js';
 import { GatewayError } from './errors.js';
-import { bodyOf, contentTypeOf } from './request-env.js';
+import { bodyOf, contentTypeOf, signalOf } from './request-env.js';
 import type { RouteContext } from './route-context.js';
+
+/** Seconds a publish refused with `REGISTRY_BUSY` is told to wait (`Retry-After`). */
+const BUSY_RETRY_SECONDS = 2;
 
 /** `POST /v1/manifests` (publish), `GET /v1/manifests/{cid}` and the trustless `GET /ipfs/{cid}`. */
 export function addManifestRoutes(app: OpenAPIHono, ctx: RouteContext): void {
   const { registry } = ctx;
 
   app.post('/v1/manifests', async (c) => {
-    if (ctx.writeLimiter !== undefined) {
-      const wait = ctx.writeLimiter.take(ctx.clientKey(c), ctx.now().getTime());
-      if (wait > 0) {
-        return errorResponse('RATE_LIMITED', `too many writes; retry in ${wait} s`, undefined, {
-          ...CORS,
-          'retry-after': String(wait),
-        });
-      }
-    }
+    const limited = ctx.rateLimited('write', ctx.clientKey(c));
+    if (limited !== undefined) return toResponse(limited);
     const type = contentTypeOf(c);
+    // The client going away, or the deadline passing, stops the ingest's page fetches too: a manifest
+    // naming pages nobody has cannot hold a fetch slot longer than its request lives.
+    const signal = signalOf(c);
     let result: Awaited<ReturnType<typeof registry.ingest>>;
     if (type === 'application/json') {
-      const bytes = await bodyOf(c, ctx.maxManifestBytes);
-      result = await registry.ingest(bytes);
+      const bytes = await bodyOf(c, ctx.maxManifestBytes, ctx.bodyBudget);
+      result = await registry.ingest(bytes, { signal, deadlineMs: ctx.ingestDeadlineMs });
     } else if (type === 'application/vnd.ipld.car') {
-      const upload = readCarUpload(await bodyOf(c, ctx.maxCarBytes));
+      const upload = readCarUpload(await bodyOf(c, ctx.maxCarBytes, ctx.bodyBudget));
       const parsed = parseManifest(upload.manifest);
-      if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
+      if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path);
       const named = new Set<string>(parsed.value.credentialSubject.catalog ?? []);
       for (const cid of upload.pages.keys()) {
         if (!named.has(cid)) {
@@ -42,6 +41,8 @@ export function addManifestRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       result = await registry.ingest(upload.manifest, {
         pages: upload.pages.values(),
         requireCanonical: true,
+        signal,
+        deadlineMs: ctx.ingestDeadlineMs,
       });
       if (result.ok && result.value.cid !== upload.root) {
         throw new GatewayError('CAR_CONTENT_INVALID', 'the CAR root is not the manifest’s CID');
@@ -52,9 +53,14 @@ export function addManifestRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         'send a signed manifest as application/json or a CAR as application/vnd.ipld.car',
       );
     }
-    if (!result.ok) return errorResponse(result.code, result.message, result.path, CORS);
+    if (!result.ok) {
+      // The node's ingest lanes are full: nothing was stored, and the same request later may succeed.
+      const retry =
+        result.code === 'REGISTRY_BUSY' ? { 'retry-after': String(BUSY_RETRY_SECONDS) } : undefined;
+      return errorResponse(result.code, result.message, result.path, retry);
+    }
     const { cid, issuer, version, status, forked } = result.value;
-    return json({ cid, issuer, version, forked }, status === 'added' ? 201 : 200, CORS);
+    return json({ cid, issuer, version, forked }, status === 'added' ? 201 : 200);
   });
 
   const blockResponse = async (text: string, raw: boolean, c: Context): Promise<Response> => {
@@ -98,9 +104,15 @@ export function addManifestRoutes(app: OpenAPIHono, ctx: RouteContext): void {
     });
   };
 
-  app.get('/v1/manifests/:cid', (c) => blockResponse(c.req.param('cid'), false, c));
+  app.get('/v1/manifests/:cid', (c) => {
+    const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
+    if (limited !== undefined) return toResponse(limited);
+    return blockResponse(c.req.param('cid'), false, c);
+  });
 
   app.get('/ipfs/:cid', (c) => {
+    const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
+    if (limited !== undefined) return toResponse(limited);
     // Trustless gateway spec: the client asks for a verifiable type; raw blocks are the one served here.
     const format = c.req.query('format');
     const accept = c.req.header('accept') ?? '';

@@ -14,6 +14,8 @@ export interface MetricGauges {
   readonly creators?: number;
   readonly works: number;
   readonly peers: number;
+  /** Request body bytes held in memory now (see `maxBodyBytesInFlight`). */
+  readonly bodyBytesInFlight: number;
   /** The registry's replication counters; rendered when the registry reports them. */
   readonly replication?: ReplicationCounters;
 }
@@ -90,6 +92,11 @@ export class Metrics {
       gauge('assent_creators_indexed', 'Creators with at least one manifest.', gauges.creators);
     gauge('assent_works_indexed', 'Work ids named by head manifests.', gauges.works);
     gauge('assent_peers_connected', 'Connected libp2p peers.', gauges.peers);
+    gauge(
+      'assent_http_body_bytes_in_flight',
+      'Request body bytes held in memory now, of maxBodyBytesInFlight.',
+      gauges.bodyBytesInFlight,
+    );
     const r = gauges.replication;
     if (r !== undefined) {
       const counter = (name: string, help: string, value: number) =>

@@ -20,6 +20,7 @@ export function addOperationRoutes(app: OpenAPIHono, ctx: RouteContext, metrics:
         ...(stats.creators === undefined ? {} : { creators: stats.creators }),
         works: stats.works,
         peers: stats.connections,
+        bodyBytesInFlight: ctx.bodyBudget.used,
         // A registry stand-in may report no replication; the Assent registry always does.
         ...(typeof stats.replicated === 'number' ? { replication: stats } : {}),
       }),

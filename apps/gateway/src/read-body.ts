@@ -1,13 +1,21 @@
 import { GatewayError } from './errors.js';
 
 /**
+ * Takes bytes of the gateway's in-flight body budget for this request, or throws the refusal
+ * (`GATEWAY_BUSY`, or `BODY_TOO_LARGE` when the body could never fit).
+ */
+export type TakeBodyBytes = (bytes: number) => void;
+
+/**
  * Reads a request body into memory, refusing it as soon as it passes `limit` bytes: a declared
  * `content-length` over the limit is refused before a byte is read, and a chunked (or lying) body is
- * cut off at the first chunk past the limit (`BODY_TOO_LARGE`, HTTP 413).
+ * cut off at the first chunk past the limit (`BODY_TOO_LARGE`, HTTP 413). `take` is called with the
+ * declared length before reading, or with each chunk of a body of undeclared length.
  */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBody(request: Request, limit: number, take?: TakeBodyBytes): Promise<Uint8Array> {
   const length = declaredLength(request.headers.get('content-length'));
   if (length !== undefined && length > limit) throw tooLarge(limit);
+  if (length !== undefined) take?.(length);
   const body = request.body;
   if (body === null) return new Uint8Array(0);
   const reader = body.getReader();
@@ -17,9 +25,12 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > limit) {
+    try {
+      if (size > limit) throw tooLarge(limit);
+      if (length === undefined) take?.(value.byteLength);
+    } catch (error) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
+      throw error;
     }
     chunks.push(value);
   }
@@ -45,8 +56,8 @@ export interface NodeRequestEnv {
   readonly clientKey?: string;
   /** The request's `content-type` header. */
   readonly contentType?: string | undefined;
-  /** Reads the whole body with the same limit rules as {@link readBody}. */
-  readonly readBody?: (limit: number) => Promise<Uint8Array>;
+  /** Reads the whole body with the same limit and budget rules as {@link readBody}. */
+  readonly readBody?: (limit: number, take?: TakeBodyBytes) => Promise<Uint8Array>;
   /** A signal aborted when the client goes away before the answer is sent. */
   readonly abortSignal?: () => AbortSignal;
 }
@@ -64,7 +75,7 @@ export function declaredLength(value: string | null | undefined): number | undef
 /**
  * Reads a body from chunks as they arrive (a Node `IncomingMessage`), with the rules of
  * {@link readBody}: over `limit` → `BODY_TOO_LARGE` at the first chunk past it, and the rest is not
- * kept; a stream that fails or is cut off → `BAD_REQUEST`.
+ * kept; `take` refusing → its error; a stream that fails or is cut off → `BAD_REQUEST`.
  */
 export function readChunks(
   stream: {
@@ -74,9 +85,17 @@ export function readChunks(
   },
   declared: string | undefined,
   limit: number,
+  take?: TakeBodyBytes,
 ): Promise<Uint8Array> {
   const length = declaredLength(declared);
   if (length !== undefined && length > limit) return Promise.reject(tooLarge(limit));
+  if (length !== undefined && take !== undefined) {
+    try {
+      take(length);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   if (stream.readableEnded === true) return Promise.resolve(new Uint8Array(0));
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
@@ -91,9 +110,12 @@ export function readChunks(
     };
     const onData = (chunk: Uint8Array) => {
       size += chunk.byteLength;
-      if (size > limit) {
+      try {
+        if (size > limit) throw tooLarge(limit);
+        if (length === undefined) take?.(chunk.byteLength);
+      } catch (error) {
         stop();
-        reject(tooLarge(limit));
+        reject(error);
         return;
       }
       chunks.push(chunk);

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { BodyBudget } from './body-budget.js';
 import { mediaTypeOf, type NodeRequestEnv, readBody } from './read-body.js';
 
 /** The request's media type: from the Node server's env when it gives one, else the `Request`. */
@@ -12,8 +13,12 @@ export function signalOf(c: Context): AbortSignal {
   return (c.env as NodeRequestEnv | undefined)?.abortSignal?.() ?? c.req.raw.signal;
 }
 
-/** The whole body, refused past `limit`: read by the Node server when it offers to, else from the `Request`. */
-export function bodyOf(c: Context, limit: number): Promise<Uint8Array> {
+/**
+ * The whole body, refused past `limit` or past what `budget` has free: read by the Node server when it
+ * offers to, else from the `Request`. The bytes taken are given back when the request is answered.
+ */
+export function bodyOf(c: Context, limit: number, budget: BodyBudget): Promise<Uint8Array> {
   const env = c.env as NodeRequestEnv | undefined;
-  return env?.readBody !== undefined ? env.readBody(limit) : readBody(c.req.raw, limit);
+  const take = (bytes: number) => budget.take(c, bytes);
+  return env?.readBody !== undefined ? env.readBody(limit, take) : readBody(c.req.raw, limit, take);
 }

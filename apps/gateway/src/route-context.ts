@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
+import type { BodyBudget } from './body-budget.js';
+import type { PlainAnswer } from './error-answer.js';
 import type { GatewayDeps } from './gateway-deps.js';
-import type { RateLimiter } from './rate-limit.js';
 
 /** What the routes of each area share, made once by `createGateway` from its {@link GatewayDeps}. */
 export interface RouteContext {
@@ -13,7 +14,17 @@ export interface RouteContext {
   readonly maxManifestBytes: number;
   readonly maxCarBytes: number;
   readonly maxCheckBytes: number;
-  /** The write rate limit, if any. */
-  readonly writeLimiter: RateLimiter | undefined;
+  readonly ingestDeadlineMs: number;
+  /** The cap on request body bytes held at once. */
+  readonly bodyBudget: BodyBudget;
+  /**
+   * Counts a request of `client` against its limit of this kind: undefined when it may go ahead, else
+   * the `429 RATE_LIMITED` answer with `Retry-After` (and `headers`).
+   */
+  readonly rateLimited: (
+    kind: 'read' | 'write',
+    client: string,
+    headers?: Readonly<Record<string, string>>,
+  ) => PlainAnswer | undefined;
   readonly clientKey: (c: Context) => string;
 }

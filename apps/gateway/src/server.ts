@@ -5,8 +5,9 @@ import { join, sep } from 'node:path';
 import { createRegistry, type Registry, registrySource } from '@assent/registry';
 import { createVerifier } from '@assent/verifier';
 import { getRequestListener } from '@hono/node-server';
+import { clientKeyOfAddress } from './client-key.js';
 import { createGateway, type GatewayDeps, type GatewayInternals, gatewayInternals } from './gateway.js';
-import { type NodeRequestEnv, readChunks } from './read-body.js';
+import { type NodeRequestEnv, readChunks, type TakeBodyBytes } from './read-body.js';
 import { type Asset, type AssetSource, contentTypeOf } from './web-app.js';
 
 /** Options of {@link startGateway}. */
@@ -51,9 +52,9 @@ function refusedRequest(): Response {
   );
 }
 
-/** The key a client is rate limited and logged by: its socket's remote address. */
+/** The key a client is rate limited and logged by: its IPv4 address or IPv6 /64 ({@link clientKeyOfAddress}). */
 function clientKeyOf(incoming: IncomingMessage): string {
-  return incoming.socket?.remoteAddress ?? 'unknown';
+  return clientKeyOfAddress(incoming.socket?.remoteAddress);
 }
 
 /**
@@ -77,8 +78,8 @@ class NodeEnv implements NodeRequestEnv {
     return this.incoming.headers['content-type'];
   }
 
-  readBody(limit: number): Promise<Uint8Array> {
-    return readChunks(this.incoming, this.incoming.headers['content-length'], limit);
+  readBody(limit: number, take?: TakeBodyBytes): Promise<Uint8Array> {
+    return readChunks(this.incoming, this.incoming.headers['content-length'], limit, take);
   }
 
   abortSignal(): AbortSignal {
@@ -132,7 +133,7 @@ async function serveCheck(
 ): Promise<void> {
   const started = performance.now();
   const client = clientKeyOf(incoming);
-  const answer = await inner.checkOne(query);
+  const answer = await inner.checkOne(query, client);
   outgoing.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
   outgoing.end(answer.body);
   inner.record(

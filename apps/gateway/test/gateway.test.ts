@@ -412,7 +412,17 @@ describe('operations', () => {
       body: '{"a":',
     });
     expect(badJson.status).toBe(400);
-    expect(cors(badJson)).toBe('*');
+    // Publishing is same-origin only (docs/api.md): no CORS on its answers, errors or preflight.
+    expect(cors(badJson)).toBeNull();
+    const published = await postJson(`${gw.url}/v1/manifests`, v1.bytes);
+    expect(published.status).toBeLessThan(300);
+    expect(cors(published)).toBeNull();
+    const publishPreflight = await fetch(`${gw.url}/v1/manifests`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://example.org', 'access-control-request-method': 'POST' },
+    });
+    expect(cors(publishPreflight)).toBeNull();
+    expect(publishPreflight.headers.get('access-control-allow-methods')).toBeNull();
     expect(cors(await fetch(`${gw.url}/v1/creators/did:key:nope`))).toBe('*');
     expect(cors(await fetch(`${gw.url}/ipfs/nope?format=raw`))).toBe('*');
     const preflight = await fetch(`${gw.url}/v1/creators/did:key:z6Mk`, {
