@@ -276,6 +276,11 @@ describe.skipIf(!hasChromium)(
         .poll(() => page.locator('#current-version').textContent(), { timeout: 60_000 })
         .toContain('covering 10,000 works');
       await shot(page, '12-catalog-10000-published');
+      // The creator page with its new fields still fits a phone-sized screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.setViewportSize({ width: 1100, height: 900 });
 
       const published = await head(did);
       expect(published.version).toBe(1);
