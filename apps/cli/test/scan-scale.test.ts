@@ -130,20 +130,15 @@ describe('assent scan of a 1,000,000-line list', () => {
 });
 
 describe('lists that used to break', () => {
-  it('reads a 200,000-line list without overflowing the stack (the draft path too)', async () => {
+  it('reads a 200,000-line list without overflowing the stack (resolveInputs, as draft calls it)', async () => {
     const list = join(dir, 'two-hundred-thousand.txt');
     await writeList(list, 200_000, url);
     // Before: `push(...items)` threw RangeError: Maximum call stack size exceeded (exit 6, INTERNAL).
     const items = await resolveInputs([list], { lists: true });
     expect(items).toHaveLength(200_000);
     expect(items[199_999]).toEqual({ source: `${list}:200000`, ids: [`url:${url(200_000)}`] });
-    const run = await assent(
-      ['scan', list, '--use', 'search', '--gateway', node.url, '--out', join(dir, 'two.csv'), '--json'],
-      { ASSENT_HOME: join(dir, 'company') },
-    );
-    expect(run.code, run.stderr).toBe(0);
-    expect(json<{ summary: { items: number } }>(run).summary.items).toBe(200_000);
-  }, 180_000);
+    // `assent scan` itself streams (the million-line test above runs it through the built CLI).
+  }, 60_000);
 
   it('reads CSV lists with csv-parse: quoted commas, quotes and line breaks; a broken record is an item error', async () => {
     const list = join(dir, 'tricky.csv');

@@ -5,7 +5,7 @@ import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
 import { csvRows, entryOf, type ScanEntry, ScanTally, summaryTable, tableLine } from '../scan-report.js';
 import { openVerifier, SOURCE_OPTIONS, sourceFault } from '../verifier-source.js';
-import { streamInputs, type WorkItem } from '../work-items.js';
+import { streamInputChunks, type WorkItem } from '../work-items.js';
 import { orgOf, useOf } from './check.js';
 
 /**
@@ -101,8 +101,9 @@ Example:
     const org = orgOf(values);
     const out = values.out as string | undefined;
     const outExt = out === undefined ? '' : extname(out).toLowerCase().slice(1);
+    // The file's extension names its format; without one, --json's JSON, else the table.
     const format = ((values.format as string | undefined) ??
-      (ctx.json ? 'json' : FORMATS.includes(outExt as Format) ? outExt : 'table')) as Format;
+      (FORMATS.includes(outExt as Format) ? outExt : ctx.json ? 'json' : 'table')) as Format;
     if (!FORMATS.includes(format)) throw cliError('USAGE', '--format takes table, json, jsonl or csv');
     const failOn = values['fail-on'] as 'deny' | 'unknown' | undefined;
     if (failOn !== undefined && failOn !== 'deny' && failOn !== 'unknown')
@@ -112,7 +113,7 @@ Example:
     const show = progress(ctx);
     let hashed = 0;
     let checked = 0;
-    const items = await streamInputs(positionals, {
+    const chunks = await streamInputChunks(positionals, {
       lists: true,
       onFile: () => {
         hashed++;
@@ -179,11 +180,12 @@ Example:
         if (pending.length >= IN_FLIGHT) await write(await (pending.shift() as Promise<ScanEntry[]>));
       };
       try {
-        for await (const item of items) {
-          if (works.length + item.ids.length > BATCH && batch.length > 0) await send();
-          batch.push(item);
-          for (const id of item.ids) works.push(id);
-        }
+        for await (const chunk of chunks)
+          for (const item of chunk) {
+            if (works.length + item.ids.length > BATCH && batch.length > 0) await send();
+            batch.push(item);
+            for (const id of item.ids) works.push(id);
+          }
         if (batch.length > 0) await send();
         for (let p = pending.shift(); p !== undefined; p = pending.shift()) await write(await p);
       } catch (error) {
