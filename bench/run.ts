@@ -33,6 +33,7 @@ const GROUPS: Record<string, () => Promise<ComparisonResult[]>> = {
   'gateway-post': async () => (await import('./gateway.bench.js')).gatewayBenchmarks(['post']),
   'gateway-ingest': async () => (await import('./gateway.bench.js')).gatewayBenchmarks(['ingest']),
   cli: async () => (await import('./cli.bench.js')).cliBenchmarks(),
+  scan: async () => (await import('./scan.bench.js')).scanBenchmarks(),
   bundle: async () => (await import('./bundle.bench.js')).bundleBenchmarks(),
 };
 

@@ -120,18 +120,19 @@ Example:
         show(checked, hashed);
       },
     });
+    const verifying = await openVerifier(values, ctx, { batchSize: BATCH });
     let file: Awaited<ReturnType<typeof open>> | undefined;
     if (out !== undefined) {
       try {
         file = await open(out, 'w');
       } catch (cause) {
+        await verifying.close();
         throw cliError('FILE_UNWRITABLE', `cannot write ${out}: ${(cause as Error).message}`, cause);
       }
     }
     const stream = file === undefined ? ctx.stdout : file.createWriteStream();
     const sink = sinkOf(stream, out ?? 'stdout');
     const tally = new ScanTally();
-    const verifying = await openVerifier(values, ctx, { batchSize: BATCH });
     const at = new Date().toISOString();
     const head = { use, ...org, at, source: verifying.source };
     let first = true;
