@@ -1,6 +1,14 @@
 import { AssentError, fail, ok, type Result } from './errors.js';
 import { parseDraft } from './manifest.js';
-import type { CatalogPage, ConsentManifest, ManifestDraft, Policy, Statement, Work } from './schema.js';
+import type {
+  CatalogPage,
+  Conditions,
+  ConsentManifest,
+  ManifestDraft,
+  Policy,
+  Statement,
+  Work,
+} from './schema.js';
 import type { JsonObject } from './strict-json.js';
 import { ancestorsOf, childrenOf, type UseTerm } from './vocabulary.js';
 import { normalizeWorkId } from './work-id.js';
@@ -14,10 +22,10 @@ import { normalizeWorkId } from './work-id.js';
 
 /** A creator's complete consent state: every work (inline and from catalog pages) in one list. */
 export interface ConsentSnapshot {
-  readonly default?: Policy;
+  readonly default?: Policy | undefined;
   readonly works: readonly Work[];
-  readonly validFrom?: string;
-  readonly validUntil?: string;
+  readonly validFrom?: string | undefined;
+  readonly validUntil?: string | undefined;
 }
 
 /** A draft holding every work, as {@link deriveNextDraft} returns it; `signManifest` cuts it into pages. */
@@ -160,6 +168,21 @@ function setIn(
   }
 }
 
+/** Ends every grant of a policy at `end` (an earlier `until` stays). */
+function endGrants(policy: MutablePolicy | undefined, end: string): void {
+  if (policy === undefined) return;
+  for (const [term, statement] of Object.entries(policy) as [UseTerm, Statement][]) {
+    if (statement === 'deny' || (typeof statement !== 'string' && statement.decision === 'deny')) continue;
+    if (typeof statement === 'string' || statement.decision === 'allow') {
+      policy[term] = { decision: 'conditional', conditions: { until: end } };
+      continue;
+    }
+    const until = statement.conditions?.until;
+    if (until === undefined || Date.parse(until) > Date.parse(end))
+      policy[term] = { ...statement, conditions: { ...statement.conditions, until: end } as Conditions };
+  }
+}
+
 function normalizeIds(ids: readonly string[], where: string): Result<string[]> {
   const out: string[] = [];
   for (const [i, raw] of ids.entries()) {
@@ -186,7 +209,8 @@ interface MutableWork {
 /**
  * Derives the next version's draft from the creator's current state and a list of changes, applied in
  * order. Everything not changed is kept as signed: works inline and in catalog pages (in order),
- * conditions, per-grant `until`, `validUntil`, and a `validFrom` still in the future. A restriction
+ * conditions, per-grant `until`, `validUntil`, and a `validFrom` still in the future. A `validUntil`
+ * already passed becomes a passed `until` on every grant (they stay denied) and leaves the manifest. A restriction
  * (`deny`, or a `conditional` over a grant) is written as explicit statements so that no broader grant
  * at the work or the default can outlive it (docs/decisions.md: a work's own statement beats the
  * default). Sign the result with `signManifest(draft, { identity, head })`, which cuts it into catalog
@@ -213,6 +237,18 @@ export function deriveNextDraft(
   let defaults: MutablePolicy | undefined =
     current.default === undefined ? undefined : { ...current.default };
   let validUntil = current.validUntil;
+  const at = (options.at ?? new Date()).getTime();
+  // An end that has passed (the head's, or one a change sets) cannot be the next version's end: it
+  // starts now, and validUntil must follow validFrom. Dropping it would revive every grant, so it
+  // becomes a passed `until` on each grant made so far: the same decisions (deny), nothing widened.
+  const endIfPassed = () => {
+    if (validUntil === undefined || Date.parse(validUntil) > at) return;
+    const end = validUntil;
+    endGrants(defaults, end);
+    for (const work of works) endGrants(work?.policy, end);
+    validUntil = undefined;
+  };
+  endIfPassed();
 
   /** The index of the work an id names, claimed now when it was not. */
   const indexFor = (id: string): number => {
@@ -316,11 +352,11 @@ export function deriveNextDraft(
       }
       case 'valid-until':
         validUntil = change.at ?? undefined;
+        endIfPassed();
         break;
     }
   }
 
-  const at = (options.at ?? new Date()).getTime();
   const keepFrom = current.validFrom !== undefined && Date.parse(current.validFrom) > at;
   const draft: CompleteDraft = {
     ...(defaults === undefined || Object.keys(defaults).length === 0 ? {} : { default: defaults as Policy }),

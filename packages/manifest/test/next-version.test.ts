@@ -76,6 +76,49 @@ describe('deriveNextDraft', () => {
     });
   });
 
+  it('turns an end that has passed into a passed until on every grant, so the next version can be signed', async () => {
+    const ended = '2026-06-01T00:00:00Z';
+    const head = {
+      default: { search: 'allow' as const, 'train-genai': 'deny' as const },
+      works: [
+        {
+          ids: [X],
+          policy: {
+            'ai-input': {
+              decision: 'conditional' as const,
+              conditions: { attribution: 'A', until: '2026-03-01T00:00:00Z' },
+            },
+            tdm: { decision: 'conditional' as const, conditions: { licensees: ['example.ai'] } },
+          },
+        },
+      ],
+      validFrom: '2026-01-01T00:00:00Z',
+      validUntil: ended,
+    };
+    const next = derive(head, { op: 'deny', uses: ['train-ai'] });
+    expect(next).toEqual({
+      default: {
+        search: { decision: 'conditional', conditions: { until: ended } },
+        'train-genai': 'deny',
+        'train-ai': 'deny',
+      },
+      works: [
+        {
+          ids: [X],
+          policy: {
+            'ai-input': {
+              decision: 'conditional',
+              conditions: { attribution: 'A', until: '2026-03-01T00:00:00Z' },
+            },
+            tdm: { decision: 'conditional', conditions: { licensees: ['example.ai'], until: ended } },
+          },
+        },
+      ],
+    });
+    const me = await generateIdentity();
+    await expect(signManifest(next, { identity: me })).resolves.toMatchObject({ version: 1 });
+  });
+
   it('adds ids to the work that already holds one of them, and drops a work left with none', () => {
     const head = { works: [{ ids: [X], title: 'Track' }, { ids: [Y] }] };
     expect(

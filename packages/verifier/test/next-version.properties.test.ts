@@ -12,7 +12,6 @@
 import {
   type CompleteDraft,
   type ConsentChange,
-  type ConsentSnapshot,
   childrenOf,
   deriveNextDraft,
   generateIdentity,
@@ -293,7 +292,6 @@ describe('deriveNextDraft, judged by the verifier', () => {
   );
 
   it('applying changes together equals applying them one version at a time', () => {
-    const asSnapshot = (d: CompleteDraft): ConsentSnapshot => d;
     fc.assert(
       fc.property(headArb, fc.array(changeArb, { minLength: 2, maxLength: 4 }), ({ draft }, changes) => {
         const at = { at: new Date(AT) };
@@ -301,7 +299,7 @@ describe('deriveNextDraft, judged by the verifier', () => {
         let step: CompleteDraft | undefined = draft;
         for (const change of changes) {
           if (step === undefined) break;
-          const next = deriveNextDraft(asSnapshot(step), [change], at);
+          const next = deriveNextDraft(step, [change], at);
           step = next.ok ? next.value : undefined;
         }
         if (!together.ok) {
