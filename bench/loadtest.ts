@@ -651,6 +651,7 @@ if (process.argv[2] === '--serve') {
     port: 0,
     log: false,
     rateLimit: false,
+    readRateLimit: false,
   });
   process.send?.({ url: gateway.url });
   const stop = async () => {

@@ -1,10 +1,11 @@
 import type { Registry } from '@assent/registry';
 import type { Verifier } from '@assent/verifier';
 import type { Context } from 'hono';
+import type { Logger } from 'pino';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { AssetSource } from './web-app.js';
 
-/** One structured request log entry (a JSON line). */
+/** The fields of the request log line (`msg: "request"`, level `info`). */
 export interface RequestLogEntry {
   readonly time: string;
   readonly method: string;
@@ -19,14 +20,17 @@ export interface RequestLogEntry {
 /** What `createGateway` needs. */
 export interface GatewayDeps {
   /** The node whose manifests the gateway publishes to and checks against. */
-  readonly registry: Pick<Registry, 'ingest' | 'head' | 'history' | 'getBlock' | 'stats'>;
+  readonly registry: Pick<
+    Registry,
+    'ingest' | 'head' | 'history' | 'getBlock' | 'stats' | 'freshness' | 'running'
+  >;
   /** The decision engine: `createVerifier({ source: registrySource(registry) })`. */
   readonly verifier: Verifier;
   /** The clock (default: the system clock): `asOf` of checks, rate limits, logs. */
   readonly now?: () => Date;
   /**
-   * When the index was last known complete, for `asOf` (default: now — a node answers from its own
-   * live index). A mirror that syncs from peers passes the time of its last sync.
+   * When the index was last known complete, for `asOf` of check answers and `/metrics` (default: the
+   * registry's `freshness().asOf`, read at most every 200 ms).
    */
   readonly asOf?: () => Date;
   /** Largest `POST /v1/manifests` JSON body (default 1 MiB, the block limit). */
@@ -56,6 +60,13 @@ export interface GatewayDeps {
   readonly clientKey?: (c: Context) => string;
   /** The web app's static files, served at `/` (default: none, `/` explains how to build it). */
   readonly assets?: AssetSource;
-  /** Called with one entry per request (default: a JSON line on stdout); false for none. */
-  readonly log?: ((entry: RequestLogEntry) => void) | false;
+  /**
+   * Where log lines go (default `pino()`: JSON lines on stdout): one line per request at `info`
+   * ({@link RequestLogEntry}), unexpected faults at `error`.
+   */
+  readonly logger?: Logger;
+  /** `false`: no request log lines (faults are still logged). */
+  readonly log?: false;
+  /** Process metrics (CPU, memory, event loop lag, GC) on `/metrics` beside the gateway's (default true). */
+  readonly processMetrics?: boolean;
 }

@@ -1,6 +1,7 @@
 import { isAssentError } from '@assent/manifest';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { pino } from 'pino';
 import { BodyBudget } from './body-budget.js';
 import { utcSeconds } from './check-answer.js';
 import { addCheckRoutes } from './check-routes.js';
@@ -10,7 +11,7 @@ import { errorAnswer, errorResponse, type PlainAnswer, toResponse } from './erro
 import { GatewayError } from './errors.js';
 import type { GatewayDeps, RequestLogEntry } from './gateway-deps.js';
 import { addManifestRoutes } from './manifest-routes.js';
-import { Metrics } from './metrics.js';
+import { GatewayMetrics } from './metrics.js';
 import { addOperationRoutes } from './operation-routes.js';
 import { RateLimiter } from './rate-limit.js';
 import type { NodeRequestEnv } from './read-body.js';
@@ -38,6 +39,23 @@ const ROUTE_PATHS = [
 ] as const;
 
 /**
+ * `asOf` from the registry's freshness, read at most every 200 ms: a check answer carries it to the
+ * second, and reading it builds the per-peer list, which the hot check path need not do each time.
+ */
+function cachedFreshness(registry: GatewayDeps['registry']): () => Date {
+  let readAt = Number.NEGATIVE_INFINITY;
+  let value = new Date(0);
+  return () => {
+    const t = performance.now();
+    if (t - readAt >= 200) {
+      value = new Date(registry.freshness().asOf);
+      readAt = t;
+    }
+    return value;
+  };
+}
+
+/**
  * Creates the gateway: a Hono app (Web Standards only) serving the HTTP API of DESIGN §4 over a
  * registry node. Decisions come from the verifier; the gateway validates, maps and answers. Use
  * `app.request()` in tests, `startGateway` to listen.
@@ -51,12 +69,9 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   if (typeof registry?.ingest !== 'function') throw new TypeError('createGateway needs a registry');
   if (typeof verifier?.checkMany !== 'function') throw new TypeError('createGateway needs a verifier');
   const now = deps.now ?? (() => new Date());
-  const asOf = deps.asOf ?? now;
-  const log =
-    deps.log === false
-      ? undefined
-      : (deps.log ?? ((entry: RequestLogEntry) => process.stdout.write(`${JSON.stringify(entry)}\n`)));
-  const metrics = new Metrics();
+  const asOf = deps.asOf ?? cachedFreshness(registry);
+  const logger = deps.logger ?? pino();
+  const logRequests = deps.log !== false && logger.isLevelEnabled('info');
   const writeLimiter = deps.rateLimit === false ? undefined : new RateLimiter(deps.rateLimit ?? {});
   const readLimiter =
     deps.readRateLimit === false
@@ -99,6 +114,15 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       deps.clientKey ?? ((c: Context) => (c.env as NodeRequestEnv | undefined)?.clientKey ?? 'anonymous'),
   };
 
+  const metrics = new GatewayMetrics(
+    {
+      stats: () => registry.stats(),
+      bodyBytesInFlight: () => ctx.bodyBudget.used,
+      freshnessAgeSeconds: () => Math.max(0, (now().getTime() - asOf().getTime()) / 1000),
+    },
+    deps.processMetrics === false ? { processMetrics: false } : {},
+  );
+
   const app = new OpenAPIHono({ strict: true });
 
   /**
@@ -108,9 +132,9 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   const record: GatewayInternals['record'] = (method, route, path, status, started, client, code) => {
     const seconds = (performance.now() - started) / 1000;
     metrics.observe(method, route, status, seconds);
-    if (log !== undefined) {
+    if (logRequests) {
       const error = code();
-      log({
+      const entry: RequestLogEntry = {
         time: now().toISOString(),
         method,
         route,
@@ -119,7 +143,8 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
         ms: Math.round(seconds * 1e4) / 10,
         client: client(),
         ...(error === null || error === undefined ? {} : { code: error }),
-      });
+      };
+      logger.info(entry, 'request');
     }
   };
 
@@ -144,11 +169,9 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
     );
   });
 
-  /** Logs an unexpected fault to stderr as a JSON line (never to the client). */
+  /** Logs an unexpected fault (never to the client). */
   const fault = (error: unknown): void => {
-    process.stderr.write(
-      `${JSON.stringify({ time: now().toISOString(), level: 'error', message: String((error as Error)?.stack ?? error) })}\n`,
-    );
+    logger.error({ err: error }, 'unexpected fault');
   };
 
   /** The answer to whatever a handler threw (docs/errors.md). */
@@ -249,7 +272,7 @@ export interface GatewayInternals {
     client: () => string,
     code: () => string | null | undefined,
   ): void;
-  /** Logs an unexpected fault as the app does (a JSON line on stderr). */
+  /** Logs an unexpected fault as the app does. */
   fault(error: unknown): void;
 }
 

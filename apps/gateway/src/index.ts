@@ -15,6 +15,7 @@ export {
   httpStatusOf,
 } from './errors.js';
 export { createGateway, type GatewayDeps, type RequestLogEntry } from './gateway.js';
+export { createGatewayLogger, type GatewayLoggerOptions } from './logger.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export { MAX_BATCH_WORKS } from './schemas.js';
 export { folderAssets, type RunningGateway, type StartGatewayOptions, startGateway } from './server.js';

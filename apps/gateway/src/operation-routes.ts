@@ -1,31 +1,33 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { renderDocsPage } from './docs-page.js';
-import { json } from './error-answer.js';
-import type { Metrics } from './metrics.js';
+import { errorResponse, json } from './error-answer.js';
+import type { GatewayMetrics } from './metrics.js';
 import type { RouteContext } from './route-context.js';
 
 /** `GET /healthz`, `GET /metrics`, `GET /openapi.json` and `GET /docs`. */
-export function addOperationRoutes(app: OpenAPIHono, ctx: RouteContext, metrics: Metrics): void {
+export function addOperationRoutes(app: OpenAPIHono, ctx: RouteContext, metrics: GatewayMetrics): void {
   const { registry } = ctx;
   app.get('/healthz', () => {
+    // A stopped node answers nothing: fail, so a load balancer or supervisor takes it out.
+    if (!registry.running) return errorResponse('REGISTRY_STOPPED', 'the registry node is stopped');
     const stats = registry.stats();
-    return json({ ok: true, manifests: stats.manifests });
+    const freshness = registry.freshness();
+    return json({
+      ok: true,
+      manifests: stats.manifests,
+      asOf: freshness.asOf,
+      peers: freshness.peers.map((p) => ({
+        peer: p.peer ?? null,
+        address: p.address ?? null,
+        connected: p.connected,
+        lastSync: p.lastSync,
+      })),
+    });
   });
 
-  app.get('/metrics', () => {
-    const stats = registry.stats() as ReturnType<typeof registry.stats> & { creators?: number };
-    return new Response(
-      metrics.render({
-        manifests: stats.manifests,
-        ...(stats.creators === undefined ? {} : { creators: stats.creators }),
-        works: stats.works,
-        peers: stats.connections,
-        bodyBytesInFlight: ctx.bodyBudget.used,
-        // A registry stand-in may report no replication; the Assent registry always does.
-        ...(typeof stats.replicated === 'number' ? { replication: stats } : {}),
-      }),
-      { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } },
-    );
+  app.get('/metrics', async () => {
+    const { text, contentType } = await metrics.render();
+    return new Response(text, { headers: { 'content-type': contentType } });
   });
 
   let openapi: Record<string, unknown> | undefined;

@@ -9,9 +9,9 @@ import { generateIdentity } from '@assent/manifest';
 import { createRegistry, type Registry, registrySource } from '@assent/registry';
 import { createVerifier } from '@assent/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type RequestLogEntry, type RunningGateway, startGateway } from '../src/index.js';
+import { createGateway, type RunningGateway, startGateway } from '../src/index.js';
 import { plainCheckRequest } from '../src/server.js';
-import { cleanup, tempDir, theFlight } from './support/fixture.js';
+import { captureLogger, cleanup, tempDir, theFlight } from './support/fixture.js';
 
 const X = 'isrc:USRC17607839';
 const TRACK = 'url:https://soundcloud.com/the-flight/track';
@@ -57,7 +57,7 @@ const HEADERS = [
 let registry: Registry;
 let gateway: RunningGateway;
 let app: ReturnType<typeof createGateway>;
-const served: RequestLogEntry[] = [];
+const log = captureLogger();
 
 beforeAll(async () => {
   registry = await createRegistry({ dataDir: tempDir(), network: false });
@@ -66,11 +66,13 @@ beforeAll(async () => {
   expect((await registry.ingest(v1.bytes)).ok).toBe(true);
   const t = Date.now();
   const now = () => new Date(t);
-  gateway = await startGateway({ registry, port: 0, now, log: (entry) => served.push(entry) });
+  // asOf from the same fixed clock both ways, so the answers compare byte for byte.
+  gateway = await startGateway({ registry, port: 0, now, asOf: now, logger: log.logger });
   app = createGateway({
     registry,
     verifier: createVerifier({ source: registrySource(registry), now }),
     now,
+    asOf: now,
     log: false,
   });
 }, 60_000);
@@ -131,7 +133,7 @@ describe('GET /v1/check without the router', () => {
   });
 
   it('counts and logs a request as the router would', async () => {
-    served.length = 0;
+    log.lines.length = 0;
     // The same question both ways: plain, then with an empty pair the router ignores.
     for (const query of [
       `work=${X}&use=training`,
@@ -140,7 +142,7 @@ describe('GET /v1/check without the router', () => {
       `work=${X}&use=search&`,
     ])
       await (await fetch(`${gateway.url}/v1/check?${query}`)).text();
-    const seen = served.map(({ time: _t, ms, ...rest }) => {
+    const seen = log.requests().map(({ time: _t, ms, ...rest }) => {
       expect(ms).toBeGreaterThanOrEqual(0);
       return rest;
     });

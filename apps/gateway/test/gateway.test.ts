@@ -334,7 +334,11 @@ describe('checking', () => {
 
 describe('operations', () => {
   it('/healthz and /metrics', async () => {
-    expect(await (await fetch(`${gw.url}/healthz`)).json()).toMatchObject({ ok: true });
+    // A node with no peers is its own authority: asOf is now, and it has no peers to report.
+    const health = await (await fetch(`${gw.url}/healthz`)).json();
+    expect(health).toMatchObject({ ok: true, peers: [] });
+    expect(health.manifests).toBeGreaterThan(0);
+    expect(Math.abs(Date.parse(health.asOf) - Date.now())).toBeLessThan(60_000);
     const res = await fetch(`${gw.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const metrics = await res.text();
@@ -342,8 +346,13 @@ describe('operations', () => {
       /assent_http_requests_total\{method="POST",route="\/v1\/manifests",status="201"\} \d+/,
     );
     expect(metrics).toMatch(
-      /assent_http_request_duration_seconds_bucket\{method="GET",route="\/v1\/check",le="\+Inf"\} \d+/,
+      /assent_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/check"\} \d+/,
     );
+    // prom-client's process metrics beside ours, and how old the index's freshness is.
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(metrics).toMatch(/^assent_index_age_seconds \d/m);
+    expect(metrics).toMatch(/^assent_http_body_bytes_in_flight 0$/m);
     expect(metrics).toMatch(/^assent_manifests_indexed [1-9]\d*$/m);
     expect(metrics).toMatch(/^assent_works_indexed [1-9]\d*$/m);
     expect(metrics).toMatch(/^assent_peers_connected 0$/m);

@@ -5,8 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clientKeyOfAddress } from '../src/client-key.js';
-import type { RequestLogEntry } from '../src/index.js';
-import { cleanup, postJson, startTestGateway } from './support/fixture.js';
+import { captureLogger, cleanup, postJson, startTestGateway } from './support/fixture.js';
 
 afterAll(cleanup);
 
@@ -143,13 +142,13 @@ describe('rate-limit keys', () => {
   });
 
   it('key a client on ::1 by its /64, and an IPv4 client of a dual-stack server by its address', async () => {
-    const seen: RequestLogEntry[] = [];
+    const log = captureLogger();
     const v6 = await startTestGateway({
       host: '::1',
-      log: (e) => seen.push(e),
+      logger: log.logger,
       readRateLimit: { burst: 2, perSecond: 0.01 },
     });
-    const dual = await startTestGateway({ host: '::', log: (e) => seen.push(e) });
+    const dual = await startTestGateway({ host: '::', logger: log.logger });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
@@ -160,7 +159,7 @@ describe('rate-limit keys', () => {
       expect(statuses).toEqual([200, 200, 429]);
       const port = new URL(dual.url).port;
       await (await fetch(`http://127.0.0.1:${port}/healthz`)).arrayBuffer();
-      expect(seen.map((e) => e.client)).toEqual([
+      expect(log.requests().map((e) => e.client)).toEqual([
         '0:0:0:0::/64',
         '0:0:0:0::/64',
         '0:0:0:0::/64',

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Identity, type SignedManifest, signManifest } from '@assent/manifest';
 import { createRegistry, type Registry } from '@assent/registry';
-import { type RunningGateway, type StartGatewayOptions, startGateway } from '../../src/index.js';
+import { type Logger, pino } from 'pino';
+import {
+  type RequestLogEntry,
+  type RunningGateway,
+  type StartGatewayOptions,
+  startGateway,
+} from '../../src/index.js';
 
 /** A temp directory removed by {@link cleanup}. */
 const dirs: string[] = [];
@@ -22,7 +28,10 @@ export async function startTestGateway(
   options: Omit<StartGatewayOptions, 'registry' | 'dataDir'> = {},
 ): Promise<RunningGateway & { registry: Registry }> {
   const registry = await createRegistry({ dataDir: tempDir(), network: false });
-  const gateway = await startGateway({ port: 0, log: false, ...options, registry });
+  // Quiet unless a test brings its own logger (captureLogger) to read the lines.
+  const quiet =
+    options.logger === undefined ? { log: false as const, logger: pino({ level: 'silent' }) } : {};
+  const gateway = await startGateway({ port: 0, ...quiet, ...options, registry });
   return {
     ...gateway,
     registry,
@@ -67,4 +76,19 @@ export async function theFlight(identity: Identity): Promise<{ v1: SignedManifes
     { identity, head: v1 },
   );
   return { v1, v2 };
+}
+
+/** A pino logger whose lines are parsed into `lines`; `requests` are the request lines' fields. */
+export function captureLogger(): {
+  logger: Logger;
+  lines: Record<string, unknown>[];
+  requests: () => RequestLogEntry[];
+} {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ base: null }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const requests = () =>
+    lines
+      .filter((l) => l.msg === 'request')
+      .map(({ level: _l, msg: _m, ...entry }) => entry as unknown as RequestLogEntry);
+  return { logger, lines, requests };
 }
