@@ -10,12 +10,19 @@ function numberFlag(flag: string, value: unknown, min: number): number | undefin
   return n;
 }
 
-/** The gateway's write rate limit from `--write-rate` and `--write-burst` (its defaults where absent). */
-function writeRateLimit(rate: unknown, burst: unknown): { perSecond?: number; burst?: number } | false {
-  const perSecond = numberFlag('write-rate', rate, 0);
-  const most = numberFlag('write-burst', burst, 1);
+/**
+ * A gateway rate limit from `--KIND-rate` and `--KIND-burst` (the gateway's defaults where absent;
+ * `--KIND-rate 0`: no limit).
+ */
+function rateLimit(
+  kind: 'write' | 'read',
+  rate: unknown,
+  burst: unknown,
+): { perSecond?: number; burst?: number } | false {
+  const perSecond = numberFlag(`${kind}-rate`, rate, 0);
+  const most = numberFlag(`${kind}-burst`, burst, 1);
   if (perSecond === 0) {
-    if (most !== undefined) throw cliError('USAGE', '--write-burst means nothing with --write-rate 0');
+    if (most !== undefined) throw cliError('USAGE', `--${kind}-burst means nothing with --${kind}-rate 0`);
     return false;
   }
   return {
@@ -24,16 +31,20 @@ function writeRateLimit(rate: unknown, burst: unknown): { perSecond?: number; bu
   };
 }
 
-/** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...]` */
+/** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...] [--fsync] [--peer-allow PEERID ...]` */
 export const serve: Command = {
-  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--quiet] [--json]
+  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--fsync] [--quiet] [--json]
 
 Runs a registry node (Helia blockstore + SQLite index in DIR, default $ASSENT_HOME) and its HTTP
 gateway, with the web app at / (built by \`pnpm build\`; --web serves another build). Prints the HTTP
 URL and the node's libp2p multiaddrs (give them to other nodes as --peer).
---port 0 picks a free port. Each client address may publish --write-rate manifests a second, in
-bursts of up to --write-burst, and is answered 429 with Retry-After beyond that (--write-rate 0: no
-limit). Request logs go to stderr as JSON lines (--quiet: none). Stops cleanly on SIGINT or SIGTERM.
+--port 0 picks a free port. Each client (an IPv4 address, or an IPv6 /64) may publish --write-rate
+manifests a second, in bursts of up to --write-burst, and read the API --read-rate times a second,
+in bursts of up to --read-burst; beyond that it is answered 429 with Retry-After (a rate of 0: no
+limit). --peer-allow: only these libp2p peer ids may connect (default any). --fsync: blocks and the
+index are flushed to disk before a publish is acknowledged, so acknowledged manifests survive power
+loss too, not only a crash of the process (publishing is slower). Logs (requests and replication) go
+to stderr as JSON lines (--quiet: warnings and errors only). Stops cleanly on SIGINT or SIGTERM.
 
 Example:
   assent serve --port 8787 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…`,
@@ -42,6 +53,10 @@ Example:
     host: { type: 'string' },
     data: { type: 'string' },
     peer: { type: 'string', multiple: true },
+    'peer-allow': { type: 'string', multiple: true },
+    fsync: { type: 'boolean' },
+    'read-rate': { type: 'string' },
+    'read-burst': { type: 'string' },
     listen: { type: 'string', multiple: true },
     web: { type: 'string' },
     'write-rate': { type: 'string' },
@@ -53,14 +68,29 @@ Example:
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw cliError('USAGE', '--port takes 0–65535');
     const host = (values.host as string | undefined) ?? '127.0.0.1';
     const dataDir = (values.data as string | undefined) ?? ctx.home;
-    const rateLimit = writeRateLimit(values['write-rate'], values['write-burst']);
+    const writeLimit = rateLimit('write', values['write-rate'], values['write-burst']);
+    const readLimit = rateLimit('read', values['read-rate'], values['read-burst']);
+    const peerAllow = values['peer-allow'] as string[] | undefined;
+    for (const id of peerAllow ?? [])
+      if (!/^[1-9A-HJ-NP-Za-km-z]{40,80}$/.test(id))
+        throw cliError('USAGE', `--peer-allow takes libp2p peer ids (12D3KooW…), not ${JSON.stringify(id)}`);
+    const quiet = values.quiet === true;
     // Loaded here only: Helia, libp2p, SQLite and the HTTP server are for this command alone.
     const { createRegistry } = await import('@assent/registry');
-    const { startGateway } = await import('@assent/gateway');
+    const { createGatewayLogger, startGateway } = await import('@assent/gateway');
     const webRoot = (values.web as string | undefined) ?? (await import('@assent/web')).webRoot;
     const peers = (values.peer as string[] | undefined) ?? [];
     const listen = values.listen as string[] | undefined;
-    const registry = await createRegistry({ dataDir, peers, ...(listen === undefined ? {} : { listen }) });
+    // One stream of JSON lines on stderr, so stdout holds only where the node listens.
+    const logger = createGatewayLogger({ level: quiet ? 'warn' : 'info' });
+    const registry = await createRegistry({
+      dataDir,
+      peers,
+      ...(listen === undefined ? {} : { listen }),
+      ...(peerAllow === undefined ? {} : { peerAllow }),
+      fsync: values.fsync === true,
+      logger: logger.child({ component: 'registry' }),
+    });
     let server: { url: string; close(): Promise<void> };
     try {
       server = await startGateway({
@@ -68,9 +98,10 @@ Example:
         port,
         registry,
         webRoot,
-        rateLimit,
-        // Request logs are JSON lines on stderr, so stdout holds only where the node listens.
-        log: values.quiet === true ? false : (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`),
+        rateLimit: writeLimit,
+        readRateLimit: readLimit,
+        logger,
+        ...(quiet ? { log: false as const } : {}),
       });
     } catch (cause) {
       await registry.stop();
