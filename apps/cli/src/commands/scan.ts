@@ -137,8 +137,11 @@ Example:
     const head = { use, ...org, at, source: verifying.source };
     let first = true;
 
+    // The JSON document opens with the first answer, so that a source that fails at once (a gateway
+    // down) leaves stdout holding only the error document `--json` promises.
+    const opening = () => (format === 'json' ? `${JSON.stringify(head).slice(0, -1)},"items":[\n` : '');
     const write = async (entries: readonly ScanEntry[]) => {
-      let text = '';
+      let text = first ? opening() : '';
       if (format === 'csv') text = csvRows(entries, first);
       else
         for (const e of entries) {
@@ -167,7 +170,6 @@ Example:
     };
 
     try {
-      if (format === 'json') await sink.write(`${JSON.stringify(head).slice(0, -1)},"items":[\n`);
       const pending: Promise<ScanEntry[]>[] = [];
       let batch: WorkItem[] = [];
       let works: string[] = [];
@@ -195,11 +197,11 @@ Example:
       }
       const summary = tally.summary();
       const warnings = tally.warnings();
+      if (first) await sink.write(format === 'csv' ? csvRows([], true) : opening());
       if (format === 'json')
         await sink.write(
           `\n],"summary":${JSON.stringify(summary)},"warnings":${JSON.stringify(warnings)}}\n`,
         );
-      if (format === 'csv' && first) await sink.write(csvRows([], true));
       await sink.flush();
       if (file !== undefined) {
         stream.end();
