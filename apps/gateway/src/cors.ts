@@ -8,7 +8,7 @@ import type { Context } from 'hono';
  */
 export const CORS: Readonly<Record<string, string>> = Object.freeze({
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'etag, x-ipfs-path, x-ipfs-roots, retry-after, x-assent-error',
+  'access-control-expose-headers': 'etag, link, x-ipfs-path, x-ipfs-roots, retry-after, x-assent-error',
 });
 
 /** The answer to a CORS preflight on a route other origins may call. */

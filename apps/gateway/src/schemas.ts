@@ -40,9 +40,45 @@ export const CreatorSchema = z
     heads: z.array(ManifestRefSchema).openapi({ description: 'every branch at the highest version' }),
     version: z.number().int().positive(),
     forked: z.boolean(),
-    history: z.array(ManifestRefSchema).openapi({ description: 'every manifest held, oldest first' }),
+    history: z.array(ManifestRefSchema).openapi({
+      description: 'a page of the manifests held, oldest first: versions after `after`, at most `limit`',
+    }),
+    next: z.string().nullable().openapi({
+      description: 'the path of the next page (also a `Link: <…>; rel="next"` header), or null on the last',
+      example: '/v1/creators/did%3Akey%3Az6Mk…?after=100&limit=100',
+    }),
   })
   .openapi('Creator');
+
+export const CreatorQuerySchema = z.object({
+  after: z
+    .string()
+    .optional()
+    .openapi({ description: 'history after this version (default 0: from the first)', example: '100' }),
+  limit: z
+    .string()
+    .optional()
+    .openapi({ description: 'history entries per page, 1 to 1,000 (default 100)', example: '100' }),
+});
+
+export const HealthSchema = z
+  .object({
+    ok: z.boolean(),
+    manifests: z.number().int(),
+    asOf: z.string().openapi({ description: 'when the index was last known to hold what its peers held' }),
+    peers: z.array(
+      z.object({
+        peer: z.string().nullable().openapi({ description: 'libp2p peer id, when known' }),
+        address: z.string().nullable().openapi({ description: 'the configured multiaddr, if configured' }),
+        connected: z.boolean(),
+        lastSync: z
+          .string()
+          .nullable()
+          .openapi({ description: 'when a catch-up with the peer last completed; null: never' }),
+      }),
+    ),
+  })
+  .openapi('Health');
 
 const Decision = z.enum(['allow', 'deny', 'conditional', 'unknown']);
 
@@ -167,18 +203,22 @@ export const routes = [
         description: 'the bytes',
         content: { 'application/json': { schema: z.object({}).passthrough() } },
       },
-      ...errors([400, 404]),
+      ...errors([400, 404, 429]),
     },
   }),
   createRoute({
     method: 'get',
     path: '/v1/creators/{did}',
-    summary: "A creator's heads and history",
-    description: 'The DID is percent-encoded in the path.',
-    request: { params: z.object({ did: z.string().openapi({ example: 'did%3Akey%3Az6Mk…' }) }) },
+    summary: "A creator's heads and a page of history",
+    description:
+      'The DID is percent-encoded in the path. History is paged by version: follow `next` until it is null.',
+    request: {
+      params: z.object({ did: z.string().openapi({ example: 'did%3Akey%3Az6Mk…' }) }),
+      query: CreatorQuerySchema,
+    },
     responses: {
       200: { description: 'the creator', content: { 'application/json': { schema: CreatorSchema } } },
-      ...errors([400, 404]),
+      ...errors([400, 404, 429]),
     },
   }),
   createRoute({
@@ -192,7 +232,7 @@ export const routes = [
         description: 'the decision',
         content: { 'application/json': { schema: CheckOneResponseSchema } },
       },
-      ...errors([400, 503]),
+      ...errors([400, 429, 503]),
     },
   }),
   createRoute({
@@ -209,7 +249,7 @@ export const routes = [
         description: 'the decisions',
         content: { 'application/json': { schema: CheckManyResponseSchema } },
       },
-      ...errors([400, 413, 415, 503]),
+      ...errors([400, 413, 415, 429, 503]),
     },
   }),
   createRoute({
@@ -227,17 +267,18 @@ export const routes = [
         description: 'the block',
         content: { 'application/vnd.ipld.raw': { schema: z.string().openapi({ format: 'binary' }) } },
       },
-      ...errors([400, 404, 406]),
+      ...errors([400, 404, 406, 429]),
     },
   }),
   createRoute({
     method: 'get',
     path: '/healthz',
-    summary: 'Liveness',
+    summary: 'Liveness and freshness',
+    description: 'Fails (503 REGISTRY_STOPPED) when the registry node is stopped.',
     responses: {
       200: {
         description: 'ok',
-        content: { 'application/json': { schema: z.object({ ok: z.boolean(), manifests: z.number() }) } },
+        content: { 'application/json': { schema: HealthSchema } },
       },
       ...errors([503]),
     },
