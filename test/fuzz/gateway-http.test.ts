@@ -16,11 +16,11 @@ import {
   signManifest,
   USE_TERMS,
 } from '@assent/manifest';
+import { manifestCar } from '@assent/manifest/car';
 import { type Registry, registrySource } from '@assent/registry';
 import { createVerifier } from '@assent/verifier';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestCar } from '../../apps/cli/src/car.js';
 import { cleanup, startTestGateway, theFlight } from '../../apps/gateway/test/support/fixture.js';
 import { fuzzParams, fuzzTimeout } from '../support/fuzz.js';
 import { answerProblem } from './documented-error.js';

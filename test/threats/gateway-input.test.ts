@@ -13,13 +13,13 @@ import {
   signManifest,
   verificationMethodOf,
 } from '@assent/manifest';
+import { manifestCar } from '@assent/manifest/car';
 import { createProof } from '@assent/manifest/data-integrity';
 import { base58btc } from 'multiformats/bases/base58';
 import { CID } from 'multiformats/cid';
 import * as identityHash from 'multiformats/hashes/identity';
 import { sha512 } from 'multiformats/hashes/sha2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestCar } from '../../apps/cli/src/car.js';
 import { cleanup, postJson, startTestGateway, text } from '../../apps/gateway/test/support/fixture.js';
 
 type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;

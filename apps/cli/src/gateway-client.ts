@@ -1,5 +1,5 @@
 import { AssentError, type JsonObject, type VerifiedManifest, verifyManifest } from '@assent/manifest';
-import { manifestCar } from './car.js';
+import { manifestCar } from '@assent/manifest/car';
 import { type Context, DEFAULT_GATEWAY } from './context.js';
 import { cliError } from './errors.js';
 

@@ -87,7 +87,7 @@ export async function publishManifest(
   const car = signed.pages.length > 0;
   // The CAR writer is loaded only by those who publish catalog pages.
   const payload = car
-    ? (await import('./manifest-car.js')).manifestCar(signed, signed.pages)
+    ? (await import('@assent/manifest/car')).manifestCar(signed, signed.pages)
     : (signed.bytes as Uint8Array<ArrayBuffer>);
   const response = await request('v1/manifests', {
     method: 'POST',

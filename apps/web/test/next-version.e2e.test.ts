@@ -24,13 +24,13 @@ import {
   verifyCatalogPage,
   verifyManifest,
 } from '@assent/manifest';
+import { manifestCar } from '@assent/manifest/car';
 import { createRegistry, type Registry } from '@assent/registry';
 import { createVerifier, gatewaySource } from '@assent/verifier';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, hasChromium, launchChromium } from '../../../test/browser/chromium.js';
-import { manifestCar } from '../src/manifest-car.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = join(here, '..');
