@@ -298,6 +298,7 @@ class RegistryNode implements Registry {
   }
 
   freshness(): Freshness {
+    this.#assertOpen();
     const now = Date.now();
     const peers = this.#replicator?.peers() ?? [];
     const configured = peers.filter((p) => p.address !== undefined);

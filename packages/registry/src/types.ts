@@ -204,7 +204,7 @@ export interface Registry {
    * (default 0), at most `limit` (default and maximum 1,000).
    */
   history(did: string, page?: { after?: number; limit?: number }): ManifestRef[];
-  /** How fresh this node's answers are (see {@link Freshness}). */
+  /** How fresh this node's answers are (see {@link Freshness}). Throws `REGISTRY_STOPPED` once stopped. */
   freshness(): Freshness;
   /** False once stopped (or while stopping). */
   readonly running: boolean;
