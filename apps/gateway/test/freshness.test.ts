@@ -82,7 +82,6 @@ describe('freshness', () => {
     const health = await (await fetch(`${gateway.url}/healthz`)).json();
     expect(health.peers).toMatchObject([{ connected: false }]);
     expect(health.asOf).toBe(health.peers[0].lastSync);
-    expect(Date.now() - Date.parse(health.asOf)).toBeGreaterThan(MAX_AGE);
     // The check answers carry the same asOf (to the second).
     const answer = await (await fetch(`${gateway.url}/v1/check?work=${WORK}&use=search`)).json();
     expect(answer.asOf).toBe(`${health.asOf.slice(0, 19)}Z`);

@@ -175,6 +175,7 @@ describe('reading', () => {
         { cid: v1.cid, version: 1 },
         { cid: v2.cid, version: 2, previous: v1.cid },
       ],
+      next: null,
     });
     const stranger = await generateIdentity();
     expect((await fetch(`${gw.url}/v1/creators/${encodeURIComponent(stranger.did)}`)).status).toBe(404);
