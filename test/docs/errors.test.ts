@@ -3,6 +3,7 @@ import { GATEWAY_ERROR_CODES } from '@assent/gateway';
 import { ERROR_CODES } from '@assent/manifest';
 import { REGISTRY_ERROR_CODES } from '@assent/registry';
 import { SIGNAL_ISSUE_CODES } from '@assent/signals';
+import { TLOG_ERROR_CODES } from '@assent/tlog';
 import { VERIFIER_ERROR_CODES } from '@assent/verifier';
 import { describe, expect, it } from 'vitest';
 import { errorsDocSections } from '../support/errors-doc.js';
@@ -26,6 +27,7 @@ const PACKAGES: { name: string; codes: readonly string[]; sections: readonly str
       'Version chain',
     ],
   },
+  { name: '@assent/tlog', codes: TLOG_ERROR_CODES, sections: ['Transparency log'] },
   { name: '@assent/verifier', codes: VERIFIER_ERROR_CODES, sections: ['Verifier'] },
   { name: '@assent/registry', codes: REGISTRY_ERROR_CODES, sections: ['Registry'] },
   { name: '@assent/signals', codes: SIGNAL_ISSUE_CODES, sections: ['Signals'] },
