@@ -18,7 +18,10 @@ export interface StartGatewayOptions extends Omit<GatewayDeps, 'registry' | 'ver
   readonly port?: number;
   /** The registry node to serve. Give this or `dataDir`. */
   readonly registry?: Registry;
-  /** Opens a registry in this directory (closed again by `close()`), when `registry` is not given. */
+  /**
+   * Opens a registry in this directory (closed again by `close()`), when `registry` is not given; it
+   * logs through a child of `logger`, if one is given.
+   */
   readonly dataDir?: string;
   /** Folder of the built web app served at `/` (e.g. `apps/web/dist`); missing: `/` says how to build it. */
   readonly webRoot?: string;
@@ -184,7 +187,12 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const owned = registry === undefined;
   if (registry === undefined) {
     if (options.dataDir === undefined) throw new TypeError('startGateway needs a registry or a dataDir');
-    registry = await createRegistry({ dataDir: options.dataDir });
+    // The node logs into the gateway's stream, as `assent serve` sets it up.
+    const logger = options.logger?.child({ component: 'registry' });
+    registry = await createRegistry({
+      dataDir: options.dataDir,
+      ...(logger === undefined ? {} : { logger }),
+    });
   }
   const verifier = createVerifier({
     source: registrySource(registry),
