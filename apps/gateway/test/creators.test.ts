@@ -49,9 +49,9 @@ async function pages(first: string) {
     [];
   let path: string | null = first;
   while (path !== null && seen.length < 20) {
-    const res = await fetch(`${gw.url}${path}`);
+    const res: Response = await fetch(`${gw.url}${path}`);
     expect(res.status, path).toBe(200);
-    const body = await res.json();
+    const body: { history: { cid: string; version: number }[]; next: string | null } = await res.json();
     seen.push({ history: body.history, next: body.next, link: res.headers.get('link') });
     path = body.next;
   }
