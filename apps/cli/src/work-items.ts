@@ -19,6 +19,12 @@ export interface WorkItem {
   readonly title?: string;
   /** Why the item could not be identified (unreadable file, malformed id). */
   readonly error?: { readonly code: string; readonly message: string };
+  /**
+   * A list entry read with `normalize: false`: its id as spelled (`url:`, `isrc:` or the column's kind
+   * added), not yet normalized, and `ids` empty. A verifier normalizes every id it is given anyway
+   * (its result's `id`, or a `WORK_ID_*` warning), so `assent scan` leaves it to do that once.
+   */
+  readonly spelled?: string;
 }
 
 const ID_PREFIX = /^(sha256|cid|isrc|iswc|url|url-prefix):/;
@@ -31,18 +37,26 @@ export function looksLikeId(text: string): boolean {
   return ID_PREFIX.test(text) || /^https?:\/\//i.test(text);
 }
 
+/** How text names a work id before normalization: a bare URL is `url:`, a bare ISRC `isrc:`. */
+function spell(raw: string, kind: string | undefined): string {
+  return kind !== undefined && !ID_PREFIX.test(raw)
+    ? `${kind}:${raw}`
+    : /^https?:\/\//i.test(raw)
+      ? `url:${raw}`
+      : BARE_ISRC.test(raw)
+        ? `isrc:${raw}`
+        : raw;
+}
+
+/** A list entry as spelled, for a consumer that normalizes ids itself (see {@link WorkItem.spelled}). */
+function spelledItem(text: string, source: string, kind?: string): WorkItem {
+  return { source, ids: [], spelled: spell(text.trim(), kind) };
+}
+
 /** A work id from text in a list or on the command line: a bare URL is `url:`, a bare ISRC `isrc:`. */
 export function workIdFromText(text: string, source: string, kind?: string): WorkItem {
   const raw = text.trim();
-  const spelled =
-    kind !== undefined && !ID_PREFIX.test(raw)
-      ? `${kind}:${raw}`
-      : /^https?:\/\//i.test(raw)
-        ? `url:${raw}`
-        : BARE_ISRC.test(raw)
-          ? `isrc:${raw}`
-          : raw;
-  const id = normalizeWorkId(spelled);
+  const id = normalizeWorkId(spell(raw, kind));
   return id.ok
     ? { source, ids: [id.value] }
     : { source, ids: [], error: { code: id.code, message: `${raw}: ${id.message}` } };
@@ -134,20 +148,22 @@ const HEADER_KINDS: Readonly<Record<string, string | null>> = {
 };
 
 /** The item of one `.jsonl` line: a string, or an object with one of the {@link HEADER_KINDS} members. */
-function jsonLineItem(line: string, source: string): WorkItem | undefined {
+type ItemOf = (text: string, source: string, kind?: string) => WorkItem;
+
+function jsonLineItem(line: string, source: string, itemOf: ItemOf): WorkItem | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     return { source, ids: [], error: { code: 'JSON_SYNTAX', message: `${source}: not JSON` } };
   }
-  if (typeof value === 'string') return workIdFromText(value, source);
+  if (typeof value === 'string') return itemOf(value, source);
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
   const key = Object.keys(HEADER_KINDS).find((k) => typeof record[k] === 'string');
   if (key === undefined)
     return { source, ids: [], error: { code: 'USAGE', message: `${source}: no url, id or isrc member` } };
-  return workIdFromText(record[key] as string, source, HEADER_KINDS[key] ?? undefined);
+  return itemOf(record[key] as string, source, HEADER_KINDS[key] ?? undefined);
 }
 
 /** Items per chunk a list reader yields: one await per chunk, not per line (profiled at 10M lines). */
@@ -157,7 +173,7 @@ const CHUNK_ITEMS = 1024;
  * Items of a `.txt` or `.jsonl` list, in chunks. The file is read in large pieces and cut at line
  * breaks as readline would (`\r\n`, `\n` or a lone `\r`), without a promise per line.
  */
-async function* lineChunks(path: string, jsonl: boolean): AsyncGenerator<WorkItem[]> {
+async function* lineChunks(path: string, jsonl: boolean, itemOf: ItemOf): AsyncGenerator<WorkItem[]> {
   const breaks = /\r\n|\n|\r/;
   let n = 0;
   let rest = '';
@@ -167,7 +183,7 @@ async function* lineChunks(path: string, jsonl: boolean): AsyncGenerator<WorkIte
     const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (line.trim() === '' || (!jsonl && line.trimStart().startsWith('#'))) return;
     const source = `${path}:${n}`;
-    const item = jsonl ? jsonLineItem(line, source) : workIdFromText(line, source);
+    const item = jsonl ? jsonLineItem(line, source, itemOf) : itemOf(line, source);
     if (item !== undefined) out.push(item);
   };
   for await (const piece of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 18 })) {
@@ -192,7 +208,7 @@ async function* lineChunks(path: string, jsonl: boolean): AsyncGenerator<WorkIte
  * quotes and line breaks). A record that is not CSV (an unclosed quote) is an item with `CSV_SYNTAX`,
  * and reading goes on.
  */
-async function* csvChunks(path: string): AsyncGenerator<WorkItem[]> {
+async function* csvChunks(path: string, itemOf: ItemOf): AsyncGenerator<WorkItem[]> {
   let out: WorkItem[] = [];
   const parser = createReadStream(path).pipe(
     parse({
@@ -235,7 +251,7 @@ async function* csvChunks(path: string): AsyncGenerator<WorkItem[]> {
     }
     for (const { index, kind } of columns) {
       const cell = record[index];
-      if (cell !== undefined && cell !== '') out.push(workIdFromText(cell, source, kind));
+      if (cell !== undefined && cell !== '') out.push(itemOf(cell, source, kind));
     }
     if (out.length >= CHUNK_ITEMS) {
       yield out;
@@ -246,10 +262,11 @@ async function* csvChunks(path: string): AsyncGenerator<WorkItem[]> {
 }
 
 /** The items of a list in chunks (see {@link listItemsOf}); read errors are `FILE_UNREADABLE`. */
-async function* listChunksOf(path: string): AsyncGenerator<WorkItem[]> {
+async function* listChunksOf(path: string, normalize = true): AsyncGenerator<WorkItem[]> {
   const ext = extname(path).toLowerCase();
+  const itemOf = normalize ? workIdFromText : spelledItem;
   try {
-    yield* ext === '.csv' ? csvChunks(path) : lineChunks(path, ext === '.jsonl');
+    yield* ext === '.csv' ? csvChunks(path, itemOf) : lineChunks(path, ext === '.jsonl', itemOf);
   } catch (cause) {
     if (isAssentError(cause)) throw cause;
     throw cliError('FILE_UNREADABLE', `cannot read ${path}: ${(cause as Error).message}`, cause);
@@ -309,13 +326,15 @@ async function classify(inputs: readonly string[], lists: boolean): Promise<Inpu
  * before any item is yielded; then lists are read and folders walked and hashed as the consumer pulls,
  * so memory stays flat whatever the dataset's size. Chunks are up to ~1,000 list items (a file's item
  * comes alone): a consumer awaits once per chunk, not once per item (`assent scan` at 10M lines).
+ * `normalize: false` leaves list entries as spelled ({@link WorkItem.spelled}) for a consumer that
+ * hands them to a verifier, which normalizes them anyway.
  * @example
  * for await (const chunk of await streamInputChunks(['./dataset', 'urls.txt'], { lists: true }))
  *   for (const item of chunk) console.log(item.source, item.ids);
  */
 export async function streamInputChunks(
   inputs: readonly string[],
-  options: { lists: boolean; onFile?: () => void },
+  options: { lists: boolean; onFile?: () => void; normalize?: boolean },
 ): Promise<AsyncIterable<WorkItem[]>> {
   const classified = await classify(inputs, options.lists);
   async function* pathsOf(run: readonly Input[]): AsyncGenerator<string> {
@@ -338,7 +357,7 @@ export async function streamInputChunks(
       if (run.length > 0) yield* filesOf(run);
       run = [];
       if (input.kind === 'id') yield [input.item];
-      else yield* listChunksOf(input.path);
+      else yield* listChunksOf(input.path, options.normalize ?? true);
     }
     if (run.length > 0) yield* filesOf(run);
   })();

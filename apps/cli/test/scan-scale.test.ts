@@ -175,7 +175,7 @@ describe('the report formats', () => {
     list = join(dir, 'mixed.csv');
     await writeList(list, 12_345, (n) =>
       n === 1
-        ? 'url,note'
+        ? 'id,note'
         : n === 10
           ? '"=HYPERLINK(""http://evil.example""),x",a formula'
           : `${url(CLAIMED[n % 97] ?? n)},"note ${n}, with ""quotes"""`,

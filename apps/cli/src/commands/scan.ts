@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
+import type { CheckResult } from '@assent/verifier';
 import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
 import { csvRows, entryOf, type ScanEntry, ScanTally, summaryTable, tableLine } from '../scan-report.js';
@@ -115,6 +116,7 @@ Example:
     let checked = 0;
     const chunks = await streamInputChunks(positionals, {
       lists: true,
+      normalize: false,
       onFile: () => {
         hashed++;
         show(checked, hashed);
@@ -163,8 +165,22 @@ Example:
       const entries: ScanEntry[] = [];
       let next = 0;
       for (const item of batch) {
-        entries.push(entryOf(item, results.slice(next, next + item.ids.length)));
-        next += item.ids.length;
+        if (item.spelled === undefined) {
+          entries.push(entryOf(item, results.slice(next, next + item.ids.length)));
+          next += item.ids.length;
+          continue;
+        }
+        // A list entry, normalized by the verifier: its result's id, or why it is not a work id.
+        const result = results[next++] as CheckResult;
+        if (result.id !== null) entries.push(entryOf({ source: item.source, ids: [result.id] }, [result]));
+        else {
+          const why = result.warnings[0];
+          const error = {
+            code: why?.code ?? 'USAGE',
+            message: `${item.spelled}: ${why?.message ?? 'not a work id'}`,
+          };
+          entries.push(entryOf({ source: item.source, ids: [], error }, []));
+        }
       }
       return entries;
     };
@@ -185,9 +201,11 @@ Example:
       try {
         for await (const chunk of chunks)
           for (const item of chunk) {
-            if (works.length + item.ids.length > BATCH && batch.length > 0) await send();
+            const count = item.spelled === undefined ? item.ids.length : 1;
+            if (works.length + count > BATCH && batch.length > 0) await send();
             batch.push(item);
-            for (const id of item.ids) works.push(id);
+            if (item.spelled === undefined) for (const id of item.ids) works.push(id);
+            else works.push(item.spelled);
           }
         if (batch.length > 0) await send();
         for (let p = pending.shift(); p !== undefined; p = pending.shift()) await write(await p);
