@@ -127,6 +127,32 @@ describe('a peer that floods announcements', () => {
   }, 120_000);
 });
 
+describe('peerAllow', () => {
+  it('admits only the listed peers, either way', async () => {
+    const listed = await spawnRegistry({ dataDir: tempDir() });
+    const other = await spawnRegistry({ dataDir: tempDir() });
+    const node = await registryAt({
+      dataDir: tempDir(),
+      peers: [...listed.multiaddrs, ...other.multiaddrs],
+      peerAllow: [listed.peerId],
+    });
+    await waitFor(
+      () => (node.freshness().peers.find((p) => p.peer === listed.peerId)?.connected ? true : undefined),
+      'the listed peer',
+    );
+    // A configured peer off the list is never dialed, and a stranger dialing in is refused.
+    const stranger = await startHostilePeer(tempDir());
+    try {
+      await expect(stranger.connect(node.multiaddrs()[0] as string)).rejects.toThrow();
+    } finally {
+      await stranger.stop();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(node.freshness().peers.find((p) => p.peer === other.peerId)?.connected).toBe(false);
+    expect(node.stats().connections).toBe(1);
+  }, 60_000);
+});
+
 describe('forks and long histories', () => {
   it('bounds a creator’s branches and pages its history', async () => {
     const registry = await registryAt({ dataDir: tempDir(), network: false, maxBranches: 3 });
