@@ -4,5 +4,14 @@
  * built-ins: it runs in browsers and Node alike.
  * @packageDocumentation
  */
+export { decodeBase64, encodeBase64 } from './base64.js';
+export * from './checkpoint.js';
+export * from './cosignature.js';
 export * from './errors.js';
 export * from './merkle.js';
+export * from './note.js';
+export { hasForbiddenCharacter, isValidKeyName } from './note-characters.js';
+export * from './note-key.js';
+export * from './proof-text.js';
+export * from './tiles.js';
+export * from './vkey.js';
