@@ -80,6 +80,9 @@ function malformed(message: string) {
 /** The UTF-8 bytes of a note given as text or bytes, or why they are not acceptable. */
 function noteBytesAndText(input: string | Uint8Array): TlogResult<{ bytes: Uint8Array; text: string }> {
   if (typeof input === 'string') {
+    // UTF-8 never takes fewer bytes than UTF-16 code units, so a long string is refused unencoded.
+    if (input.length > MAX_NOTE_BYTES)
+      return fail('NOTE_TOO_LARGE', `the note is larger than ${MAX_NOTE_BYTES} bytes`);
     const bytes = new TextEncoder().encode(input);
     if (bytes.length > MAX_NOTE_BYTES)
       return fail('NOTE_TOO_LARGE', `the note is larger than ${MAX_NOTE_BYTES} bytes`);
