@@ -79,24 +79,33 @@ export function parseTilePath(path: string): TlogResult<Tile> {
   return ok({ level, index, width });
 }
 
+/** The tiles of one level of a tree: `full` full tiles (indices 0 … full − 1), then a partial one. */
+export interface TileLevel {
+  /** The level, 0 for leaf hashes. */
+  readonly level: number;
+  /** How many full (256-wide) tiles the level has. */
+  readonly full: number;
+  /** The width of the partial tile at index `full`, or 0 when the level has none. */
+  readonly partialWidth: number;
+}
+
 /**
- * Every tile of a tree of `size` leaves at every level, full ones first at each level, then the
- * partial one of width floor(size / 256^L) mod 256 if it is not empty (tlog-tiles §"Partial Tiles").
- * Size 70,000 gives 273 full and one 112-wide tile at level 0, one full and one 17-wide at level 1,
- * one 1-wide at level 2. Entry bundles follow level 0's tiles one for one.
+ * The tiles a tree of `size` leaves has, level by level (tlog-tiles §"Partial Tiles": the partial tile
+ * at level L has floor(size / 256^L) mod 256 entries; empty tiles do not exist). Size 70,000 gives
+ * 273 full tiles and a 112-wide one at level 0, one full and a 17-wide one at level 1, a 1-wide one at
+ * level 2. Counts, not a list: a checkpoint's size is untrusted, and at most 7 levels are returned for
+ * any safe size, so the work is bounded. Entry bundles follow level 0 one for one.
  */
-export function tilesForSize(size: number): Tile[] {
+export function tileLevels(size: number): TileLevel[] {
   assertCount(size, 'size');
-  const tiles: Tile[] = [];
+  const levels: TileLevel[] = [];
   let span = size; // floor(size / 256^level)
-  for (let level = 0; span > 0 && level <= MAX_TILE_LEVEL; level++) {
+  for (let level = 0; span > 0; level++) {
     const full = Math.floor(span / TILE_WIDTH);
-    for (let index = 0; index < full; index++) tiles.push({ level, index, width: TILE_WIDTH });
-    const partial = span % TILE_WIDTH;
-    if (partial > 0) tiles.push({ level, index: full, width: partial });
+    levels.push({ level, full, partialWidth: span % TILE_WIDTH });
     span = full;
   }
-  return tiles;
+  return levels;
 }
 
 /** Encodes entries as an entry bundle: each a big-endian uint16 length, then its bytes. */

@@ -5,8 +5,8 @@ import {
   MAX_ENTRY_BYTES,
   parseEntryBundle,
   parseTilePath,
+  tileLevels,
   tilePath,
-  tilesForSize,
 } from '../src/index.js';
 
 describe('tlog-tiles paths', () => {
@@ -59,10 +59,16 @@ describe('tlog-tiles paths', () => {
     expect(() => formatTileIndex(-1)).toThrow(RangeError);
   });
 
-  it('needs no tiles for the empty tree and one partial tile for one leaf', () => {
-    expect(tilesForSize(0)).toEqual([]);
-    expect(tilesForSize(1)).toEqual([{ level: 0, index: 0, width: 1 }]);
-    expect(tilesForSize(65_536).filter((t) => t.level === 2)).toEqual([{ level: 2, index: 0, width: 1 }]);
+  it('has no tiles for the empty tree, one partial tile for one leaf, and bounded levels for any size', () => {
+    expect(tileLevels(0)).toEqual([]);
+    expect(tileLevels(1)).toEqual([{ level: 0, full: 0, partialWidth: 1 }]);
+    expect(tileLevels(65_536)).toEqual([
+      { level: 0, full: 256, partialWidth: 0 },
+      { level: 1, full: 1, partialWidth: 0 },
+      { level: 2, full: 0, partialWidth: 1 },
+    ]);
+    expect(tileLevels(Number.MAX_SAFE_INTEGER)).toHaveLength(7);
+    expect(() => tileLevels(-1)).toThrow(RangeError);
   });
 });
 
