@@ -28,6 +28,9 @@ export const TLOG_ERROR_CODES = [
   'ENTRY_BUNDLE_MALFORMED',
   // C2SP tlog-proof
   'TLOG_PROOF_MALFORMED',
+  // C2SP tlog-policy
+  'POLICY_MALFORMED',
+  'POLICY_QUORUM_NOT_MET',
 ] as const;
 
 /** A stable, machine-readable error code of `@assent/tlog`. */

@@ -12,6 +12,7 @@ export * from './merkle.js';
 export * from './note.js';
 export { hasForbiddenCharacter, isValidKeyName } from './note-characters.js';
 export * from './note-key.js';
+export * from './policy.js';
 export * from './proof-text.js';
 export * from './tiles.js';
 export * from './vkey.js';

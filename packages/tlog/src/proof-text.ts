@@ -4,6 +4,7 @@ import { type CheckpointKeys, type VerifiedCheckpoint, verifyCheckpoint } from '
 import { parseDecimal } from './decimal.js';
 import type { TlogResult } from './errors.js';
 import { HASH_SIZE, verifyInclusion } from './merkle.js';
+import { type TlogPolicy, verifyCheckpointWithPolicy } from './policy.js';
 
 /**
  * C2SP tlog-proof (`c2sp.org/tlog-proof@v1`): an offline-verifiable proof that an entry is in a log,
@@ -91,19 +92,26 @@ export interface VerifiedTlogProof {
   readonly checkpoint: VerifiedCheckpoint;
 }
 
+/** How {@link verifyTlogProof} trusts a checkpoint: explicit log and witness keys, or a tlog-policy. */
+export type TlogProofTrust = CheckpointKeys | { readonly policy: TlogPolicy };
+
 /**
  * Verifies a tlog-proof for an entry whose leaf hash the caller computed (tlog-proof §"Verifying a
- * tlog proof", steps 2–4): the checkpoint under the log and witness keys (see `verifyCheckpoint`),
- * then the inclusion of `leafHash` at `index` in the checkpoint's tree (RFC 9162 §2.1.3.2). Whether
- * enough witnesses cosigned is the caller's policy: read `checkpoint.cosignatures`.
+ * tlog proof", steps 2–4): the checkpoint — under explicit keys (see `verifyCheckpoint`; whether enough
+ * witnesses cosigned is then the caller's policy, read `checkpoint.cosignatures`) or under a
+ * tlog-policy (see `verifyCheckpointWithPolicy`, which enforces its quorum) — then the inclusion of
+ * `leafHash` at `index` in the checkpoint's tree (RFC 9162 §2.1.3.2).
  */
 export async function verifyTlogProof(
   text: string,
-  options: CheckpointKeys & { readonly leafHash: Uint8Array },
+  options: TlogProofTrust & { readonly leafHash: Uint8Array },
 ): Promise<TlogResult<VerifiedTlogProof>> {
   const parsed = parseTlogProof(text);
   if (!parsed.ok) return parsed;
-  const checkpoint = await verifyCheckpoint(parsed.value.checkpoint, options);
+  const checkpoint =
+    'policy' in options
+      ? await verifyCheckpointWithPolicy(parsed.value.checkpoint, options.policy)
+      : await verifyCheckpoint(parsed.value.checkpoint, options);
   if (!checkpoint.ok) return checkpoint;
   const { index, proof, extra } = parsed.value;
   const included = verifyInclusion({
