@@ -28,6 +28,8 @@ export const TLOG_ERROR_CODES = [
   'ENTRY_BUNDLE_MALFORMED',
   // C2SP tlog-proof
   'TLOG_PROOF_MALFORMED',
+  // C2SP tlog-witness
+  'ADD_CHECKPOINT_MALFORMED',
   // C2SP tlog-policy
   'POLICY_MALFORMED',
   'POLICY_QUORUM_NOT_MET',

@@ -4,6 +4,7 @@
  * built-ins: it runs in browsers and Node alike.
  * @packageDocumentation
  */
+export * from './add-checkpoint.js';
 export { decodeBase64, encodeBase64 } from './base64.js';
 export * from './checkpoint.js';
 export * from './cosignature.js';

@@ -5,9 +5,11 @@ import {
   createNoteSigner,
   createNoteVerifier,
   encodeBase64,
+  formatAddCheckpoint,
   formatCheckpoint,
   formatTlogProof,
   hashLeaf,
+  parseAddCheckpoint,
   parseTlogProof,
   parseVkey,
   signNote,
@@ -129,5 +131,32 @@ describe('tlog-proof', () => {
     const hashes = Array.from({ length: 64 }, () => encodeBase64(new Uint8Array(32))).join('\n');
     const text = `c2sp.org/tlog-proof@v1\nindex 0\n${hashes}\n\norigin\n0\n${encodeBase64(new Uint8Array(32))}\n`;
     expect(parseTlogProof(text)).toMatchObject({ ok: false, code: 'TLOG_PROOF_MALFORMED' });
+  });
+});
+
+describe('tlog-witness add-checkpoint bodies', () => {
+  it('carry a consistency proof from the old size; old size 0 has an empty proof', async () => {
+    const { tree } = await setup();
+    const checkpoint =
+      'example.com/assent/log\n100\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 x AAAAAAE=\n';
+    const body = formatAddCheckpoint({ oldSize: 60, proof: tree.consistencyProof(60), checkpoint });
+    const parsed = parseAddCheckpoint(body);
+    expect(parsed.ok && parsed.value.proof).toEqual(tree.consistencyProof(60));
+    expect(parseAddCheckpoint(formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint }))).toMatchObject({
+      ok: true,
+      value: { oldSize: 0, proof: [] },
+    });
+  });
+
+  it('refuses more than 63 proof lines, no empty line, and a checkpoint without its final newline', () => {
+    const hash = encodeBase64(new Uint8Array(32));
+    const checkpoint = 'o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 x AAAAAAE=\n';
+    const many = `old 1\n${`${hash}\n`.repeat(64)}\n${checkpoint}`;
+    expect(parseAddCheckpoint(many)).toMatchObject({ code: 'ADD_CHECKPOINT_MALFORMED' });
+    expect(parseAddCheckpoint(`old 1\n${hash}\n`)).toMatchObject({ code: 'ADD_CHECKPOINT_MALFORMED' });
+    expect(parseAddCheckpoint(`old 1\n\n${checkpoint.slice(0, -1)}`)).toMatchObject({
+      code: 'ADD_CHECKPOINT_MALFORMED',
+    });
+    expect(() => formatAddCheckpoint({ oldSize: -1, proof: [], checkpoint })).toThrow(RangeError);
   });
 });

@@ -6,10 +6,13 @@ import {
   createNoteSigner,
   createNoteVerifier,
   decodeBase64,
+  formatAddCheckpoint,
   formatKeyId,
   formatTileIndex,
+  parseAddCheckpoint,
   parseCheckpoint,
   parseCosignature,
+  parseNote,
   parseTilePath,
   parseTlogProof,
   parseVkey,
@@ -205,6 +208,37 @@ describe('tlog-proof vectors (tlog-proof.json)', () => {
       expect(result.value.extra).toEqual(decodeBase64(t.extraBase64));
       expect(result.value.proof).toHaveLength(t.proofLength);
       expect(result.value.checkpoint.split('\n')[0]).toBe(t.checkpointFirstLine);
+    });
+  }
+});
+
+describe('tlog-witness add-checkpoint vectors (add-checkpoint.json)', () => {
+  const file = load<{
+    numberOfTests: number;
+    tests: (Case & {
+      input: string;
+      oldSize?: number;
+      proofLength?: number;
+      checkpointFirstLine?: string;
+      checkpointSignatures?: number;
+    })[];
+  }>('add-checkpoint.json');
+  it('holds numberOfTests cases', () => expect(file.tests).toHaveLength(file.numberOfTests));
+  for (const t of file.tests) {
+    it(`${t.id}: ${t.result} — ${t.comment}`, () => {
+      const result = parseAddCheckpoint(t.input);
+      if (t.result === 'valid') {
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.value.oldSize).toBe(t.oldSize);
+        expect(result.value.proof).toHaveLength(t.proofLength as number);
+        expect(result.value.checkpoint.split('\n')[0]).toBe(t.checkpointFirstLine);
+        const note = parseNote(result.value.checkpoint);
+        expect(note.ok && note.value.signatures.length).toBe(t.checkpointSignatures);
+        expect(formatAddCheckpoint(result.value)).toBe(t.input);
+      } else {
+        expect(result.ok ? 'ok' : result.code).toBe(t.code);
+      }
     });
   }
 });
