@@ -77,22 +77,19 @@ function malformed(message: string) {
   return fail('NOTE_MALFORMED' as const, message);
 }
 
-/** The UTF-8 bytes of a note given as text or bytes, or why they are not acceptable. */
-function noteBytesAndText(input: string | Uint8Array): TlogResult<{ bytes: Uint8Array; text: string }> {
+/** The text of a note given as text or UTF-8 bytes, within the size cap, or why it is not acceptable. */
+function noteText(input: string | Uint8Array): TlogResult<string> {
+  const tooLarge = () => fail('NOTE_TOO_LARGE' as const, `the note is larger than ${MAX_NOTE_BYTES} bytes`);
   if (typeof input === 'string') {
     // UTF-8 never takes fewer bytes than UTF-16 code units, so a long string is refused unencoded.
-    if (input.length > MAX_NOTE_BYTES)
-      return fail('NOTE_TOO_LARGE', `the note is larger than ${MAX_NOTE_BYTES} bytes`);
-    const bytes = new TextEncoder().encode(input);
-    if (bytes.length > MAX_NOTE_BYTES)
-      return fail('NOTE_TOO_LARGE', `the note is larger than ${MAX_NOTE_BYTES} bytes`);
-    return ok({ bytes, text: input });
+    if (input.length > MAX_NOTE_BYTES) return tooLarge();
+    if (new TextEncoder().encode(input).length > MAX_NOTE_BYTES) return tooLarge();
+    return ok(input);
   }
   if (!(input instanceof Uint8Array)) throw new TypeError('a note is a string or a Uint8Array');
-  if (input.length > MAX_NOTE_BYTES)
-    return fail('NOTE_TOO_LARGE', `the note is larger than ${MAX_NOTE_BYTES} bytes`);
+  if (input.length > MAX_NOTE_BYTES) return tooLarge();
   try {
-    return ok({ bytes: input, text: utf8.decode(input) });
+    return ok(utf8.decode(input));
   } catch {
     return malformed('the note is not valid UTF-8');
   }
@@ -106,9 +103,9 @@ function noteBytesAndText(input: string | Uint8Array): TlogResult<{ bytes: Uint8
  * {@link MAX_NOTE_SIGNATURES} lines is `NOTE_TOO_LARGE`.
  */
 export function parseNote(input: string | Uint8Array): TlogResult<Note> {
-  const decoded = noteBytesAndText(input);
+  const decoded = noteText(input);
   if (!decoded.ok) return decoded;
-  const { text: all } = decoded.value;
+  const all = decoded.value;
   // signed-note §Format: valid UTF-8 (no lone surrogate), no ASCII control characters but newline.
   if (hasForbiddenCharacter(all)) return malformed('the note holds a control character or a lone surrogate');
   // signed-note §Format: "the text is separated from the signatures by the last empty line".
