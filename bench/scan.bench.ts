@@ -27,7 +27,7 @@ const BIN = join(ROOT, 'apps/cli/dist/bin.js');
 const ITEMS = Number(process.env.ASSENT_BENCH_SCAN_ITEMS ?? 1_000_000);
 /** What `assent scan` sends per request and keeps in flight (apps/cli/src/commands/scan.ts). */
 const BATCH = 5_000;
-const IN_FLIGHT = 2;
+const IN_FLIGHT = 3;
 const ROUNDS = 3;
 const RSS_BAR_MB = 300;
 /** Writes the process's peak RSS (bytes) to $ASSENT_BENCH_RSS_FILE as it exits. */
