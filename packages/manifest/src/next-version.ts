@@ -134,9 +134,11 @@ function sameStatement(a: Statement, b: Statement): boolean {
  * - `deny`: every narrower statement becomes `deny`;
  * - a grant (`allow`, `conditional`): a narrower term whose own statement (here or, for a work, in the
  *   default) refused it or set other conditions keeps that statement, written into this level so the
- *   broader grant cannot reach it; a narrower `allow` under a `conditional` becomes that conditional.
- *   What a narrower term merely inherited from `use` or a broader term is what the creator now changes.
- * `before(term)` is what decided the term before the change.
+ *   broader grant cannot reach it; a narrower own `allow` becomes the grant when that is a
+ *   `conditional`, and stays `allow` otherwise. What a narrower term merely inherited from `use` or a
+ *   broader term is what the creator now changes, so it inherits the new statement.
+ * `before(term)` is what decided the term before the change. Terms are visited broadest first, so a
+ * statement written for a term is in place when the terms under it are weighed.
  */
 function setIn(
   level: MutablePolicy,
@@ -149,22 +151,16 @@ function setIn(
   const previous = new Map(narrower.map((term) => [term, before(term)] as const));
   level[use] = statement;
   for (const term of narrower) {
-    const own = level[term];
     if (decision === 'deny') {
-      if (own !== undefined) level[term] = 'deny';
+      if (level[term] !== undefined) level[term] = 'deny';
       continue;
     }
     const prior = previous.get(term);
-    if (
-      prior !== undefined &&
-      narrower.includes(prior.term) &&
-      decisionOf(prior.statement) !== 'allow' &&
-      !sameStatement(prior.statement, statement)
-    ) {
-      level[term] = prior.statement;
-    } else if (own !== undefined && decisionOf(own) === 'allow' && decision === 'conditional') {
-      level[term] = statement;
-    }
+    if (prior === undefined || !narrower.includes(prior.term)) continue;
+    const desired =
+      decisionOf(prior.statement) === 'allow' && decision === 'conditional' ? statement : prior.statement;
+    const now = resolve(level, term);
+    if (now === undefined || !sameStatement(now.statement, desired)) level[term] = desired;
   }
 }
 

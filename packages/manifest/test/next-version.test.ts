@@ -57,6 +57,23 @@ describe('deriveNextDraft', () => {
     ]);
   });
 
+  it('a narrower own allow takes the new conditional even where a pinned term sits between', () => {
+    // Found by the property test: train-ai's own licensee grant is kept in the work, and train-genai,
+    // allowed in the default, must then take the conditional asked for, not inherit the licensees.
+    const credit = { decision: 'conditional' as const, conditions: { attribution: 'The Flight' } };
+    const licensed = { decision: 'conditional' as const, conditions: { licensees: ['example.ai'] } };
+    const head = {
+      default: { 'train-genai': 'allow' as const, 'train-ai': licensed },
+      works: [{ ids: [X], policy: { tdm: 'allow' as const } }],
+    };
+    expect(derive(head, { op: 'set', uses: ['all'], statement: credit })).toEqual({
+      default: { all: credit, 'train-ai': licensed, 'train-genai': credit },
+      works: [
+        { ids: [X], policy: { all: credit, tdm: credit, 'train-ai': licensed, 'train-genai': credit } },
+      ],
+    });
+  });
+
   it('keeps validUntil, until and a future validFrom; drops a past validFrom', () => {
     const until = { decision: 'conditional' as const, conditions: { until: '2028-01-01T00:00:00Z' } };
     const head = {
