@@ -59,6 +59,15 @@ const SPECIAL: Readonly<Record<string, number>> = {
   FORK_LIMIT: 5,
   BLOCK_TOO_LARGE: 3,
   BLOCK_NOT_FOUND: 3,
+  // @assent/tlog: a proof or signature that fails is a rejected proof; the rest are format errors.
+  TLOG_INCLUSION_INVALID: 4,
+  TLOG_CONSISTENCY_INVALID: 4,
+  NOTE_SIGNATURE_INVALID: 4,
+  NOTE_UNVERIFIED: 4,
+  VKEY_KEY_REJECTED: 4,
+  CHECKPOINT_ORIGIN_MISMATCH: 4,
+  COSIGNATURE_MALFORMED: 4,
+  POLICY_QUORUM_NOT_MET: 4,
   // @assent/gateway's own codes, as a publish may meet them.
   BAD_REQUEST: 2,
   NOT_FOUND: 3,
@@ -87,5 +96,6 @@ export function exitCodeOf(code: string): number {
   if (code.startsWith('CHAIN_')) return 5;
   if (/^(SOURCE|STATE|REGISTRY)_/.test(code)) return 6;
   if (/^(JSON|NOT_CANONICAL|WORK_ID|CID|DID|MANIFEST|CATALOG|SIGNAL|KEYSTORE)_?/.test(code)) return 3;
+  if (/^(TLOG|NOTE|VKEY|CHECKPOINT|TILE_PATH|ENTRY_BUNDLE|ADD_CHECKPOINT|POLICY)_/.test(code)) return 3;
   return 6;
 }
