@@ -76,7 +76,9 @@ describe('end dates', () => {
     );
     expect(draft.draft).toMatchObject({
       validUntil: '2099-06-30T00:00:00Z',
-      works: [{ policy: { search: { decision: 'conditional', conditions: { until: '2098-01-01T00:00:00Z' } } } }],
+      works: [
+        { policy: { search: { decision: 'conditional', conditions: { until: '2098-01-01T00:00:00Z' } } } },
+      ],
     });
     writeFileSync(join(dir, 'dated.json'), JSON.stringify(draft.draft));
     await ok(['publish', join(dir, 'dated.json')], me);
