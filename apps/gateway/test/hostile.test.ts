@@ -212,7 +212,7 @@ describe('slow and eager clients', () => {
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 
-  it('rate limits writes per client with 429 and Retry-After; reads are not limited', async () => {
+  it('rate limits writes per client with 429 and Retry-After; the write limit leaves reads alone', async () => {
     const m = await signManifest(
       { default: { search: 'allow' }, works: [] },
       { identity: await generateIdentity() },
