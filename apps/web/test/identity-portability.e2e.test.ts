@@ -7,21 +7,18 @@
  * over a real registry node on 127.0.0.1 port 0.
  */
 import { createDecipheriv, scryptSync } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningGateway, startGateway } from '@assent/gateway';
-import { createRegistry, type Registry } from '@assent/registry';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
+import type { RunningGateway } from '@assent/gateway';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumSkipReason, hasChromium, launchChromium } from '../../../test/browser/chromium.js';
+import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
 import { didOfSeed, jcs } from '../../../test/vectors/identity-backup/oracle.js';
 import { assent, buildCli, json } from '../../cli/test/support/cli.js';
+import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const appRoot = join(here, '..');
 const vectors = join(here, '../../../test/vectors/identity-backup');
 const PASSPHRASE = 'correct horse battery staple';
 
@@ -47,39 +44,21 @@ function oracleDid(text: string, passphrase: string): string {
 }
 
 describe.skipIf(!hasChromium)(`identities move between the CLI and the web app${chromiumSkipReason}`, () => {
-  let dist: string;
+  let app: ServedWebApp | undefined;
   let dir: string;
-  let registry: Registry;
   let gateway: RunningGateway;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     await buildCli();
-    dist = await mkdtemp(join(tmpdir(), 'assent-web-dist-'));
-    await build({
-      configFile: join(appRoot, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
-    });
-    dir = await mkdtemp(join(tmpdir(), 'assent-portability-'));
-    registry = await createRegistry({ dataDir: join(dir, 'node'), network: false });
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, registry, webRoot: dist, log: false });
-    browser = await launchChromium();
-    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    app = await serveWebApp({ acceptDownloads: true });
+    ({ gateway, page, pageErrors } = app);
+    dir = app.dir;
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await gateway?.close();
-    await registry?.stop();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    if (dist !== undefined) await rm(dist, { recursive: true, force: true });
+    await app?.close();
   });
 
   /** Submits the restore form with a file; resolves with the alert's text, or '' when it restored. */

@@ -5,11 +5,10 @@
  * signs itself (as the CLI would) are published with the same identity restored in the browser, and
  * every outcome is read back through the verifier SDK or `GET /v1/check`, not through the page.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningGateway, startGateway } from '@assent/gateway';
+import type { RunningGateway } from '@assent/gateway';
 import {
   type CatalogPage,
   type ConsentManifest,
@@ -25,12 +24,11 @@ import {
   verifyManifest,
 } from '@assent/manifest';
 import { manifestCar } from '@assent/manifest/car';
-import { createRegistry, type Registry } from '@assent/registry';
 import { createVerifier, gatewaySource } from '@assent/verifier';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumSkipReason, hasChromium, launchChromium } from '../../../test/browser/chromium.js';
+import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
+import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = join(here, '..');
@@ -40,41 +38,21 @@ const PASSPHRASE = 'correct horse battery staple';
 describe.skipIf(!hasChromium)(
   `the web app's next version, end to end in Chromium${chromiumSkipReason}`,
   () => {
-    let dist: string;
-    let dataDir: string;
-    let registry: Registry;
+    let app: ServedWebApp | undefined;
     let gateway: RunningGateway;
-    let browser: Browser;
-    let context: BrowserContext;
     let page: Page;
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
     let me: Identity;
 
     beforeAll(async () => {
       await mkdir(shots, { recursive: true });
-      dist = await mkdtemp(join(tmpdir(), 'assent-web-dist-'));
-      await build({
-        configFile: join(appRoot, 'vite.config.ts'),
-        logLevel: 'warn',
-        build: { outDir: dist, emptyOutDir: true, sourcemap: false },
-      });
-      dataDir = await mkdtemp(join(tmpdir(), 'assent-web-data-'));
-      registry = await createRegistry({ dataDir, network: false });
-      gateway = await startGateway({ host: '127.0.0.1', port: 0, registry, webRoot: dist, log: false });
-      browser = await launchChromium();
-      context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-      page = await context.newPage();
-      page.on('pageerror', (error) => pageErrors.push(error.message));
+      app = await serveWebApp({ acceptDownloads: false });
+      ({ gateway, page, pageErrors } = app);
       me = await generateIdentity();
     }, 180_000);
 
     afterAll(async () => {
-      await context?.close();
-      await browser?.close();
-      await gateway?.close();
-      await registry?.stop();
-      if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
-      if (dist !== undefined) await rm(dist, { recursive: true, force: true });
+      await app?.close();
     });
 
     /** The creator's head on the gateway. */

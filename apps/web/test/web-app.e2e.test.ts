@@ -5,17 +5,15 @@
  * Screenshots go to apps/web/test-results/ (git-ignored).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningGateway, startGateway } from '@assent/gateway';
+import type { RunningGateway } from '@assent/gateway';
 import { TERM_LABELS } from '@assent/manifest';
-import { createRegistry, type Registry } from '@assent/registry';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumSkipReason, hasChromium, launchChromium } from '../../../test/browser/chromium.js';
+import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
+import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = join(here, '..');
@@ -75,40 +73,20 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReason}`, () => {
-  let dist: string;
-  let dataDir: string;
-  let registry: Registry;
+  let app: ServedWebApp | undefined;
   let gateway: RunningGateway;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   let did = '';
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
-    dist = await mkdtemp(join(tmpdir(), 'assent-web-dist-'));
-    await build({
-      configFile: join(appRoot, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
-    });
-    dataDir = await mkdtemp(join(tmpdir(), 'assent-web-data-'));
-    registry = await createRegistry({ dataDir, network: false });
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, registry, webRoot: dist, log: false });
-    browser = await launchChromium();
-    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    app = await serveWebApp({ acceptDownloads: true });
+    ({ gateway, page, pageErrors } = app);
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await gateway?.close();
-    await registry?.stop();
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
-    if (dist !== undefined) await rm(dist, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('creates an identity, adds a dropped file, denies generative training, signs and publishes', async () => {
