@@ -28,7 +28,8 @@ interface Account {
  * Accounting of what each peer's announcements and logs cost this node (docs/operations.md,
  * "Replication"). Announcing a CID costs the announcer nothing and the receiver a fetch of up to
  * `fetchTimeoutMs`, so every fetch is booked to the peer that caused it:
- * - a peer with some wasted fetches in the window gets one fetch slot instead of `maxFetchesPerPeer`;
+ * - a peer with more wasted than useful fetches in the window gets one fetch slot instead of
+ *   `maxFetchesPerPeer`;
  * - its gossipsub application score is minus its wasted fetches (so gossipsub stops sending it gossip
  *   and, far enough down, ignores it: thresholds of docs/operations.md);
  * - a peer whose wasted fetches reach `wastedLimit` and outnumber its useful ones `wastedRatio` times is
