@@ -15,5 +15,6 @@ export { hasForbiddenCharacter, isValidKeyName } from './note-characters.js';
 export * from './note-key.js';
 export * from './policy.js';
 export * from './proof-text.js';
+export * from './stored-tree.js';
 export * from './tiles.js';
 export * from './vkey.js';

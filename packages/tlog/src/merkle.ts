@@ -2,6 +2,9 @@ import { fail, ok } from '@assent/manifest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assertCount } from './decimal.js';
 import type { TlogResult } from './errors.js';
+import { isPowerOfTwo, type MerkleTree, splitPoint, treeOver } from './tree-shape.js';
+
+export type { MerkleTree } from './tree-shape.js';
 
 /**
  * RFC 6962 / RFC 9162 §2.1 Merkle tree hashing over SHA-256, with inclusion and consistency proofs
@@ -31,36 +34,11 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(input);
 }
 
-/** The largest power of two strictly below n, for n ≥ 2 (the split point k of RFC 9162 §2.1.1). */
-function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
-function isPowerOfTwo(n: number): boolean {
-  let k = 1;
-  while (k < n) k *= 2;
-  return k === n;
-}
-
 /** True when two byte strings are equal (roots are public, so no constant-time compare is needed). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** A Merkle tree over fixed leaf hashes, able to give the root and proofs for any size up to its own. */
-export interface MerkleTree {
-  /** The number of leaves. */
-  readonly size: number;
-  /** MTH(D[0:size]) (RFC 9162 §2.1.1); `size` defaults to the whole tree. */
-  root(size?: number): Uint8Array;
-  /** PATH(index, D[0:size]) (RFC 9162 §2.1.3.1): sibling hashes from the leaf up to the root's child. */
-  inclusionProof(index: number, size?: number): Uint8Array[];
-  /** PROOF(size1, D[0:size2]) (RFC 9162 §2.1.4.1); requires 0 < size1 ≤ size2. */
-  consistencyProof(size1: number, size2?: number): Uint8Array[];
 }
 
 /**
@@ -94,47 +72,7 @@ export function createMerkleTree(leafHashes: readonly Uint8Array[]): MerkleTree 
     return hash;
   }
 
-  // PATH(m, D[start:end]).
-  function path(m: number, start: number, end: number): Uint8Array[] {
-    const n = end - start;
-    if (n <= 1) return [];
-    const k = splitPoint(n);
-    if (m < k) return [...path(m, start, start + k), mth(start + k, end)];
-    return [...path(m - k, start + k, end), mth(start, start + k)];
-  }
-
-  // SUBPROOF(m, D[start:end], b).
-  function subproof(m: number, start: number, end: number, whole: boolean): Uint8Array[] {
-    const n = end - start;
-    if (m === n) return whole ? [] : [mth(start, end)];
-    const k = splitPoint(n);
-    if (m <= k) return [...subproof(m, start, start + k, whole), mth(start + k, end)];
-    return [...subproof(m - k, start + k, end, false), mth(start, start + k)];
-  }
-
-  function checkSize(size: number): number {
-    assertCount(size, 'size');
-    if (size > leaves.length) throw new RangeError(`size ${size} exceeds the tree's ${leaves.length} leaves`);
-    return size;
-  }
-
-  return {
-    size: leaves.length,
-    root: (size = leaves.length) => mth(0, checkSize(size)),
-    inclusionProof(index, size = leaves.length) {
-      checkSize(size);
-      assertCount(index, 'index');
-      if (index >= size) throw new RangeError(`index ${index} is not below size ${size}`);
-      return path(index, 0, size);
-    },
-    consistencyProof(size1, size2 = leaves.length) {
-      checkSize(size2);
-      assertCount(size1, 'size1');
-      if (size1 === 0 || size1 > size2)
-        throw new RangeError(`need 0 < size1 ≤ size2, got ${size1}, ${size2}`);
-      return subproof(size1, 0, size2, true);
-    },
-  };
+  return treeOver(leaves.length, mth);
 }
 
 /** The inputs of {@link verifyInclusion}. */
