@@ -12,6 +12,7 @@ import {
 import type { BlockStore } from './block-store.js';
 import type { IngestErrorCode, RegistryErrorCode } from './errors.js';
 import type { IndexedManifest, ManifestIndex, ManifestWorks } from './manifest-index.js';
+import { manifestLeafBytes, type NodeLog } from './node-log.js';
 import { Semaphore } from './semaphore.js';
 import type { IngestResult, RegistryLogger } from './types.js';
 
@@ -40,6 +41,8 @@ export interface IngestContext {
 export interface IngesterDeps {
   readonly blocks: BlockStore;
   readonly index: ManifestIndex;
+  /** The node's log: a leaf is appended in the transaction that indexes its manifest. */
+  readonly log: NodeLog;
   /** True when the node runs on the network and can fetch blocks from peers. */
   hasNetwork(): boolean;
   /** Fetches a block from peers. */
@@ -363,7 +366,10 @@ export class Ingester {
     }
     try {
       index.transaction(() => {
-        for (const { manifest, collected } of accepted) index.add(manifest, collected.works);
+        for (const { manifest, collected } of accepted) {
+          index.add(manifest, collected.works);
+          this.#deps.log.append(manifest.cid, manifestLeafBytes(manifest));
+        }
       });
     } catch (error) {
       await this.#forget(accepted, error);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 /** A manifest as the index knows it. */
 export interface IndexedManifest {
@@ -46,7 +46,7 @@ function toManifest(row: ManifestRow): IndexedManifest {
 
 /**
  * The SQLite index of a node (better-sqlite3, WAL). Derived data: `reindex` rebuilds it from the
- * blockstore. Only branch heads have rows in `works`: a manifest is a snapshot (spec §2), so a
+ * blockstore (the node's log shares the database but not this class, and is kept). Only branch heads have rows in `works`: a manifest is a snapshot (spec §2), so a
  * superseded version's works no longer decide anything.
  */
 export class ManifestIndex {
@@ -60,22 +60,9 @@ export class ManifestIndex {
   readonly #forkedCreators = new Set<string>();
   #revision = 0;
 
-  constructor(file: string, options: { fsync: boolean }) {
-    this.#db = new Database(file);
-    // One process owns a data directory (lockDataDir), so SQLite may hold its lock for the connection's
-    // life: with the default NORMAL locking, every read transaction takes and drops a shared lock, two
-    // fcntl calls per lookup (strace), about a fifth of a GET /v1/check under load. Set before WAL, so
-    // the WAL index lives in the heap instead of a shared-memory file.
-    this.#db.pragma('locking_mode = EXCLUSIVE');
-    this.#db.pragma('journal_mode = WAL');
-    // NORMAL is durable across a crash of the process (kill -9): committed WAL frames are in the OS's
-    // page cache. FULL also survives power loss, at one fsync per commit.
-    this.#db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
-    this.#db.pragma('foreign_keys = OFF');
-    // 64 MiB of page cache, enough for the interior pages and much of the leaves of a million-work
-    // index: a 10,000-id lookup then reads fewer pages through the OS (about 5% of a POST /v1/check
-    // batch against 16 MiB). The registry benchmark's RSS bar (≤ 400 MB) includes it.
-    this.#db.pragma('cache_size = -65536');
+  /** Over the index database (openIndexDatabase), which the caller opens and closes. */
+  constructor(db: Database.Database) {
+    this.#db = db;
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS manifests (
@@ -336,9 +323,5 @@ export class ManifestIndex {
   /** Runs `fn` in one transaction (used by `reindex` to batch inserts). */
   transaction<T>(fn: () => T): T {
     return this.#db.transaction(fn)();
-  }
-
-  close(): void {
-    if (this.#db.open) this.#db.close();
   }
 }

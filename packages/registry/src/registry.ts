@@ -1,13 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AssentError, blockCid, MAX_BLOCK_BYTES, normalizeWorkId, urlPrefixesOf } from '@assent/manifest';
+import {
+  AssentError,
+  blockCid,
+  type Identity,
+  MAX_BLOCK_BYTES,
+  normalizeWorkId,
+  urlPrefixesOf,
+} from '@assent/manifest';
+import type Database from 'better-sqlite3';
 import { BlockStore, isBlockCid } from './block-store.js';
 import { ByteCache } from './byte-cache.js';
+import { Checkpointer } from './checkpointer.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { RegistryErrorCode } from './errors.js';
+import { openIndexDatabase } from './index-database.js';
 import { type IngestContext, Ingester } from './ingester.js';
 import { type IndexedManifest, type IndexHit, ManifestIndex } from './manifest-index.js';
 import { type EmbeddedNode, startNode } from './node.js';
+import { loadNodeKeys, type NodeKeys } from './node-keys.js';
+import { manifestLeafBytes, NodeLog } from './node-log.js';
 import { NodeState } from './node-state.js';
 import { PeerLedger } from './peer-ledger.js';
 import { rebuildIndex } from './reindex.js';
@@ -17,13 +29,26 @@ import type {
   Freshness,
   IngestOptions,
   IngestResult,
+  LogCheckpoint,
   LookupCandidate,
   ManifestRef,
   Registry,
+  RegistryLog,
   RegistryOptions,
   RegistryStats,
   ReindexReport,
 } from './types.js';
+
+/** What a node opens in its data directory. */
+interface Stores {
+  readonly blocks: BlockStore;
+  /** `index.sqlite`, shared by the index and the log. */
+  readonly db: Database.Database;
+  readonly index: ManifestIndex;
+  readonly log: NodeLog;
+  readonly keys: NodeKeys;
+  readonly state: NodeState;
+}
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
 /** The most manifests one `history` page returns. */
@@ -52,20 +77,26 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   mkdirSync(options.dataDir, { recursive: true });
   const unlock = lockDataDir(options.dataDir);
   const fsync = options.fsync === true;
-  let blocks: BlockStore;
-  let index: ManifestIndex | undefined;
-  let state: NodeState;
+  let stores: Stores;
+  let db: Database.Database | undefined;
   try {
-    blocks = new BlockStore(join(options.dataDir, 'blocks'), { fsync });
+    const blocks = new BlockStore(join(options.dataDir, 'blocks'), { fsync });
     await blocks.open();
-    index = new ManifestIndex(join(options.dataDir, 'index.sqlite'), { fsync });
-    state = new NodeState(join(options.dataDir, 'state.sqlite'), { fsync });
+    const keys = await loadNodeKeys(
+      options.dataDir,
+      options.logOrigin === undefined ? {} : { origin: options.logOrigin },
+    );
+    db = openIndexDatabase(join(options.dataDir, 'index.sqlite'), { fsync });
+    const index = new ManifestIndex(db);
+    const log = new NodeLog(db);
+    const state = new NodeState(join(options.dataDir, 'state.sqlite'), { fsync });
+    stores = { blocks, db, index, log, keys, state };
   } catch (error) {
-    index?.close();
+    db?.close();
     unlock();
     throw error;
   }
-  const registry = new RegistryNode(blocks, index, state, options, unlock);
+  const registry = new RegistryNode(stores, options, unlock);
   try {
     await registry.open();
   } catch (error) {
@@ -81,7 +112,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
  */
 class RegistryNode implements Registry {
   readonly #blocks: BlockStore;
+  readonly #db: Database.Database;
   readonly #index: ManifestIndex;
+  readonly #log: NodeLog;
+  readonly #checkpointer: Checkpointer;
+  readonly #keys: NodeKeys;
   readonly #state: NodeState;
   readonly #options: RegistryOptions;
   readonly #unlock: () => void;
@@ -93,17 +128,17 @@ class RegistryNode implements Registry {
   #replicator: Replicator | undefined;
   #stopped = false;
   #stopping: Promise<void> | undefined;
+  #logView: RegistryLog | undefined;
 
-  constructor(
-    blocks: BlockStore,
-    index: ManifestIndex,
-    state: NodeState,
-    options: RegistryOptions,
-    unlock: () => void,
-  ) {
+  constructor(stores: Stores, options: RegistryOptions, unlock: () => void) {
+    const { blocks, index } = stores;
     this.#blocks = blocks;
+    this.#db = stores.db;
     this.#index = index;
-    this.#state = state;
+    this.#log = stores.log;
+    this.#keys = stores.keys;
+    this.#checkpointer = new Checkpointer(stores.log, stores.keys);
+    this.#state = stores.state;
     this.#options = options;
     this.#unlock = unlock;
     this.#cache = new ByteCache(options.cacheBytes ?? 64 * 1024 * 1024);
@@ -113,6 +148,7 @@ class RegistryNode implements Registry {
     this.#ingester = new Ingester({
       blocks,
       index,
+      log: stores.log,
       hasNetwork: () => this.#replicator !== undefined,
       fetchBlock: (cid, signal) => (this.#replicator as Replicator).fetchBlock(cid, signal),
       onAdded: (cid) => this.#replicator?.added(cid),
@@ -126,6 +162,7 @@ class RegistryNode implements Registry {
 
   async open(): Promise<void> {
     await this.#reconcile();
+    await this.#checkpointer.start(this.#options.checkpointIntervalMs ?? 1000);
     if (this.#options.network !== false) {
       const ledger = this.#ledger;
       this.#node = await startNode({
@@ -336,9 +373,70 @@ class RegistryNode implements Registry {
    */
   async #rebuild(): Promise<ReindexReport> {
     const report = await rebuildIndex(this.#blocks, this.#index);
+    this.#logMissing();
     this.#cache.clear();
     this.#state.resetCursors();
     return report;
+  }
+
+  /**
+   * Appends a leaf for every indexed manifest the log lacks, in index order: after a reindex over
+   * blocks restored from elsewhere (the log is kept by a reindex, and has every manifest it indexed).
+   */
+  #logMissing(): void {
+    this.#index.transaction(() => {
+      for (let after = 0; ; ) {
+        const page = this.#index.logAfter(after, 1000);
+        if (page.length === 0) break;
+        for (const [seq, cid] of page) {
+          after = seq;
+          if (this.#log.indexOf(cid) !== undefined) continue;
+          const row = this.#index.get(cid);
+          if (row !== undefined) this.#log.append(cid, manifestLeafBytes(row));
+        }
+      }
+    });
+  }
+
+  get identity(): Identity {
+    return this.#keys.identity;
+  }
+
+  get log(): RegistryLog {
+    this.#logView ??= this.#makeLogView();
+    return this.#logView;
+  }
+
+  #makeLogView(): RegistryLog {
+    const log = this.#log;
+    const checkpointer = this.#checkpointer;
+    const keys = this.#keys;
+    // Each call fails with REGISTRY_STOPPED once the database is closed.
+    const whileOpen =
+      <A extends unknown[], R>(fn: (...args: A) => R) =>
+      (...args: A): R => {
+        this.#assertOpen();
+        return fn(...args);
+      };
+    return {
+      origin: keys.origin,
+      vkey: keys.log.vkey,
+      witnessVkey: keys.witness.vkey,
+      size: whileOpen(() => log.size()),
+      checkpoint: whileOpen(() => checkpointer.latest() as LogCheckpoint),
+      checkpointCovering: whileOpen((size: number) => checkpointer.covering(size)),
+      indexOf: whileOpen((cid: string) => log.indexOf(cid)),
+      leaf: whileOpen((index: number) => log.leaf(index)),
+      root: whileOpen((size: number) => log.tree(size).root()),
+      inclusionProof: whileOpen((index: number, size: number) => log.tree(size).inclusionProof(index, size)),
+      consistencyProof: whileOpen((size1: number, size2: number) =>
+        log.tree(size2).consistencyProof(size1, size2),
+      ),
+      hashTile: whileOpen((level: number, index: number, width?: number) =>
+        log.hashTile(level, index, width),
+      ),
+      entryBundle: whileOpen((index: number, width?: number) => log.entryBundle(index, width)),
+    };
   }
 
   revision(): number {
@@ -364,7 +462,8 @@ class RegistryNode implements Registry {
       } finally {
         // Wait for a commit in progress, then close the stores.
         await this.#ingester.exclusive(() => undefined);
-        this.#index.close();
+        this.#checkpointer.stop();
+        if (this.#db.open) this.#db.close();
         this.#state.close();
         this.#unlock();
       }

@@ -1,4 +1,4 @@
-import type { Result } from '@assent/manifest';
+import type { Identity, Result } from '@assent/manifest';
 import type { IngestErrorCode } from './errors.js';
 
 /**
@@ -102,6 +102,13 @@ export interface RegistryOptions {
   readonly heldTtlMs?: number;
   /** Only these libp2p peer ids may connect (default: any). */
   readonly peerAllow?: readonly string[];
+  /**
+   * The origin of the node's log, set on first start only (default `assent/<node DID key>`). A host
+   * name and path, e.g. `example.org/assent/log`.
+   */
+  readonly logOrigin?: string;
+  /** How often a checkpoint is signed while the log grows (default 1,000 ms). */
+  readonly checkpointIntervalMs?: number;
   /** Log lines (replication, recovery); default none. */
   readonly logger?: RegistryLogger;
   /** Stops the registry when aborted. */
@@ -182,10 +189,57 @@ export interface RegistryStats extends ReplicatorStats {
   readonly works: number;
 }
 
+/** A signed checkpoint of the node's log. */
+export interface LogCheckpoint {
+  /** The tree size it commits to. */
+  readonly size: number;
+  /** The signed note (C2SP tlog-checkpoint): the log's signature, then any witness cosignatures. */
+  readonly note: string;
+  /** When this node signed it, by its own clock (ISO 8601). */
+  readonly signedAt: string;
+}
+
+/**
+ * The node's transparency log (docs/spec/log.md): one leaf per manifest it acknowledged, appended in
+ * the transaction that indexes it; checkpoints signed at most once a second while it grows.
+ */
+export interface RegistryLog {
+  /** The log's origin: its checkpoints' first line and its key's name. */
+  readonly origin: string;
+  /** The log key's verifier key (C2SP signed-note vkey, type 0x01). */
+  readonly vkey: string;
+  /** The key this node cosigns its peers' checkpoints with (`cosignature/v1` vkey, type 0x04). */
+  readonly witnessVkey: string;
+  /** The number of leaves. */
+  size(): number;
+  /** The latest signed checkpoint. */
+  checkpoint(): LogCheckpoint;
+  /** The latest checkpoint if it covers `size` leaves, else one signed now. */
+  checkpointCovering(size: number): Promise<LogCheckpoint>;
+  /** The index of a manifest's leaf, if this node logged it. */
+  indexOf(cid: string): number | undefined;
+  /** The leaf bytes at `index` (a JCS record). */
+  leaf(index: number): Uint8Array | undefined;
+  /** RFC 6962 root of the first `size` leaves. */
+  root(size: number): Uint8Array;
+  /** The audit path of leaf `index` in the tree of `size` leaves. */
+  inclusionProof(index: number, size: number): Uint8Array[];
+  /** The consistency proof from `size1` to `size2` leaves (0 < size1 ≤ size2 ≤ size()). */
+  consistencyProof(size1: number, size2: number): Uint8Array[];
+  /** A tlog-tiles hash tile, or undefined when the log does not hold `width` hashes of it yet. */
+  hashTile(level: number, index: number, width?: number): Uint8Array | undefined;
+  /** A tlog-tiles entry bundle, or undefined when the log does not hold `width` entries of it yet. */
+  entryBundle(index: number, width?: number): Uint8Array | undefined;
+}
+
 /** A registry node. Create one with {@link createRegistry}. */
 export interface Registry {
   /** The node's libp2p peer id, or undefined with the network off. */
   readonly peerId: string | undefined;
+  /** The node's DID key, made on first start (`node-key.json`): it signs the node's check receipts. */
+  readonly identity: Identity;
+  /** The node's transparency log. */
+  readonly log: RegistryLog;
   /**
    * Verifies a manifest (strict JSON, schema, signature), checks its chain, stores its canonical bytes
    * and catalog pages as blocks, indexes it and announces it to peers. Resolves once it is durable.

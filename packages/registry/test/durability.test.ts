@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blockCid } from '@assent/manifest';
+import { createNoteVerifier, parseVkey, verifyCheckpoint, verifyConsistency } from '@assent/tlog';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRegistry, type Registry } from '../src/index.js';
 import { killAllChildren, spawnRegistry, waitFor } from './child-registry.js';
@@ -20,18 +21,60 @@ afterAll(() => {
 });
 
 describe('durability', () => {
-  it('loses no acknowledged manifest when the node is killed with SIGKILL mid-stream; reindex agrees', async () => {
+  it('loses no acknowledged manifest nor its log leaf when the node is killed with SIGKILL mid-stream; reindex agrees', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'assent-registry-kill-'));
     dirs.push(dataDir);
-    const child = await spawnRegistry({ dataDir });
+    const child = await spawnRegistry({ dataDir, checkpointIntervalMs: 20 });
     void child.request('stream', { count: 5000, creators: 8 }).catch(() => undefined);
+    // The checkpoints the node serves while it ingests: the log after the kill must extend each.
+    const served: { size: number; note: string }[] = [];
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const c = await child.request<{ size: number; note: string }>('checkpoint').catch(() => undefined);
+        if (c !== undefined && c.size !== served.at(-1)?.size) served.push(c);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
     await waitFor(() => (child.acks.length >= 150 ? true : undefined), '150 acknowledged ingests', 60_000);
     child.kill('SIGKILL');
     await child.exited;
+    polling = false;
+    await poll;
     const acked = [...child.acks];
     expect(acked.length).toBeLessThan(5000);
+    expect(served.length).toBeGreaterThan(1);
 
     reopened = await createRegistry({ dataDir, network: false });
+    // Every acknowledged manifest has its leaf; every checkpoint served before the kill is a prefix.
+    const log = reopened.log;
+    for (const ack of acked) {
+      const index = log.indexOf(ack.cid);
+      expect(index, ack.cid).toBeDefined();
+      expect(JSON.parse(new TextDecoder().decode(log.leaf(index as number)))).toMatchObject({
+        cid: ack.cid,
+        issuer: ack.issuer,
+        version: ack.version,
+      });
+    }
+    const vkey = parseVkey(log.vkey);
+    if (!vkey.ok) throw new Error(vkey.message);
+    const size = log.size();
+    for (const c of served) {
+      const verified = await verifyCheckpoint(c.note, { log: [createNoteVerifier(vkey.value)] });
+      if (!verified.ok) throw new Error(verified.message);
+      expect(verified.value.size).toBeLessThanOrEqual(size);
+      if (verified.value.size === 0) continue;
+      const proof = log.consistencyProof(verified.value.size, size);
+      const consistent = verifyConsistency({
+        size1: verified.value.size,
+        size2: size,
+        root1: verified.value.root,
+        root2: log.root(size),
+        proof,
+      });
+      expect(consistent.ok).toBe(true);
+    }
     const latest = new Map<string, number>();
     for (const ack of acked) {
       const bytes = await reopened.getBlock(ack.cid);

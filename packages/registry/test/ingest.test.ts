@@ -252,6 +252,7 @@ describe('ingest', () => {
       'datastore',
       'index.sqlite',
       'index.sqlite-wal',
+      'node-key.json',
       'state.sqlite',
       'state.sqlite-wal',
     ]);
