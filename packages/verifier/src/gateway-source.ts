@@ -10,10 +10,11 @@ import type { CandidateSet, CandidatesOptions, ManifestCandidate, ManifestSource
 
 /**
  * A source over an Assent gateway's HTTP API (docs/api.md, "What the verifier SDK needs from a
- * gateway"). It takes only the evidence CIDs from `POST /v1/check` and ignores the gateway's
- * decision; it fetches each manifest's exact bytes (`GET /v1/manifests/{cid}`) and the catalog pages
- * naming the works (`GET /ipfs/{cid}`), checks that the bytes hash to their CID, and caches blocks by
- * CID (they are immutable). The verifier then verifies and decides itself.
+ * gateway"). It asks `POST /v1/candidates` for the CIDs of the manifests and catalog pages naming the
+ * works (a gateway without that route: the evidence CIDs of `POST /v1/check`, whose decisions it
+ * ignores); it fetches each manifest's exact bytes (`GET /v1/manifests/{cid}`) and the pages
+ * (`GET /ipfs/{cid}`), checks that the bytes hash to their CID, and caches blocks by CID (they are
+ * immutable). The verifier then verifies and decides itself.
  */
 
 /** Options of {@link gatewaySource}. */
@@ -22,7 +23,7 @@ export interface GatewaySourceOptions {
   readonly fetch?: typeof globalThis.fetch;
   /** Milliseconds per HTTP request, body included, before `SOURCE_TIMEOUT` (default 30,000). */
   readonly timeout?: number;
-  /** Works per `POST /v1/check` (default and most: 10,000, the API's limit). */
+  /** Works per `POST /v1/candidates` (or `/v1/check`) request (default and most: 10,000, the API's limit). */
   readonly batchSize?: number;
   /** Bytes of blocks kept by CID (default 32 MiB). */
   readonly cacheBytes?: number;
@@ -32,13 +33,20 @@ export interface GatewaySourceOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** The API's limit on works per `POST /v1/check` (DESIGN §4). */
+/** The API's limit on works per `POST /v1/candidates` and `POST /v1/check` (DESIGN §4). */
 const MAX_WORKS_PER_REQUEST = 10_000;
 /** A block is at most 1 MiB (spec §6); a little slack for nothing, since blocks are canonical. */
 const MAX_BLOCK_BYTES = 1_048_576;
-/** Evidence for 10,000 works fits comfortably; more is a hostile or broken gateway. */
+/** Candidates or evidence for 10,000 works fit comfortably; more is a hostile or broken gateway. */
 const MAX_CHECK_RESPONSE_BYTES = 64 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 16 * 1024;
+/**
+ * The statuses of a gateway without `POST /v1/candidates`: an older Assent gateway answers 404, an
+ * implementation that routes the path but not the method 405. The source then uses `POST /v1/check`.
+ */
+const NO_CANDIDATES_ROUTE: readonly number[] = [404, 405];
+/** `GET /v1/creators/{did}` of a creator the gateway holds nothing of. */
+const CREATOR_UNKNOWN: readonly number[] = [404];
 
 function invalid(message: string): AssentError<'SOURCE_INVALID_RESPONSE'> {
   return new AssentError('SOURCE_INVALID_RESPONSE', message);
@@ -116,8 +124,41 @@ function blockCidOrFail(value: unknown, what: string): string {
   return value;
 }
 
+/** What an answer of `POST /v1/candidates` or `POST /v1/check` names: manifests and pages, and `asOf`. */
+interface Found {
+  readonly refs: EvidenceRef[];
+  readonly asOf: string | undefined;
+}
+
+function asOfOf(body: Record<string, unknown>, what: string): string | undefined {
+  if (body.asOf !== undefined && typeof body.asOf !== 'string')
+    throw invalid(`${what}: asOf is not a string`);
+  return body.asOf as string | undefined;
+}
+
+/**
+ * The manifest and page CIDs of a `POST /v1/candidates` answer, `{"asOf"?, "manifests": [{"cid",
+ * "pages"?}]}`; members it does not know are ignored.
+ */
+function candidatesOf(body: unknown): Found {
+  const what = 'POST /v1/candidates';
+  if (!isObject(body) || !Array.isArray(body.manifests))
+    throw invalid(`${what}: expected {"manifests": [...]}`);
+  const refs: EvidenceRef[] = [];
+  for (const [i, m] of body.manifests.entries()) {
+    if (!isObject(m)) throw invalid(`${what}: manifests[${i}] is not an object`);
+    const cid = blockCidOrFail(m.cid, `manifests[${i}].cid`);
+    refs.push({ cid, page: undefined });
+    if (m.pages === undefined) continue;
+    if (!Array.isArray(m.pages)) throw invalid(`${what}: manifests[${i}].pages is not an array`);
+    for (const [j, page] of m.pages.entries())
+      refs.push({ cid, page: blockCidOrFail(page, `manifests[${i}].pages[${j}]`) });
+  }
+  return { refs, asOf: asOfOf(body, what) };
+}
+
 /** The evidence CIDs of a `POST /v1/check` answer; every other field (the verdict) is ignored. */
-function evidenceOf(body: unknown): { refs: EvidenceRef[]; asOf: string | undefined } {
+function evidenceOf(body: unknown): Found {
   if (!isObject(body) || !Array.isArray(body.results))
     throw invalid('POST /v1/check: expected {"results": [...]}');
   const refs: EvidenceRef[] = [];
@@ -133,9 +174,7 @@ function evidenceOf(body: unknown): { refs: EvidenceRef[]; asOf: string | undefi
       refs.push({ cid, page });
     }
   }
-  if (body.asOf !== undefined && typeof body.asOf !== 'string')
-    throw invalid('POST /v1/check: asOf is not a string');
-  return { refs, asOf: body.asOf as string | undefined };
+  return { refs, asOf: asOfOf(body, 'POST /v1/check') };
 }
 
 function baseUrlOf(url: string | URL): string {
@@ -167,9 +206,11 @@ async function eachLimited<T>(
 }
 
 /**
- * A source backed by an Assent gateway. Its verdicts are never used: only the CIDs of its evidence,
- * whose bytes are fetched, checked against the CID and then verified by the verifier.
- * Faults throw `AssentError`: `SOURCE_UNAVAILABLE` (network, HTTP 5xx/429), `SOURCE_TIMEOUT`,
+ * A source backed by an Assent gateway. It asks `POST /v1/candidates` which manifests and catalog
+ * pages name the works; a gateway that answers that route 404 or 405 (an older one) is asked
+ * `POST /v1/check` instead, for the rest of the source's life, and only the CIDs of its evidence are
+ * read, never its verdicts. The bytes are fetched, checked against their CID and then verified by the
+ * verifier. Faults throw `AssentError`: `SOURCE_UNAVAILABLE` (network, HTTP 5xx/429), `SOURCE_TIMEOUT`,
  * `SOURCE_INVALID_RESPONSE` (bad JSON or shape, other HTTP errors, bytes that do not hash to their
  * CID, oversized bodies); an aborted signal rejects with its reason.
  * @example
@@ -187,13 +228,33 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
   const concurrency = options.concurrency ?? 8;
   const blocks = new BlockCache(options.cacheBytes ?? 32 * 1024 * 1024);
   const headers = options.headers ?? {};
+  /** Set once the gateway answered `POST /v1/candidates` 404 or 405: it is not asked again. */
+  let checkOnly = false;
 
+  /**
+   * The body of a 2xx answer. A status in `absent` is no fault: it answers undefined (the body is
+   * dropped); any other non-2xx throws.
+   */
+  function request(
+    path: string,
+    init: RequestInit,
+    maxBytes: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array>;
+  function request(
+    path: string,
+    init: RequestInit,
+    maxBytes: number,
+    signal: AbortSignal | undefined,
+    absent: readonly number[],
+  ): Promise<Uint8Array | undefined>;
   async function request(
     path: string,
     init: RequestInit,
     maxBytes: number,
     signal: AbortSignal | undefined,
-  ): Promise<Uint8Array> {
+    absent: readonly number[] = [],
+  ): Promise<Uint8Array | undefined> {
     signal?.throwIfAborted();
     const target = `${base}${path}`;
     const controller = new AbortController();
@@ -232,6 +293,10 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
       } catch (cause) {
         throw fault(cause);
       }
+      if (absent.includes(response.status)) {
+        await response.body?.cancel().catch(() => {});
+        return undefined;
+      }
       if (!response.ok) {
         let code = '';
         try {
@@ -268,24 +333,46 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
     return bytes;
   }
 
+  const post = (body: string): RequestInit => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body,
+  });
+
+  /** What the gateway names for one request's worth of works: by candidates, else by check. */
+  async function find(
+    works: readonly WorkId[],
+    use: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Found> {
+    if (!checkOnly) {
+      const body = JSON.stringify({ works });
+      const bytes = await request(
+        '/v1/candidates',
+        post(body),
+        MAX_CHECK_RESPONSE_BYTES,
+        signal,
+        NO_CANDIDATES_ROUTE,
+      );
+      if (bytes !== undefined) return candidatesOf(parseJsonBody(bytes, 'POST /v1/candidates'));
+      checkOnly = true;
+    }
+    const bytes = await request(
+      '/v1/check',
+      post(JSON.stringify({ use, works })),
+      MAX_CHECK_RESPONSE_BYTES,
+      signal,
+    );
+    return evidenceOf(parseJsonBody(bytes, 'POST /v1/check'));
+  }
+
   return {
     async candidates(works: readonly WorkId[], opts: CandidatesOptions = {}): Promise<CandidateSet> {
       const { signal } = opts;
       const wanted = new Map<string, Set<string>>();
       let asOf: string | undefined;
       for (let i = 0; i < works.length; i += batchSize) {
-        const body = JSON.stringify({ use: opts.use ?? 'all', works: works.slice(i, i + batchSize) });
-        const bytes = await request(
-          '/v1/check',
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/json' },
-            body,
-          },
-          MAX_CHECK_RESPONSE_BYTES,
-          signal,
-        );
-        const answer = evidenceOf(parseJsonBody(bytes, 'POST /v1/check'));
+        const answer = await find(works.slice(i, i + batchSize), opts.use ?? 'all', signal);
         // Several requests: the answer is only as fresh as the oldest of them.
         if (
           answer.asOf !== undefined &&
@@ -318,19 +405,15 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
       const { signal } = opts;
       const cids = new Set<string>();
       await eachLimited(issuers, concurrency, async (did) => {
-        let bytes: Uint8Array;
-        try {
-          bytes = await request(
-            `/v1/creators/${encodeURIComponent(did)}`,
-            { method: 'GET', headers: { accept: 'application/json' } },
-            MAX_ERROR_BODY_BYTES * 64,
-            signal,
-          );
-        } catch (error) {
-          // A gateway that does not know the creator holds no head of it: the verifier reports that.
-          if (isAssentError(error) && / HTTP 404\b/.test(error.message)) return;
-          throw error;
-        }
+        const bytes = await request(
+          `/v1/creators/${encodeURIComponent(did)}`,
+          { method: 'GET', headers: { accept: 'application/json' } },
+          MAX_ERROR_BODY_BYTES * 64,
+          signal,
+          CREATOR_UNKNOWN,
+        );
+        // A gateway that does not know the creator holds no head of it: the verifier reports that.
+        if (bytes === undefined) return;
         for (const cid of headsOf(parseJsonBody(bytes, `GET /v1/creators/${did}`))) cids.add(cid);
       });
       const manifests: ManifestCandidate[] = [];

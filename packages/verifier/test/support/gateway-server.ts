@@ -2,7 +2,8 @@
  * A real HTTP server on 127.0.0.1 (port 0) that speaks the part of the gateway API the verifier SDK
  * relies on (docs/api.md, "What the verifier SDK needs from a gateway"), over datasets of signed
  * manifests mounted at `/d/<name>`. Its verdicts deliberately lie (always `allow`, never disputed), so
- * the tests also show that `gatewaySource` uses nothing but the evidence CIDs.
+ * the tests also show that `gatewaySource`, when it falls back to `POST /v1/check`, uses nothing but
+ * the evidence CIDs.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,8 @@ import { type SignedManifest, urlPrefixesOf, type WorkId } from '@assent/manifes
 export interface Dataset {
   readonly manifests: readonly SignedManifest[];
   readonly asOf?: string;
+  /** false: an older gateway, without `POST /v1/candidates` (it answers 404 there). */
+  readonly candidates?: false;
 }
 
 interface Ref {
@@ -22,6 +25,7 @@ interface Ref {
 
 interface Indexed {
   readonly asOf: string | undefined;
+  readonly candidates: boolean;
   readonly byId: Map<string, Ref[]>;
   readonly blocks: Map<string, Uint8Array>;
   readonly heads: Map<string, SignedManifest[]>;
@@ -54,7 +58,7 @@ function indexOf(dataset: Dataset): Indexed {
       }
     }
   }
-  return { asOf: dataset.asOf, byId, blocks, heads };
+  return { asOf: dataset.asOf, candidates: dataset.candidates !== false, byId, blocks, heads };
 }
 
 async function body(req: IncomingMessage): Promise<string> {
@@ -67,7 +71,32 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
 }
 
-/** Answers one request of the reference gateway; returns false when the path is not its own. */
+/**
+ * Every head naming the work (directly, by url prefix, in a page: one entry per page), and every
+ * branch of a forked claimant, even one that does not name the work.
+ */
+function evidenceOf(work: string, indexed: Indexed): Ref[] {
+  const seen = new Set<string>();
+  const evidence: Ref[] = [];
+  for (const key of [work, ...urlPrefixesOf(work as WorkId)]) {
+    for (const ref of indexed.byId.get(key) ?? []) {
+      const k = `${ref.cid} ${ref.page ?? ''}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      evidence.push(ref);
+    }
+  }
+  for (const ref of [...evidence]) {
+    for (const branch of indexed.heads.get(ref.issuer) ?? []) {
+      if (seen.has(`${branch.cid} `) || evidence.some((e) => e.cid === branch.cid)) continue;
+      seen.add(`${branch.cid} `);
+      evidence.push({ cid: branch.cid, issuer: branch.issuer, version: branch.version });
+    }
+  }
+  return evidence;
+}
+
+/** Answers one request of the reference gateway (404 for a path that is not its own). */
 export async function answerGateway(
   req: IncomingMessage,
   res: ServerResponse,
@@ -76,28 +105,28 @@ export async function answerGateway(
 ): Promise<void> {
   if (req.method === 'POST' && path === '/v1/check') {
     const request = JSON.parse(await body(req)) as { use: string; works: string[] };
-    const results = request.works.map((work) => {
-      const seen = new Set<string>();
-      const evidence: Ref[] = [];
-      for (const key of [work, ...urlPrefixesOf(work as WorkId)]) {
-        for (const ref of indexed.byId.get(key) ?? []) {
-          const k = `${ref.cid} ${ref.page ?? ''}`;
-          if (seen.has(k)) continue;
-          seen.add(k);
-          evidence.push(ref);
-        }
-      }
-      // Every branch of a forked claimant, even one that does not name the work.
-      for (const ref of [...evidence]) {
-        for (const branch of indexed.heads.get(ref.issuer) ?? []) {
-          if (seen.has(`${branch.cid} `) || evidence.some((e) => e.cid === branch.cid)) continue;
-          seen.add(`${branch.cid} `);
-          evidence.push({ cid: branch.cid, issuer: branch.issuer, version: branch.version });
-        }
-      }
-      return { work, decision: 'allow', disputed: false, evidence };
-    });
+    const results = request.works.map((work) => ({
+      work,
+      decision: 'allow',
+      disputed: false,
+      evidence: evidenceOf(work, indexed),
+    }));
     json(res, 200, indexed.asOf === undefined ? { results } : { results, asOf: indexed.asOf });
+    return;
+  }
+  if (req.method === 'POST' && path === '/v1/candidates' && indexed.candidates) {
+    const request = JSON.parse(await body(req)) as { works: string[] };
+    // The evidence of every work, by manifest: the manifest, and the pages naming any of the works.
+    const byCid = new Map<string, Set<string>>();
+    for (const work of request.works) {
+      for (const ref of evidenceOf(work, indexed)) {
+        const pages = byCid.get(ref.cid) ?? new Set<string>();
+        if (ref.page !== undefined) pages.add(ref.page);
+        byCid.set(ref.cid, pages);
+      }
+    }
+    const manifests = [...byCid].map(([cid, pages]) => ({ cid, pages: [...pages] }));
+    json(res, 200, indexed.asOf === undefined ? { manifests } : { manifests, asOf: indexed.asOf });
     return;
   }
   const creator = /^\/v1\/creators\/([^/]+)$/.exec(path);
