@@ -22,13 +22,15 @@ export const PREFLIGHT: Readonly<Record<string, string>> = Object.freeze({
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
- * True for the paths browsers may call from other origins: read and check (docs/api.md, column CORS).
+ * True for the paths browsers may call from other origins: read, check and candidates (docs/api.md,
+ * column CORS).
  * Not publishing: the web app publishes from the gateway's own origin, and a page elsewhere must not
  * be able to spend its visitors' addresses' write limits.
  */
 export function isCorsPath(path: string): boolean {
   return (
     path === '/v1/check' ||
+    path === '/v1/candidates' ||
     path.startsWith('/v1/manifests/') ||
     path.startsWith('/v1/creators/') ||
     path.startsWith('/ipfs/')

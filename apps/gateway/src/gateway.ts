@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { pino } from 'pino';
 import { BodyBudget } from './body-budget.js';
+import { addCandidateRoutes } from './candidate-routes.js';
 import { utcSeconds } from './check-answer.js';
 import { addCheckRoutes } from './check-routes.js';
 import { baseHeaders, CORS, isCorsPath, PREFLIGHT } from './cors.js';
@@ -31,6 +32,7 @@ const ROUTE_PATHS = [
   '/v1/manifests/:cid',
   '/v1/creators/:did',
   '/v1/check',
+  '/v1/candidates',
   '/ipfs/:cid',
   '/healthz',
   '/metrics',
@@ -217,6 +219,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   addManifestRoutes(app, ctx);
   addCreatorRoutes(app, ctx);
   const checkOne = addCheckRoutes(app, ctx);
+  addCandidateRoutes(app, ctx);
   addOperationRoutes(app, ctx, metrics);
 
   // Known paths with another method: 405, not a 404 that suggests a wrong path.

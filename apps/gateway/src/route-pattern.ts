@@ -3,6 +3,7 @@ const KNOWN_ROUTES: readonly [RegExp, string][] = [
   [/^\/v1\/manifests\/[^/]+$/, '/v1/manifests/{cid}'],
   [/^\/v1\/creators\/[^/]+$/, '/v1/creators/{did}'],
   [/^\/v1\/check\/?$/, '/v1/check'],
+  [/^\/v1\/candidates\/?$/, '/v1/candidates'],
   [/^\/ipfs\/[^/]+$/, '/ipfs/{cid}'],
   [/^\/(openapi\.json|docs|healthz|metrics)$/, ''],
 ];

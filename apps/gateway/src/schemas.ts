@@ -5,7 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
  * document (`/openapi.json`, `/docs`) is generated from them: one source for both.
  */
 
-/** Works per `POST /v1/check` request (DESIGN §4). */
+/** Works per `POST /v1/check` or `POST /v1/candidates` request (DESIGN §4). */
 export const MAX_BATCH_WORKS = 10_000;
 
 export const ErrorSchema = z
@@ -160,6 +160,31 @@ export const CheckBodySchema = z
   .strict()
   .openapi('CheckRequest');
 
+export const CandidatesBodySchema = z
+  .object({
+    use: UseParam.optional().openapi({ description: 'accepted for symmetry with POST /v1/check; ignored' }),
+    works: z
+      .array(z.string().max(4096))
+      .max(MAX_BATCH_WORKS)
+      .openapi({ example: ['isrc:USRC17607839'] }),
+  })
+  .strict()
+  .openapi('CandidatesRequest');
+
+export const CandidatesResponseSchema = z
+  .object({
+    asOf: AsOf,
+    manifests: z.array(
+      z
+        .object({
+          cid: CidString,
+          pages: z.array(CidString).openapi({ description: 'the catalog pages naming any of the works' }),
+        })
+        .openapi('Candidate'),
+    ),
+  })
+  .openapi('CandidatesResponse');
+
 const errors = (statuses: readonly number[]) =>
   Object.fromEntries(
     statuses.map((s) => [
@@ -248,6 +273,23 @@ export const routes = [
       200: {
         description: 'the decisions',
         content: { 'application/json': { schema: CheckManyResponseSchema } },
+      },
+      ...errors([400, 413, 415, 429, 503]),
+    },
+  }),
+  createRoute({
+    method: 'post',
+    path: '/v1/candidates',
+    summary: 'The manifests naming up to 10,000 works',
+    description:
+      'What the verifier SDK needs to decide itself: every head manifest this node’s own verifier is given for these works (named directly, by url-prefix or in a catalog page; every branch of a forked creator), with the CIDs of the catalog pages naming them. No decisions. Malformed ids are skipped. Fetch the bytes with GET /v1/manifests/{cid} and GET /ipfs/{cid}.',
+    request: {
+      body: { required: true, content: { 'application/json': { schema: CandidatesBodySchema } } },
+    },
+    responses: {
+      200: {
+        description: 'the manifests',
+        content: { 'application/json': { schema: CandidatesResponseSchema } },
       },
       ...errors([400, 413, 415, 429, 503]),
     },

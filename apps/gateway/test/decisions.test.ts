@@ -1,12 +1,13 @@
 /**
  * The decision table of docs/decisions.md through the gateway: for every case a registry can hold
  * (one fresh registry per case), `POST /v1/check` answers what `@assent/verifier` decides over
- * `memorySource`, and `gatewaySource` run against this gateway over a real server decides the same.
+ * `memorySource`, and `gatewaySource` run against this gateway over a real server (where it asks
+ * `POST /v1/candidates`, not the node's verdicts) decides the same.
  */
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SignedManifest } from '@assent/manifest';
+import { normalizeWorkId, type SignedManifest } from '@assent/manifest';
 import { createRegistry, type Registry, registrySource } from '@assent/registry';
 import { type CheckResult, createVerifier, gatewaySource, memorySource } from '@assent/verifier';
 import { createAdaptorServer } from '@hono/node-server';
@@ -30,6 +31,8 @@ const creators = new Creators();
 const signed = new Map<string, SignedCase>();
 const apps = new Map<string, App>();
 const registries: Registry[] = [];
+/** `METHOD route` of every request the server passed to a case's gateway, by count. */
+const served = new Map<string, number>();
 let server: Server;
 let origin: string;
 
@@ -80,6 +83,8 @@ beforeAll(async () => {
       const app = m === null ? undefined : apps.get(decodeURIComponent(m[1] as string));
       if (m === null || app === undefined) return new Response('no such case', { status: 404 });
       url.pathname = m[2] as string;
+      const key = `${request.method} ${url.pathname.startsWith('/v1/manifests/') ? '/v1/manifests/{cid}' : url.pathname}`;
+      served.set(key, (served.get(key) ?? 0) + 1);
       return app.fetch(new Request(url, request));
     },
   }) as Server;
@@ -145,4 +150,13 @@ describe('docs/decisions.md through the gateway', () => {
       expect(resultSummary(result), result.reason).toEqual(expected);
     });
   }
+
+  it('gatewaySource found the manifests with POST /v1/candidates, never with the node’s verdicts', () => {
+    // At least once per case whose work is a work id (the verifier asks no source about another).
+    const wellFormed = eligible.filter((c) => normalizeWorkId(c.work).ok).length;
+    expect(wellFormed).toBeGreaterThan(0);
+    expect(served.get('POST /v1/candidates')).toBeGreaterThanOrEqual(wellFormed);
+    expect(served.get('POST /v1/check')).toBeUndefined();
+    expect(served.get('GET /v1/manifests/{cid}')).toBeGreaterThan(0);
+  });
 });

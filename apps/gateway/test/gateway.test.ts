@@ -377,6 +377,7 @@ describe('operations', () => {
       '/healthz',
       '/ipfs/{cid}',
       '/metrics',
+      '/v1/candidates',
       '/v1/check',
       '/v1/creators/{did}',
       '/v1/manifests',

@@ -1,0 +1,86 @@
+import { parseJson } from '@assent/manifest';
+import type { LookupCandidate } from '@assent/registry';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { zodFailure } from './check-input.js';
+import { CORS } from './cors.js';
+import { errorResponse, toResponse } from './error-answer.js';
+import { GatewayError } from './errors.js';
+import { bodyOf, contentTypeOf, signalOf } from './request-env.js';
+import type { RouteContext } from './route-context.js';
+import { CandidatesBodySchema, MAX_BATCH_WORKS } from './schemas.js';
+
+const CANDIDATES_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  ...CORS,
+});
+
+/**
+ * The body of `POST /v1/candidates` when it is exactly what `CandidatesBodySchema` accepts: `works`
+ * (strings of at most 4,096 characters), an optional `use` string, nothing else. Checked by hand, as
+ * `plainCheckBody` is; anything else goes to the schema, which says what is wrong.
+ */
+export function plainCandidatesBody(value: unknown): { works: string[] } | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const body = value as Record<string, unknown>;
+  for (const key in body) if (key !== 'use' && key !== 'works') return undefined;
+  const { use, works } = body;
+  if (use !== undefined && (typeof use !== 'string' || use.length > 64)) return undefined;
+  if (!Array.isArray(works) || works.length > MAX_BATCH_WORKS) return undefined;
+  for (const work of works) if (typeof work !== 'string' || work.length > 4096) return undefined;
+  return { works: works as string[] };
+}
+
+/**
+ * `{"asOf":…,"manifests":[{"cid":…,"pages":[…]},…]}`. CIDs are base32 and `asOf` a UTC date-time
+ * made here: nothing in them needs escaping.
+ */
+export function candidatesText(asOf: string, found: readonly LookupCandidate[]): string {
+  let text = `{"asOf":"${asOf}","manifests":[`;
+  for (let i = 0; i < found.length; i++) {
+    const c = found[i] as LookupCandidate;
+    text += `${i === 0 ? '' : ','}{"cid":"${c.cid}","pages":[`;
+    let first = true;
+    for (const page of c.pages.keys()) {
+      text += first ? `"${page}"` : `,"${page}"`;
+      first = false;
+    }
+    text += ']}';
+  }
+  return `${text}]}`;
+}
+
+/**
+ * `POST /v1/candidates`: the manifests this node's own verifier is given for these works
+ * (`registry.lookupWorks`), by CID, with the catalog pages naming them, and no decision. The verifier
+ * SDK's `gatewaySource` asks this instead of `POST /v1/check`, whose verdicts it would only discard.
+ * Body cap, strict parse, batch limit, read rate limit and CORS are those of `POST /v1/check`.
+ */
+export function addCandidateRoutes(app: OpenAPIHono, ctx: RouteContext): void {
+  app.post('/v1/candidates', async (c) => {
+    const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
+    if (limited !== undefined) return toResponse(limited);
+    if (contentTypeOf(c) !== 'application/json') {
+      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'send the works as application/json');
+    }
+    const bytes = await bodyOf(c, ctx.maxCheckBytes, ctx.bodyBudget);
+    const parsed = parseJson(bytes, { maxBytes: ctx.maxCheckBytes });
+    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
+    const works = (parsed.value as { works?: unknown } | null)?.works;
+    if (Array.isArray(works) && works.length > MAX_BATCH_WORKS) {
+      throw new GatewayError(
+        'BATCH_TOO_LARGE',
+        `at most ${MAX_BATCH_WORKS} works per request, got ${works.length}`,
+      );
+    }
+    let body = plainCandidatesBody(parsed.value);
+    if (body === undefined) {
+      const checked = CandidatesBodySchema.safeParse(parsed.value);
+      if (!checked.success) throw zodFailure(checked.error.issues);
+      body = checked.data;
+    }
+    // What `registrySource` hands the node's own verifier: malformed ids skipped, url prefixes and
+    // every branch head of a forked creator added.
+    const found = await ctx.registry.lookupWorks(body.works, { signal: signalOf(c) });
+    return new Response(candidatesText(ctx.asOfText(), found), { headers: CANDIDATES_HEADERS });
+  });
+}
