@@ -6,7 +6,9 @@
  *   against `POST /v1/check` driven directly with the same batches (the same 5,000 normalized ids per
  *   request, as many in flight as scan keeps, each answer read and parsed as JSON; bodies built
  *   beforehand). Bar ≥ 0.8×: what scan adds on top of the API (reading the list, verifying locally,
- *   writing the report) may cost at most a fifth of its speed.
+ *   writing the report) may cost at most a fifth of its speed. Scan itself asks `POST /v1/candidates`
+ *   (the manifests naming the works, no verdicts: it decides locally) and fetches the blocks; the
+ *   baseline stays the node deciding the same batches, the API a client would otherwise call.
  * - peak RSS of the scan process (`process.resourceUsage().maxRSS` at exit, through a preloaded
  *   module), bar ≤ 300 MB, against the peak RSS of a bare Node process that streams the same list
  *   with readline (the floor for reading it at all).
@@ -25,7 +27,7 @@ import { type ComparisonResult, compare } from './harness.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'apps/cli/dist/bin.js');
 const ITEMS = Number(process.env.ASSENT_BENCH_SCAN_ITEMS ?? 1_000_000);
-/** What `assent scan` sends per request and keeps in flight (apps/cli/src/commands/scan.ts). */
+/** Works `assent scan` sends per request and batches it keeps in flight (apps/cli/src/commands/scan.ts). */
 const BATCH = 5_000;
 const IN_FLIGHT = 3;
 const ROUNDS = 3;

@@ -10,8 +10,8 @@ import { streamInputChunks, type WorkItem } from '../work-items.js';
 import { orgOf, useOf } from './check.js';
 
 /**
- * Work ids per `POST /v1/check` (half the API's limit of 10,000) and batches in flight: the node works
- * on the next while an answer is decided and written. Memory holds at most this many batches of items
+ * Work ids per gateway request (`POST /v1/candidates`; half the API's limit of 10,000) and batches in
+ * flight: the node looks up the next while an answer is verified, decided and written. Memory holds at most this many batches of items
  * and entries, plus the one being read. A 10,000,000-line list peaked at 269 MB RSS with three in
  * flight and 271 MB with two (bar 300 MB): V8's heap sizing, not the depth, sets the peak, so three.
  */
