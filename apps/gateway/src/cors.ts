@@ -22,8 +22,8 @@ export const PREFLIGHT: Readonly<Record<string, string>> = Object.freeze({
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
- * True for the paths browsers may call from other origins: read, check and candidates (docs/api.md,
- * column CORS).
+ * True for the paths browsers may call from other origins: read, check, candidates, the log and the
+ * node's description (docs/api.md, column CORS).
  * Not publishing: the web app publishes from the gateway's own origin, and a page elsewhere must not
  * be able to spend its visitors' addresses' write limits.
  */
@@ -33,7 +33,9 @@ export function isCorsPath(path: string): boolean {
     path === '/v1/candidates' ||
     path.startsWith('/v1/manifests/') ||
     path.startsWith('/v1/creators/') ||
-    path.startsWith('/ipfs/')
+    path.startsWith('/ipfs/') ||
+    path.startsWith('/log/') ||
+    path === '/.well-known/assent-node.json'
   );
 }
 

@@ -22,7 +22,16 @@ export interface GatewayDeps {
   /** The node whose manifests the gateway publishes to and checks against. */
   readonly registry: Pick<
     Registry,
-    'ingest' | 'head' | 'history' | 'getBlock' | 'lookupWorks' | 'stats' | 'freshness' | 'running'
+    | 'ingest'
+    | 'head'
+    | 'history'
+    | 'getBlock'
+    | 'lookupWorks'
+    | 'stats'
+    | 'freshness'
+    | 'running'
+    | 'log'
+    | 'identity'
   >;
   /** The decision engine: `createVerifier({ source: registrySource(registry) })`. */
   readonly verifier: Verifier;

@@ -11,6 +11,7 @@ import { addCreatorRoutes } from './creator-routes.js';
 import { errorAnswer, errorResponse, type PlainAnswer, toResponse } from './error-answer.js';
 import { GatewayError } from './errors.js';
 import type { GatewayDeps, RequestLogEntry } from './gateway-deps.js';
+import { addLogRoutes } from './log-routes.js';
 import { addManifestRoutes } from './manifest-routes.js';
 import { GatewayMetrics } from './metrics.js';
 import { addOperationRoutes } from './operation-routes.js';
@@ -30,10 +31,13 @@ const MIB = 1024 * 1024;
 const ROUTE_PATHS = [
   '/v1/manifests',
   '/v1/manifests/:cid',
+  '/v1/manifests/:cid/proof',
   '/v1/creators/:did',
   '/v1/check',
   '/v1/candidates',
   '/ipfs/:cid',
+  '/log/checkpoint',
+  '/.well-known/assent-node.json',
   '/healthz',
   '/metrics',
   '/openapi.json',
@@ -220,6 +224,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   addCreatorRoutes(app, ctx);
   const checkOne = addCheckRoutes(app, ctx);
   addCandidateRoutes(app, ctx);
+  addLogRoutes(app, ctx);
   addOperationRoutes(app, ctx, metrics);
 
   // Known paths with another method: 405, not a 404 that suggests a wrong path.

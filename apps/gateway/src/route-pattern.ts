@@ -1,6 +1,11 @@
 const KNOWN_ROUTES: readonly [RegExp, string][] = [
   [/^\/v1\/manifests\/?$/, '/v1/manifests'],
   [/^\/v1\/manifests\/[^/]+$/, '/v1/manifests/{cid}'],
+  [/^\/v1\/manifests\/[^/]+\/proof$/, '/v1/manifests/{cid}/proof'],
+  [/^\/log\/checkpoint$/, '/log/checkpoint'],
+  [/^\/log\/tile\/entries\//, '/log/tile/entries/{N}'],
+  [/^\/log\/tile\//, '/log/tile/{L}/{N}'],
+  [/^\/\.well-known\/assent-node\.json$/, ''],
   [/^\/v1\/creators\/[^/]+$/, '/v1/creators/{did}'],
   [/^\/v1\/check\/?$/, '/v1/check'],
   [/^\/v1\/candidates\/?$/, '/v1/candidates'],
