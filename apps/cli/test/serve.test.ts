@@ -66,6 +66,33 @@ describe('assent serve', () => {
     }
   });
 
+  it('names the node log with --log-origin on first start, and refuses another origin later', async () => {
+    const data = tempDir();
+    const node = await serve(['--data', data, '--log-origin', 'example.org/assent/log'], {
+      ASSENT_HOME: data,
+    });
+    const described = (await (await fetch(`${node.url}/.well-known/assent-node.json`)).json()) as {
+      origin: string;
+      logVkey: string;
+    };
+    expect(described.origin).toBe('example.org/assent/log');
+    expect(described.logVkey.startsWith('example.org/assent/log+')).toBe(true);
+    expect((await (await fetch(`${node.url}/log/checkpoint`)).text()).split('\n')[0]).toBe(
+      'example.org/assent/log',
+    );
+    await node.stop();
+    const again = await assent(['serve', '--data', data, '--log-origin', 'other.example/log', '--json'], {
+      ASSENT_HOME: data,
+    });
+    expect(again.code).toBe(6);
+    expect(json(again)).toMatchObject({ error: { code: 'REGISTRY_LOG_ORIGIN_FIXED' } });
+    const spaced = await assent(['serve', '--data', data, '--log-origin', 'a b', '--json'], {
+      ASSENT_HOME: data,
+    });
+    expect(spaced.code).toBe(2);
+    expect(json(spaced)).toMatchObject({ error: { code: 'USAGE' } });
+  }, 60_000);
+
   it('logs requests as pino JSON lines on stderr; stdout holds only where it listens', async () => {
     const data = tempDir();
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', '--data', data], {

@@ -22,6 +22,8 @@ export const REGISTRY_ERROR_CODES = [
   'FORK_LIMIT',
   // The node could not write the manifest's blocks; nothing of it was indexed.
   'REGISTRY_STORAGE_FAILED',
+  // The data directory's log has another origin than the one asked for: a log's origin never changes.
+  'REGISTRY_LOG_ORIGIN_FIXED',
 ] as const;
 
 /** An error code of the registry itself. */

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AssentError,
   type Identity,
   identityFromSecretKey,
   parseSecretKeyMultibase,
   secretKeyMultibase,
 } from '@assent/manifest';
 import { createCosigner, createNoteSigner, isValidKeyName, type NoteSigner } from '@assent/tlog';
+import type { RegistryErrorCode } from './errors.js';
 
 /**
  * A node's own keys (DESIGN-TRUST §1.3 item 2), kept in `node-key.json` in its data directory (mode
@@ -80,7 +82,7 @@ function writeKeyFile(file: string, keys: KeyFile): void {
 /**
  * The node's keys from its data directory, made on first start. `origin` is used only then (default
  * `assent/<the node DID's multibase key>`, unique per node); a later different `origin` is an error,
- * since witnesses know a log by its origin and key.
+ * since witnesses know a log by its origin and key (`REGISTRY_LOG_ORIGIN_FIXED`).
  */
 export async function loadNodeKeys(dataDir: string, options: { origin?: string } = {}): Promise<NodeKeys> {
   const file = join(dataDir, NODE_KEY_FILE);
@@ -99,7 +101,8 @@ export async function loadNodeKeys(dataDir: string, options: { origin?: string }
     };
     writeKeyFile(file, keys);
   } else if (options.origin !== undefined && options.origin !== keys.origin) {
-    throw new Error(
+    throw new AssentError<RegistryErrorCode>(
+      'REGISTRY_LOG_ORIGIN_FIXED',
       `this node's log origin is ${keys.origin} (${file}); it cannot become ${options.origin}: witnesses know a log by its origin`,
     );
   }

@@ -162,7 +162,9 @@ describe('node log', () => {
     // The node's keys are readable by its owner only.
     expect(statSync(join(dataDir, 'node-key.json')).mode & 0o777).toBe(0o600);
     await stopped(registry);
-    await expect(start(dataDir, { logOrigin: 'example.org/assent/log' })).rejects.toThrow(/origin/);
+    await expect(start(dataDir, { logOrigin: 'example.org/assent/log' })).rejects.toMatchObject({
+      code: 'REGISTRY_LOG_ORIGIN_FIXED',
+    });
   });
 
   it('takes its origin from the first start and names its keys after it', async () => {

@@ -1,3 +1,4 @@
+import { isValidKeyName } from '@assent/tlog';
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 
@@ -33,7 +34,7 @@ function rateLimit(
 
 /** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...] [--fsync] [--peer-allow PEERID ...]` */
 export const serve: Command = {
-  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--fsync] [--quiet] [--json]
+  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--fsync] [--quiet] [--json]
 
 Runs a registry node (Helia blockstore + SQLite index in DIR, default $ASSENT_HOME) and its HTTP
 gateway, with the web app at / (built by \`pnpm build\`; --web serves another build). Prints the HTTP
@@ -44,7 +45,9 @@ in bursts of up to --read-burst; beyond that it is answered 429 with Retry-After
 limit). --peer-allow: only these libp2p peer ids may connect (default any). --fsync: blocks and the
 index are flushed to disk before a publish is acknowledged, so acknowledged manifests survive power
 loss too, not only a crash of the process (publishing is slower). Logs (requests and replication) go
-to stderr as JSON lines (--quiet: warnings and errors only). Stops cleanly on SIGINT or SIGTERM.
+to stderr as JSON lines (--quiet: warnings and errors only). --log-origin names the node's
+transparency log on its first start (e.g. example.org/assent/log; default assent/<node DID key>); it
+never changes after. Stops cleanly on SIGINT or SIGTERM.
 
 Example:
   assent serve --port 8787 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…`,
@@ -62,6 +65,7 @@ Example:
     'write-rate': { type: 'string' },
     'write-burst': { type: 'string' },
     quiet: { type: 'boolean' },
+    'log-origin': { type: 'string' },
   },
   async run(values, _positionals, ctx) {
     const port = Number((values.port as string | undefined) ?? '8787');
@@ -74,6 +78,9 @@ Example:
     for (const id of peerAllow ?? [])
       if (!/^[1-9A-HJ-NP-Za-km-z]{40,80}$/.test(id))
         throw cliError('USAGE', `--peer-allow takes libp2p peer ids (12D3KooW…), not ${JSON.stringify(id)}`);
+    const logOrigin = values['log-origin'] as string | undefined;
+    if (logOrigin !== undefined && !isValidKeyName(logOrigin))
+      throw cliError('USAGE', '--log-origin takes a name without spaces or "+", e.g. example.org/assent/log');
     const quiet = values.quiet === true;
     // Loaded here only: Helia, libp2p, SQLite and the HTTP server are for this command alone.
     const { createRegistry } = await import('@assent/registry');
@@ -89,6 +96,7 @@ Example:
       ...(listen === undefined ? {} : { listen }),
       ...(peerAllow === undefined ? {} : { peerAllow }),
       fsync: values.fsync === true,
+      ...(logOrigin === undefined ? {} : { logOrigin }),
       logger: logger.child({ component: 'registry' }),
     });
     let server: { url: string; close(): Promise<void> };
