@@ -1,4 +1,4 @@
-import type { CheckResult } from '@assent/verifier';
+import { type CheckResult, RECEIPT_CHUNK_SIZE } from '@assent/verifier';
 
 /** `YYYY-MM-DDThh:mm:ssZ` (docs/api.md: `asOf`). */
 export function utcSeconds(date: Date): string {
@@ -36,8 +36,11 @@ export function checkOneText(asOf: string, r: CheckResult): string {
   return `{"asOf":"${asOf}",${parts.head},"at":"${r.at}"${parts.tail}`;
 }
 
-/** Results per chunk of a `POST /v1/check` answer: about 40 KB of JSON each. */
-const RESULTS_PER_CHUNK = 100;
+/**
+ * Results per chunk of a `POST /v1/check` answer: about 40 KB of JSON each. A receipt's leaves are
+ * these chunks (docs/spec/receipt.md), so the two sizes are one.
+ */
+const RESULTS_PER_CHUNK = RECEIPT_CHUNK_SIZE;
 
 /**
  * The body of `POST /v1/check`, `{"asOf":…,"results":[…]}`, as a stream of chunks of
@@ -46,7 +49,12 @@ const RESULTS_PER_CHUNK = 100;
  * 4 MB allocation, about 30% of the server thread's time on the POST benchmark (CPU profile). A client
  * that goes away mid-answer cancels the stream (the Node adapter cancels its reader).
  */
-export function checkManyBody(asOf: string, results: readonly CheckResult[]): ReadableStream<Uint8Array> {
+export function checkManyBody(
+  asOf: string,
+  results: readonly CheckResult[],
+  receipt?: Receipting,
+): ReadableStream<Uint8Array> {
+  if (receipt !== undefined) return receiptedBody(asOf, results, receipt);
   const encoder = new TextEncoder();
   let next = 0;
   return new ReadableStream<Uint8Array>(
@@ -59,6 +67,49 @@ export function checkManyBody(asOf: string, results: readonly CheckResult[]): Re
         next = end;
         controller.enqueue(encoder.encode(text));
         if (end === results.length) controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** How an answer gets its receipt: each chunk's leaf hash, then the signed receipt over them all. */
+export interface Receipting {
+  /** The RFC 6962 leaf hash of a chunk's exact bytes (`JSON.stringify` of its results, brackets included). */
+  readonly leafHash: (chunk: Uint8Array) => Uint8Array;
+  /** The signed receipt over the leaf hashes of every chunk, in order. */
+  readonly sign: (leafHashes: readonly Uint8Array[]) => Promise<unknown>;
+}
+
+/**
+ * `{"asOf":…,"results":[…],"receipt":{…}}`: the chunks as in {@link checkManyBody}, each encoded once,
+ * hashed as its leaf and sent without its brackets; the receipt, signed over every leaf, ends it.
+ */
+function receiptedBody(
+  asOf: string,
+  results: readonly CheckResult[],
+  receipt: Receipting,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const leafHashes: Uint8Array[] = [];
+  let next = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const end = Math.min(next + RESULTS_PER_CHUNK, results.length);
+        controller.enqueue(encoder.encode(next === 0 ? `{"asOf":${JSON.stringify(asOf)},"results":[` : ','));
+        if (end > next) {
+          // The brackets are one byte each in UTF-8: the chunk goes out without them.
+          const chunk = encoder.encode(JSON.stringify(results.slice(next, end)));
+          leafHashes.push(receipt.leafHash(chunk));
+          controller.enqueue(chunk.subarray(1, chunk.length - 1));
+        }
+        next = end;
+        if (end === results.length) {
+          const signed = await receipt.sign(leafHashes);
+          controller.enqueue(encoder.encode(`],"receipt":${JSON.stringify(signed)}}`));
+          controller.close();
+        }
       },
     },
     { highWaterMark: 0 },

@@ -1,10 +1,12 @@
 import { parseJson } from '@assent/manifest';
+import type { CheckResult } from '@assent/verifier';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { checkManyBody, checkOneText } from './check-answer.js';
 import { type CheckInput, checkOptions, plainCheckBody, plainCheckQuery, zodFailure } from './check-input.js';
 import { CORS } from './cors.js';
 import { errorAnswer, errorResponse, type PlainAnswer, toResponse } from './error-answer.js';
 import { GatewayError } from './errors.js';
+import { chunkLeafHash, type ReceiptQuery, signReceipt, wantsReceipt } from './receipt-answer.js';
 import { bodyOf, contentTypeOf, signalOf } from './request-env.js';
 import type { RouteContext } from './route-context.js';
 import { CheckBodySchema, CheckQuerySchema, MAX_BATCH_WORKS } from './schemas.js';
@@ -17,11 +19,19 @@ const CHECK_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 /** The answer to `GET /v1/check` with these (decoded) query parameters; throws a `GatewayError` for bad ones. */
 export type CheckOne = (query: Record<string, string>) => Promise<PlainAnswer>;
 
-/** `GET /v1/check` and `POST /v1/check`; answers the GET route's own function for the Node server. */
+/** What a receipt states the check asked: the validated options and the time of use decided for. */
+function queryOf(options: ReturnType<typeof checkOptions>, at: string): ReceiptQuery {
+  return options.org === undefined ? { use: options.use, at } : { use: options.use, org: options.org, at };
+}
+
+/** `GET /v1/check` and `POST /v1/check` (each with `receipt=1` for a signed receipt); answers the GET route's own function for the Node server. */
 export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
   const { verifier } = ctx;
 
-  const checkOne: CheckOne = async (raw) => {
+  /** The verifier's result for `GET /v1/check`'s parameters, or the error answer of a bad work id. */
+  const decideOne = async (
+    raw: Record<string, string>,
+  ): Promise<{ result: CheckResult; options: ReturnType<typeof checkOptions> } | PlainAnswer> => {
     let query = plainCheckQuery(raw);
     if (query === undefined) {
       const checked = CheckQuerySchema.safeParse(raw);
@@ -40,17 +50,42 @@ export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
       const why = result.warnings[0] ?? { code: 'BAD_REQUEST', message: 'work is not a work id' };
       return errorAnswer(why.code, why.message, undefined, CORS);
     }
-    return { status: 200, headers: CHECK_HEADERS, body: checkOneText(ctx.asOfText(), result) };
+    return { result, options };
+  };
+
+  const checkOne: CheckOne = async (raw) => {
+    const decided = await decideOne(raw);
+    if (!('result' in decided)) return decided;
+    return { status: 200, headers: CHECK_HEADERS, body: checkOneText(ctx.asOfText(), decided.result) };
+  };
+
+  /** `GET /v1/check?…&receipt=1`: the answer, and the receipt signed over its one result. */
+  const checkOneWithReceipt = async (raw: Record<string, string>): Promise<PlainAnswer> => {
+    const decided = await decideOne(raw);
+    if (!('result' in decided)) return decided;
+    const { result, options } = decided;
+    const chunk = new TextEncoder().encode(JSON.stringify([result]));
+    const signed = await signReceipt(ctx, queryOf(options, result.at), [result], [chunkLeafHash(chunk)]);
+    const body = checkOneText(ctx.asOfText(), result);
+    return {
+      status: 200,
+      headers: CHECK_HEADERS,
+      body: `${body.slice(0, -1)},"receipt":${JSON.stringify(signed)}}`,
+    };
   };
 
   app.get('/v1/check', async (c) => {
     const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
-    return toResponse(limited ?? (await checkOne(c.req.query())));
+    if (limited !== undefined) return toResponse(limited);
+    const { receipt, ...query } = c.req.query();
+    if (!wantsReceipt(receipt)) return toResponse(await checkOne(query));
+    return toResponse(await checkOneWithReceipt(query));
   });
 
   app.post('/v1/check', async (c) => {
     const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
     if (limited !== undefined) return toResponse(limited);
+    const receipt = wantsReceipt(c.req.query('receipt'));
     if (contentTypeOf(c) !== 'application/json') {
       throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'send the check as application/json');
     }
@@ -72,7 +107,19 @@ export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
     }
     const options = checkOptions(body);
     const results = await verifier.checkMany({ ...options, works: body.works, signal: signalOf(c) });
-    return new Response(checkManyBody(ctx.asOfText(), results), {
+    const receipting = receipt
+      ? {
+          leafHash: chunkLeafHash,
+          sign: (leafHashes: readonly Uint8Array[]) =>
+            signReceipt(
+              ctx,
+              queryOf(options, results[0]?.at ?? ctx.now().toISOString()),
+              results,
+              leafHashes,
+            ),
+        }
+      : undefined;
+    return new Response(checkManyBody(ctx.asOfText(), results, receipting), {
       headers: { 'content-type': 'application/json', ...CORS },
     });
   });

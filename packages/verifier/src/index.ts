@@ -6,6 +6,13 @@
  * @packageDocumentation
  */
 export {
+  type CheckpointMemory,
+  type Equivocation,
+  memoryCheckpoints,
+  observeCheckpoint,
+  type SeenCheckpoint,
+} from './checkpoint-memory.js';
+export {
   type DecisionRule,
   type Evidence,
   isLicensee,
@@ -15,6 +22,18 @@ export { VERIFIER_ERROR_CODES, type VerifierErrorCode, type Warning, type Warnin
 export { type GatewaySourceOptions, gatewaySource } from './gateway-source.js';
 export { type IndexedDbStateOptions, indexedDbState } from './indexeddb-state.js';
 export { type MemoryManifest, type MemorySourceOptions, memorySource } from './memory-source.js';
+export {
+  type ConsentCheckReceipt,
+  RECEIPT_CHUNK_SIZE,
+  type ReceiptItem,
+  type ReceiptLogInclusion,
+  type ReceiptManifest,
+  type ReceiptSubject,
+  receiptChunkBytes,
+  receiptItem,
+  receiptLeafHashes,
+  receiptResultsRoot,
+} from './receipt.js';
 export {
   type CheckResultWithSignals,
   type SignalEvidence,
@@ -44,3 +63,11 @@ export {
   type Verifier,
   type VerifierOptions,
 } from './verifier.js';
+export {
+  RECEIPT_ERROR_CODES,
+  type ReceiptErrorCode,
+  type ReceiptVerdict,
+  type VerifiedReceipt,
+  type VerifyReceiptOptions,
+  verifyReceipt,
+} from './verify-receipt.js';
