@@ -366,10 +366,10 @@ export class Ingester {
     }
     try {
       index.transaction(() => {
-        for (const { manifest, collected } of accepted) {
-          index.add(manifest, collected.works);
-          this.#deps.log.append(manifest.cid, manifestLeafBytes(manifest));
-        }
+        for (const { manifest, collected } of accepted) index.add(manifest, collected.works);
+        this.#deps.log.append(
+          accepted.map(({ manifest }) => ({ key: manifest.cid, leaf: manifestLeafBytes(manifest) })),
+        );
       });
     } catch (error) {
       await this.#forget(accepted, error);

@@ -91,7 +91,7 @@ export class NodeLog {
       indexOf: db.prepare('SELECT idx FROM log_leaves WHERE key = ?').pluck(),
       leaf: db.prepare('SELECT leaf FROM log_leaves WHERE idx = ?').pluck(),
       leaves: db.prepare('SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
-      insertLeaf: db.prepare('INSERT INTO log_leaves (idx, key, leaf) VALUES (?, ?, ?)'),
+      insertLeaf: db.prepare('INSERT INTO log_leaves (idx, key, leaf) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING'),
       hash: db.prepare('SELECT hash FROM log_hashes WHERE level = ? AND idx = ?').pluck(),
       hashes: db
         .prepare('SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx')
@@ -110,18 +110,19 @@ export class NodeLog {
   }
 
   /**
-   * Appends a leaf keyed by `key` (a manifest CID) unless one with that key exists; answers its index.
-   * Call inside the transaction that makes the leaf's fact true (the manifest's index rows), so that
-   * both commit or neither does.
+   * Appends leaves keyed by `key` (a manifest CID), in order, skipping a key the log has; answers
+   * each one's index. Call inside the transaction that makes the leaves' facts true (the manifests'
+   * index rows), so that both commit or neither does. The size is read once per call: a group commit
+   * appends its manifests together.
    */
-  append(key: string, leaf: Uint8Array): number {
-    const existing = this.#stmt.indexOf.get(key) as number | undefined;
-    if (existing !== undefined) return existing;
-    const index = this.size();
-    this.#stmt.insertLeaf.run(index, key, leaf);
-    for (const node of nodesCompletedBy(index, hashLeaf(leaf), this.#read))
-      this.#stmt.insertHash.run(node.level, node.index, node.hash);
-    return index;
+  append(entries: readonly { readonly key: string; readonly leaf: Uint8Array }[]): number[] {
+    let size = this.size();
+    return entries.map(({ key, leaf }) => {
+      if (this.#stmt.insertLeaf.run(size, key, leaf).changes === 0) return this.indexOf(key) as number;
+      for (const node of nodesCompletedBy(size, hashLeaf(leaf), this.#read))
+        this.#stmt.insertHash.run(node.level, node.index, node.hash);
+      return size++;
+    });
   }
 
   /** The index of the leaf keyed by `key`, if the log has it. */

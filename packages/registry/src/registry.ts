@@ -392,7 +392,7 @@ class RegistryNode implements Registry {
           after = seq;
           if (this.#log.indexOf(cid) !== undefined) continue;
           const row = this.#index.get(cid);
-          if (row !== undefined) this.#log.append(cid, manifestLeafBytes(row));
+          if (row !== undefined) this.#log.append([{ key: cid, leaf: manifestLeafBytes(row) }]);
         }
       }
     });
