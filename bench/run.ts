@@ -30,6 +30,7 @@ const GROUPS: Record<string, () => Promise<ComparisonResult[]>> = {
   verifier: async () => (await import('./verifier.bench.js')).verifierBenchmarks(),
   registry: async () => (await import('./registry.bench.js')).registryBenchmarks(),
   hardening: async () => (await import('./hardening.bench.js')).hardeningBenchmarks(),
+  log: async () => (await import('./log.bench.js')).logBenchmarks(),
   'gateway-get': async () => (await import('./gateway.bench.js')).gatewayBenchmarks(['get']),
   'gateway-post': async () => (await import('./gateway.bench.js')).gatewayBenchmarks(['post']),
   'gateway-ingest': async () => (await import('./gateway.bench.js')).gatewayBenchmarks(['ingest']),
