@@ -265,7 +265,7 @@ describe('receipts, altered', () => {
     [
       'the type',
       'RECEIPT_MALFORMED',
-      (a) => ((a.receipt as { type: string[] }).type = ['VerifiableCredential']),
+      (a) => ((a.receipt as unknown as { type: string[] }).type = ['VerifiableCredential']),
     ],
   ];
   for (const [what, code, alter] of cases) {
