@@ -15,14 +15,15 @@ export function utcSeconds(date: Date): string {
 const reusedParts = new WeakMap<readonly unknown[], { readonly head: string; readonly tail: string }>();
 
 /**
- * The body of `GET /v1/check`: `asOf`, then the verifier's result as it is, spliced into one JSON
+ * The body of `GET /v1/check`: `asOf` and `checkpoint` (`head`), then the verifier's result as it is, spliced into one JSON
  * object without copying it (a spread cost more than the rest of the route). The verifier builds
  * results in the order of the API (docs/api.md); `POST /v1/check` serializes them as they are too,
  * and the API tests hold both to the documented fields.
  */
-export function checkOneText(asOf: string, r: CheckResult): string {
-  // `asOf` and `at` are UTC date-times made here and by the verifier: nothing in them needs escaping.
-  if (!Object.isFrozen(r.evidence)) return `{"asOf":"${asOf}",${JSON.stringify(r).slice(1)}`;
+export function checkOneText(head: string, r: CheckResult): string {
+  // `head` is `"asOf":…,"checkpoint":…` (RouteContext.answerHead); `at` is a UTC date-time made by the
+  // verifier: nothing in them needs escaping.
+  if (!Object.isFrozen(r.evidence)) return `{${head},${JSON.stringify(r).slice(1)}`;
   let parts = reusedParts.get(r.evidence);
   if (parts === undefined) {
     const whole = JSON.stringify(r);
@@ -33,7 +34,7 @@ export function checkOneText(asOf: string, r: CheckResult): string {
     };
     reusedParts.set(r.evidence, parts);
   }
-  return `{"asOf":"${asOf}",${parts.head},"at":"${r.at}"${parts.tail}`;
+  return `{${head},${parts.head},"at":"${r.at}"${parts.tail}`;
 }
 
 /**
@@ -43,25 +44,25 @@ export function checkOneText(asOf: string, r: CheckResult): string {
 const RESULTS_PER_CHUNK = RECEIPT_CHUNK_SIZE;
 
 /**
- * The body of `POST /v1/check`, `{"asOf":…,"results":[…]}`, as a stream of chunks of
+ * The body of `POST /v1/check`, `{"asOf":…,"checkpoint":…,"results":[…]}`, as a stream of chunks of
  * {@link RESULTS_PER_CHUNK} results, made as the connection takes them. A 10,000-work answer is about
  * 4 MB: serialized whole, it was one large string flattened twice and encoded once, each a fresh
  * 4 MB allocation, about 30% of the server thread's time on the POST benchmark (CPU profile). A client
  * that goes away mid-answer cancels the stream (the Node adapter cancels its reader).
  */
 export function checkManyBody(
-  asOf: string,
+  head: string,
   results: readonly CheckResult[],
   receipt?: Receipting,
 ): ReadableStream<Uint8Array> {
-  if (receipt !== undefined) return receiptedBody(asOf, results, receipt);
+  if (receipt !== undefined) return receiptedBody(head, results, receipt);
   const encoder = new TextEncoder();
   let next = 0;
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {
         const end = Math.min(next + RESULTS_PER_CHUNK, results.length);
-        let text = next === 0 ? `{"asOf":${JSON.stringify(asOf)},"results":[` : ',';
+        let text = next === 0 ? `{${head},"results":[` : ',';
         if (end > next) text += JSON.stringify(results.slice(next, end)).slice(1, -1);
         if (end === results.length) text += ']}';
         next = end;
@@ -86,7 +87,7 @@ export interface Receipting {
  * hashed as its leaf and sent without its brackets; the receipt, signed over every leaf, ends it.
  */
 function receiptedBody(
-  asOf: string,
+  head: string,
   results: readonly CheckResult[],
   receipt: Receipting,
 ): ReadableStream<Uint8Array> {
@@ -97,7 +98,7 @@ function receiptedBody(
     {
       async pull(controller) {
         const end = Math.min(next + RESULTS_PER_CHUNK, results.length);
-        controller.enqueue(encoder.encode(next === 0 ? `{"asOf":${JSON.stringify(asOf)},"results":[` : ','));
+        controller.enqueue(encoder.encode(next === 0 ? `{${head},"results":[` : ','));
         if (end > next) {
           // The brackets are one byte each in UTF-8: the chunk goes out without them.
           const chunk = encoder.encode(JSON.stringify(results.slice(next, end)));

@@ -56,7 +56,7 @@ export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
   const checkOne: CheckOne = async (raw) => {
     const decided = await decideOne(raw);
     if (!('result' in decided)) return decided;
-    return { status: 200, headers: CHECK_HEADERS, body: checkOneText(ctx.asOfText(), decided.result) };
+    return { status: 200, headers: CHECK_HEADERS, body: checkOneText(ctx.answerHead(), decided.result) };
   };
 
   /** `GET /v1/check?…&receipt=1`: the answer, and the receipt signed over its one result. */
@@ -66,7 +66,7 @@ export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
     const { result, options } = decided;
     const chunk = new TextEncoder().encode(JSON.stringify([result]));
     const signed = await signReceipt(ctx, queryOf(options, result.at), [result], [chunkLeafHash(chunk)]);
-    const body = checkOneText(ctx.asOfText(), result);
+    const body = checkOneText(ctx.answerHead(), result);
     return {
       status: 200,
       headers: CHECK_HEADERS,
@@ -119,7 +119,7 @@ export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
             ),
         }
       : undefined;
-    return new Response(checkManyBody(ctx.asOfText(), results, receipting), {
+    return new Response(checkManyBody(ctx.answerHead(), results, receipting), {
       headers: { 'content-type': 'application/json', ...CORS },
     });
   });

@@ -87,6 +87,10 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   // `asOf` to the second, made once a second.
   let asOfSecond = Number.NaN;
   let asOfText = '';
+  // The members every check answer opens with, made again when `asOf` or the checkpoint changes.
+  let headAsOf = '';
+  let headSize = -1;
+  let headText = '';
   const ctx: RouteContext = {
     deps,
     registry,
@@ -100,6 +104,16 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
         asOfText = utcSeconds(new Date(ms));
       }
       return asOfText;
+    },
+    answerHead() {
+      const asOfNow = this.asOfText();
+      const { size, signedAt } = registry.log.checkpoint();
+      if (asOfNow !== headAsOf || size !== headSize) {
+        headAsOf = asOfNow;
+        headSize = size;
+        headText = `"asOf":"${asOfNow}","checkpoint":{"size":${size},"signedAt":"${signedAt}"}`;
+      }
+      return headText;
     },
     maxManifestBytes: deps.maxManifestBytes ?? MIB,
     maxCarBytes: deps.maxCarBytes ?? 32 * MIB,

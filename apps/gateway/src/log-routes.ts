@@ -1,9 +1,10 @@
 import { JSON_CODEC, parseCidString } from '@assent/manifest';
 import { formatTlogProof, parseTilePath, type Tile } from '@assent/tlog';
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { CORS } from './cors.js';
 import { errorResponse, json, toResponse } from './error-answer.js';
 import type { RouteContext } from './route-context.js';
+import { errors } from './schemas.js';
 
 /** What `GET /.well-known/assent-node.json` answers: who this node is and how to check its log. */
 export interface NodeDescription {
@@ -38,6 +39,50 @@ function text(body: string, cacheControl: string, type = 'text/plain; charset=ut
   return bytesResponse(new TextEncoder().encode(body), cacheControl, type);
 }
 
+const TEXT = { 'text/plain': { schema: z.string() } };
+const BYTES = { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } };
+
+/** The OpenAPI description of the log routes. */
+const LOG_ROUTES = [
+  createRoute({
+    method: 'get',
+    path: '/.well-known/assent-node.json',
+    summary: "The node's DID, log origin, log key and witness key",
+    responses: {
+      200: {
+        description: 'the node',
+        content: {
+          'application/json': {
+            schema: z
+              .object({ did: z.string(), origin: z.string(), logVkey: z.string(), witnessVkey: z.string() })
+              .openapi('NodeDescription'),
+          },
+        },
+      },
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/log/checkpoint',
+    summary: "The log's latest signed checkpoint (C2SP tlog-checkpoint), with witness cosignatures",
+    responses: { 200: { description: 'the signed note', content: TEXT }, ...errors([429]) },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/log/tile/{path}',
+    summary: 'C2SP tlog-tiles: hash tiles `<L>/<N>[.p/<W>]` and entry bundles `entries/<N>[.p/<W>]`',
+    request: { params: z.object({ path: z.string().openapi({ example: '0/x001/234.p/17' }) }) },
+    responses: { 200: { description: 'the tile', content: BYTES }, ...errors([404, 429]) },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/v1/manifests/{cid}/proof',
+    summary: "The manifest's inclusion in the node's log (c2sp.org/tlog-proof@v1)",
+    request: { params: z.object({ cid: z.string() }) },
+    responses: { 200: { description: 'the tlog-proof text', content: TEXT }, ...errors([400, 404, 429]) },
+  }),
+];
+
 /**
  * The node's log, read-only (docs/spec/log.md): `GET /.well-known/assent-node.json`,
  * `GET /log/checkpoint`, tlog-tiles `GET /log/tile/<L>/<N>[.p/<W>]` and
@@ -45,6 +90,7 @@ function text(body: string, cacheControl: string, type = 'text/plain; charset=ut
  */
 export function addLogRoutes(app: OpenAPIHono, ctx: RouteContext): void {
   const { registry } = ctx;
+  for (const route of LOG_ROUTES) app.openAPIRegistry.registerPath(route);
 
   app.get('/.well-known/assent-node.json', () => {
     const description: NodeDescription = {

@@ -11,6 +11,11 @@ export interface RouteContext {
   readonly now: () => Date;
   /** `asOf` of check answers, `YYYY-MM-DDThh:mm:ssZ`. */
   readonly asOfText: () => string;
+  /**
+   * The members a check answer opens with: `"asOf":…,"checkpoint":{"size":…,"signedAt":…}` (the node's
+   * latest signed checkpoint: how much of its log the answer stands on, and when it was signed).
+   */
+  readonly answerHead: () => string;
   readonly maxManifestBytes: number;
   readonly maxCarBytes: number;
   readonly maxCheckBytes: number;

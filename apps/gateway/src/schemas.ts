@@ -122,11 +122,22 @@ const AsOf = z.string().openapi({
   description: 'when the index was last known complete (UTC)',
 });
 
+/** The node's latest signed checkpoint, which an answer stands on (docs/api.md). */
+const CheckpointRef = z
+  .object({
+    size: z.number().int().openapi({ description: "the tree size of the node's log" }),
+    signedAt: z.string().openapi({ description: 'when the node signed it (its own clock)' }),
+  })
+  .openapi('CheckpointRef');
+
 export const CheckManyResponseSchema = z
-  .object({ asOf: AsOf, results: z.array(CheckResultSchema) })
+  .object({ asOf: AsOf, checkpoint: CheckpointRef, results: z.array(CheckResultSchema) })
   .openapi('CheckManyResponse');
 
-export const CheckOneResponseSchema = CheckResultSchema.extend({ asOf: AsOf }).openapi('CheckOneResponse');
+export const CheckOneResponseSchema = CheckResultSchema.extend({
+  asOf: AsOf,
+  checkpoint: CheckpointRef,
+}).openapi('CheckOneResponse');
 
 const UseParam = z.string().max(64).openapi({ example: 'train-genai', description: 'a v1 use term' });
 const OrgParam = z
@@ -185,7 +196,8 @@ export const CandidatesResponseSchema = z
   })
   .openapi('CandidatesResponse');
 
-const errors = (statuses: readonly number[]) =>
+/** OpenAPI responses of the given error statuses, each the error body of docs/errors.md. */
+export const errors = (statuses: readonly number[]) =>
   Object.fromEntries(
     statuses.map((s) => [
       s,

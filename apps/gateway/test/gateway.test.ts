@@ -227,7 +227,10 @@ describe('checking', () => {
     expect(body.asOf).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(typeof body.reason).toBe('string');
     // Exactly the fields of docs/api.md, in its order: nothing internal leaks.
-    expect(Object.keys(body)).toEqual(['asOf', ...RESULT_FIELDS]);
+    expect(Object.keys(body)).toEqual(['asOf', 'checkpoint', ...RESULT_FIELDS]);
+    // The node's latest signed checkpoint: what of its log the answer stands on.
+    const { size, signedAt } = gw.registry.log.checkpoint();
+    expect(body.checkpoint).toEqual({ size, signedAt });
   });
 
   it('POST /v1/check decides a batch in order, with catalog pages as evidence', async () => {
@@ -253,7 +256,7 @@ describe('checking', () => {
       rule: 'invalid-work-id',
       warnings: [{ code: 'WORK_ID_SHA256_MALFORMED' }],
     });
-    expect(Object.keys(body)).toEqual(['asOf', 'results']);
+    expect(Object.keys(body)).toEqual(['asOf', 'checkpoint', 'results']);
     for (const result of body.results) expect(Object.keys(result)).toEqual(RESULT_FIELDS);
   });
 
@@ -273,7 +276,7 @@ describe('checking', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     const body = JSON.parse(await res.text());
-    expect(Object.keys(body)).toEqual(['asOf', 'results']);
+    expect(Object.keys(body)).toEqual(['asOf', 'checkpoint', 'results']);
     const sdk = createVerifier({ source: registrySource(gw.registry) });
     expect(body.results).toEqual(await sdk.checkMany({ use: 'train-ai', works, at }));
     expect(body.results.filter((r: { decision: string }) => r.decision === 'allow').length).toBeGreaterThan(
@@ -282,7 +285,11 @@ describe('checking', () => {
 
     const empty = await postJson(`${gw.url}/v1/check`, JSON.stringify({ use: 'search', works: [] }));
     expect(empty.status).toBe(200);
-    expect(JSON.parse(await empty.text())).toEqual({ asOf: expect.any(String), results: [] });
+    expect(JSON.parse(await empty.text())).toEqual({
+      asOf: expect.any(String),
+      checkpoint: expect.any(Object),
+      results: [],
+    });
   });
 
   it('gatewaySource over this gateway decides as the gateway does', async () => {
@@ -374,14 +381,18 @@ describe('operations', () => {
     const doc = await (await fetch(`${gw.url}/openapi.json`)).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/.well-known/assent-node.json',
       '/healthz',
       '/ipfs/{cid}',
+      '/log/checkpoint',
+      '/log/tile/{path}',
       '/metrics',
       '/v1/candidates',
       '/v1/check',
       '/v1/creators/{did}',
       '/v1/manifests',
       '/v1/manifests/{cid}',
+      '/v1/manifests/{cid}/proof',
     ]);
     expect(Object.keys(doc.paths['/v1/check']).sort()).toEqual(['get', 'post']);
     const page = await fetch(`${gw.url}/docs`);

@@ -123,9 +123,9 @@ afterAll(() => cleanup());
 /** A deep copy to alter. */
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-/** The single answer's result: the answer without `asOf` and `receipt`, in the order sent. */
+/** The single answer's result: the answer without `asOf`, `checkpoint` and `receipt`, in the order sent. */
 function singleResult(): Record<string, unknown> {
-  const { asOf: _a, receipt: _r, ...result } = single;
+  const { asOf: _a, checkpoint: _c, receipt: _r, ...result } = single;
   return result;
 }
 
