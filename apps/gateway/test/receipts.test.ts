@@ -278,6 +278,19 @@ describe('receipts, altered', () => {
     });
   }
 
+  it('a checkpoint older than maxAge → RECEIPT_STALE; within it, the receipt verifies', async () => {
+    const signed = Date.parse(batch.receipt.validFrom);
+    const later = new Date(signed + 3_600_000);
+    const stale = await verifyReceipt(batch.receipt, { results: batch.results, maxAge: 60_000, now: later });
+    expect(!stale.ok && stale.code).toBe('RECEIPT_STALE');
+    const fresh = await verifyReceipt(batch.receipt, {
+      results: batch.results,
+      maxAge: 7_200_000,
+      now: later,
+    });
+    expect(fresh.ok).toBe(true);
+  });
+
   it('an issuer not among the trusted nodes → RECEIPT_NODE_UNTRUSTED', async () => {
     const other = await generateIdentity();
     const verdict = await verifyReceipt(batch.receipt, { results: batch.results, trustedNodes: [other.did] });

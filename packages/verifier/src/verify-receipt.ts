@@ -43,6 +43,7 @@ export const RECEIPT_ERROR_CODES = [
   'RECEIPT_RESULTS_INVALID',
   'RECEIPT_SIGNATURE_INVALID',
   'RECEIPT_DECISION_MISMATCH',
+  'RECEIPT_STALE',
   'EQUIVOCATION',
 ] as const;
 
@@ -71,6 +72,13 @@ export interface VerifyReceiptOptions {
   readonly manifests?: Iterable<Uint8Array>;
   /** The largest checkpoint seen per log; a same-size checkpoint with another root is `EQUIVOCATION`. */
   readonly seen?: CheckpointMemory;
+  /**
+   * Milliseconds: a receipt whose checkpoint is older than this before `now` is `RECEIPT_STALE`. The
+   * checkpoint's time is its newest verified witness cosignature, else the node's own `validFrom`.
+   */
+  readonly maxAge?: number;
+  /** The time `maxAge` counts back from (default: now). */
+  readonly now?: Date;
 }
 
 /** What a receipt that verified proves. */
@@ -359,7 +367,8 @@ async function rederive(
  * Verifies a check receipt offline (docs/spec/receipt.md §4): its shape, the issuer among
  * `trustedNodes`, the checkpoint (under the stated log key, or a tlog-policy's logs and witness
  * quorum), each manifest's inclusion in the log, the results against the signed root, the node's
- * eddsa-jcs-2022 signature, the checkpoint against `seen`, and, given the blocks, each decision.
+ * eddsa-jcs-2022 signature, the checkpoint's age against `maxAge`, the checkpoint against `seen`, and,
+ * given the blocks, each decision.
  * Never throws for a bad receipt: the verdict carries a stable code (`RECEIPT_*`, `EQUIVOCATION`).
  * @example
  * const answer = await (await fetch(`${node}/v1/check?receipt=1`, { method: 'POST', body, headers })).json();
@@ -382,6 +391,16 @@ export async function verifyReceipt(
     if (signed.value.controller !== receipt.issuer)
       fail('RECEIPT_SIGNATURE_INVALID', 'the receipt is not signed by its issuer');
     const { log } = receipt.credentialSubject;
+    if (options.maxAge !== undefined) {
+      const witnessed = Math.max(...checkpoint.cosignatures.map((c) => c.timestamp * 1000));
+      const time = Number.isFinite(witnessed) ? witnessed : Date.parse(receipt.validFrom);
+      const age = (options.now ?? new Date()).getTime() - time;
+      if (!(age <= options.maxAge))
+        fail(
+          'RECEIPT_STALE',
+          `the receipt's checkpoint is from ${new Date(time).toISOString()}, older than ${options.maxAge} ms`,
+        );
+    }
     if (options.seen !== undefined) {
       const seen = { size: checkpoint.size, root: encodeBase64(checkpoint.root), note: log.checkpoint };
       const equivocation = await observeCheckpoint(options.seen, log.origin, seen);
