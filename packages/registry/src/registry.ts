@@ -162,6 +162,8 @@ class RegistryNode implements Registry {
 
   async open(): Promise<void> {
     await this.#reconcile();
+    // A data directory from before the log (or restored blocks) holds manifests the log lacks.
+    if (this.#index.counts().manifests > this.#log.size()) this.#logMissing();
     await this.#checkpointer.start(this.#options.checkpointIntervalMs ?? 1000);
     if (this.#options.network !== false) {
       const ledger = this.#ledger;

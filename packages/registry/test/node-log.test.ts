@@ -20,6 +20,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@assent/tlog';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRegistry, type Registry } from '../src/index.js';
 
@@ -165,6 +166,24 @@ describe('node log', () => {
     await expect(start(dataDir, { logOrigin: 'example.org/assent/log' })).rejects.toMatchObject({
       code: 'REGISTRY_LOG_ORIGIN_FIXED',
     });
+  });
+
+  it('logs the manifests of a data directory from before the log when it opens it', async () => {
+    const dataDir = tempDir();
+    let registry = await start(dataDir);
+    const manifests = await chain(3);
+    for (const m of manifests) await registry.ingest(m.bytes);
+    await stopped(registry);
+    // A data directory written before nodes kept a log: the same index with empty log tables (made
+    // here by emptying them, since no older node can be run).
+    const db = new Database(join(dataDir, 'index.sqlite'));
+    db.exec('DELETE FROM log_leaves; DELETE FROM log_hashes; DELETE FROM log_checkpoint;');
+    db.close();
+    registry = await start(dataDir);
+    expect(registry.log.size()).toBe(3);
+    for (const m of manifests) expect(registry.log.indexOf(m.cid)).toBeDefined();
+    const checkpoint = await verifiedCheckpoint(registry, registry.log.checkpoint().note);
+    expect(checkpoint.size).toBe(3);
   });
 
   it('takes its origin from the first start and names its keys after it', async () => {
