@@ -59,6 +59,10 @@ const SPECIAL: Readonly<Record<string, number>> = {
   FORK_LIMIT: 5,
   BLOCK_TOO_LARGE: 3,
   BLOCK_NOT_FOUND: 3,
+  // The registry as a tlog-witness: an unknown log, a rejected signature, a conflict of sizes.
+  WITNESS_LOG_UNKNOWN: 3,
+  WITNESS_SIGNATURE_REJECTED: 4,
+  WITNESS_CONFLICT: 5,
   // @assent/tlog: a proof or signature that fails is a rejected proof; the rest are format errors.
   TLOG_INCLUSION_INVALID: 4,
   TLOG_CONSISTENCY_INVALID: 4,

@@ -1,5 +1,6 @@
 import type { ERROR_CODES } from '@assent/manifest';
 import type { REGISTRY_ERROR_CODES } from '@assent/registry';
+import type { TLOG_ERROR_CODES } from '@assent/tlog';
 import type { VERIFIER_ERROR_CODES } from '@assent/verifier';
 
 /**
@@ -44,9 +45,13 @@ export const GATEWAY_ERROR_CODES = [
 /** An error code of the gateway itself. */
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
 
-/** Every code a gateway may answer with: the format's, the verifier's, the registry's and its own. */
+/**
+ * Every code a gateway may answer with: the format's, the transparency log's (the witness endpoint
+ * refuses malformed notes and proofs with them), the verifier's, the registry's and its own.
+ */
 export type AnyErrorCode =
   | (typeof ERROR_CODES)[number]
+  | (typeof TLOG_ERROR_CODES)[number]
   | (typeof VERIFIER_ERROR_CODES)[number]
   | (typeof REGISTRY_ERROR_CODES)[number]
   | GatewayErrorCode;
@@ -55,6 +60,7 @@ export type AnyErrorCode =
 export type ErrorStatus =
   | 400
   | 401
+  | 403
   | 404
   | 405
   | 406
@@ -130,6 +136,26 @@ export const HTTP_STATUS: Readonly<Record<AnyErrorCode, ErrorStatus>> = Object.f
   WRONG_PASSPHRASE: 401,
   KEYSTORE_INVALID: 422,
   KEYSTORE_KDF_OUT_OF_BOUNDS: 422,
+  // Transparency log
+  TLOG_INCLUSION_INVALID: 422,
+  TLOG_CONSISTENCY_INVALID: 422,
+  NOTE_MALFORMED: 400,
+  NOTE_TOO_LARGE: 413,
+  NOTE_SIGNATURE_INVALID: 422,
+  NOTE_UNVERIFIED: 422,
+  VKEY_MALFORMED: 400,
+  VKEY_ID_MISMATCH: 422,
+  VKEY_UNSUPPORTED_TYPE: 422,
+  VKEY_KEY_REJECTED: 422,
+  CHECKPOINT_MALFORMED: 400,
+  CHECKPOINT_ORIGIN_MISMATCH: 422,
+  COSIGNATURE_MALFORMED: 422,
+  TILE_PATH_MALFORMED: 400,
+  ENTRY_BUNDLE_MALFORMED: 422,
+  TLOG_PROOF_MALFORMED: 400,
+  ADD_CHECKPOINT_MALFORMED: 400,
+  POLICY_MALFORMED: 400,
+  POLICY_QUORUM_NOT_MET: 422,
   // Verifier
   ROLLBACK_DETECTED: 409,
   HEAD_MISSING: 409,
@@ -153,6 +179,10 @@ export const HTTP_STATUS: Readonly<Record<AnyErrorCode, ErrorStatus>> = Object.f
   REGISTRY_BUSY: 503,
   FORK_LIMIT: 409,
   REGISTRY_STORAGE_FAILED: 503,
+  // Registry witness (C2SP tlog-witness)
+  WITNESS_LOG_UNKNOWN: 404,
+  WITNESS_SIGNATURE_REJECTED: 403,
+  WITNESS_CONFLICT: 409,
   // Gateway
   BAD_REQUEST: 400,
   NOT_FOUND: 404,

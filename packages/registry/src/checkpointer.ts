@@ -15,6 +15,8 @@ export class Checkpointer {
   #signing: Promise<StoredCheckpoint> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #latest: StoredCheckpoint | undefined;
+  /** Called after each new checkpoint is stored (witnessing asks for its cosignatures); must not throw. */
+  onSigned: ((checkpoint: StoredCheckpoint) => void) | undefined;
 
   constructor(log: NodeLog, keys: NodeKeys, now: () => Date = () => new Date()) {
     this.#log = log;
@@ -63,6 +65,7 @@ export class Checkpointer {
         const signed = { size, note, signedAt: this.#now().toISOString() };
         this.#log.saveCheckpoint(signed);
         this.#latest = signed;
+        this.onSigned?.(signed);
         return signed;
       });
     this.#signing = next;

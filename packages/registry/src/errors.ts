@@ -24,6 +24,14 @@ export const REGISTRY_ERROR_CODES = [
   'REGISTRY_STORAGE_FAILED',
   // The data directory's log has another origin than the one asked for: a log's origin never changes.
   'REGISTRY_LOG_ORIGIN_FIXED',
+  // C2SP tlog-witness add-checkpoint (docs/witnessing.md): the checkpoint's origin is not a log this
+  // node witnesses (404).
+  'WITNESS_LOG_UNKNOWN',
+  // No signature by the log's key verifies, or a line by its key does not (403).
+  'WITNESS_SIGNATURE_REJECTED',
+  // `old` is not the size this witness last cosigned, or that size with another root (409; the body is
+  // the witness's size).
+  'WITNESS_CONFLICT',
 ] as const;
 
 /** An error code of the registry itself. */

@@ -8,15 +8,21 @@ import './promise-with-resolvers.js';
 
 export { SYNC_PAGE, SYNC_PROTOCOL } from './catch-up.js';
 export { type IngestErrorCode, REGISTRY_ERROR_CODES, type RegistryErrorCode } from './errors.js';
+export { normalizePeerUrl } from './log-peers.js';
 export { createRegistry } from './registry.js';
 export { registrySource } from './registry-source.js';
 export { ANNOUNCE_TOPIC } from './replicator.js';
 export type {
+  AddCheckpointAnswer,
+  AddCheckpointRefusal,
   CreatorHeads,
+  Equivocation,
   Freshness,
   IngestOptions,
   IngestReceipt,
   IngestResult,
+  LogPeer,
+  LogPeerView,
   LookupCandidate,
   ManifestRef,
   PeerFreshness,
@@ -24,6 +30,7 @@ export type {
   RegistryLogger,
   RegistryOptions,
   RegistryStats,
+  RegistryWitness,
   ReindexReport,
   ReplicatorStats,
 } from './types.js';

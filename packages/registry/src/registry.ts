@@ -36,8 +36,10 @@ import type {
   RegistryLog,
   RegistryOptions,
   RegistryStats,
+  RegistryWitness,
   ReindexReport,
 } from './types.js';
+import { Witnessing } from './witnessing.js';
 
 /** What a node opens in its data directory. */
 interface Stores {
@@ -129,6 +131,8 @@ class RegistryNode implements Registry {
   #stopped = false;
   #stopping: Promise<void> | undefined;
   #logView: RegistryLog | undefined;
+  readonly #witnessing: Witnessing;
+  readonly #witnessView: RegistryWitness;
 
   constructor(stores: Stores, options: RegistryOptions, unlock: () => void) {
     const { blocks, index } = stores;
@@ -138,6 +142,16 @@ class RegistryNode implements Registry {
     this.#log = stores.log;
     this.#keys = stores.keys;
     this.#checkpointer = new Checkpointer(stores.log, stores.keys);
+    this.#witnessing = new Witnessing({
+      db: stores.db,
+      keys: stores.keys,
+      log: stores.log,
+      checkpointer: this.#checkpointer,
+      logPeers: options.logPeers ?? [],
+      timeoutMs: options.logPeerTimeoutMs ?? 5_000,
+      logger: options.logger,
+    });
+    this.#witnessView = this.#witnessing.view(() => this.#assertOpen());
     this.#state = stores.state;
     this.#options = options;
     this.#unlock = unlock;
@@ -165,6 +179,7 @@ class RegistryNode implements Registry {
     // A data directory from before the log (or restored blocks) holds manifests the log lacks.
     if (this.#index.counts().manifests > this.#log.size()) this.#logMissing();
     await this.#checkpointer.start(this.#options.checkpointIntervalMs ?? 1000);
+    this.#witnessing.start(this.#options.logPeerIntervalMs ?? 10_000);
     if (this.#options.network !== false) {
       const ledger = this.#ledger;
       this.#node = await startNode({
@@ -441,13 +456,20 @@ class RegistryNode implements Registry {
     };
   }
 
+  get witness(): RegistryWitness {
+    return this.#witnessView;
+  }
+
   revision(): number {
     return this.#stopped ? Number.NaN : this.#index.revision;
   }
 
   stats(): RegistryStats {
     const counts = this.#stopped ? { manifests: 0, works: 0 } : this.#index.counts();
-    return { ...counts, ...(this.#replicator?.stats() ?? Replicator.emptyStats()) };
+    const witnessing = this.#stopped
+      ? { witnessCosigned: 0, witnessRefused: 0, checkpointCosignatures: 0, equivocations: 0 }
+      : this.#witnessing.stats();
+    return { ...counts, ...(this.#replicator?.stats() ?? Replicator.emptyStats()), ...witnessing };
   }
 
   #assertOpen(): void {
@@ -458,6 +480,8 @@ class RegistryNode implements Registry {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stopped = true;
+      // Peers' requests in flight are aborted first: nothing of witnessing writes once stopping.
+      this.#witnessing.stop();
       try {
         await this.#replicator?.stop();
         await this.#node?.stop();

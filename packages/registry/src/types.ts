@@ -109,6 +109,19 @@ export interface RegistryOptions {
   readonly logOrigin?: string;
   /** How often a checkpoint is signed while the log grows (default 1,000 ms). */
   readonly checkpointIntervalMs?: number;
+  /**
+   * Other nodes' logs to witness, and to ask for cosignatures of this node's checkpoints
+   * (docs/witnessing.md). Keys not pinned here are learned from the peer's
+   * `/.well-known/assent-node.json` on first contact and remembered (trust on first use).
+   */
+  readonly logPeers?: readonly LogPeer[];
+  /**
+   * How often the log peers are polled for their checkpoints and the checkpoints they cosigned, and
+   * cosignatures that failed are asked for again (default 10,000 ms).
+   */
+  readonly logPeerIntervalMs?: number;
+  /** Time allowed for one HTTP request to a log peer (default 5,000 ms). */
+  readonly logPeerTimeoutMs?: number;
   /** Log lines (replication, recovery); default none. */
   readonly logger?: RegistryLogger;
   /** Stops the registry when aborted. */
@@ -187,6 +200,14 @@ export interface ReindexReport {
 export interface RegistryStats extends ReplicatorStats {
   readonly manifests: number;
   readonly works: number;
+  /** Checkpoints of peers' logs this node cosigned as a witness. */
+  readonly witnessCosigned: number;
+  /** add-checkpoint requests this node refused as a witness. */
+  readonly witnessRefused: number;
+  /** Cosignatures on this node's latest checkpoint. */
+  readonly checkpointCosignatures: number;
+  /** Equivocations held as evidence (`witness.equivocations()`). */
+  readonly equivocations: number;
 }
 
 /** A signed checkpoint of the node's log. */
@@ -232,6 +253,103 @@ export interface RegistryLog {
   entryBundle(index: number, width?: number): Uint8Array | undefined;
 }
 
+/** Another node's log, by the URL of its gateway (docs/witnessing.md). */
+export interface LogPeer {
+  /** The peer's gateway, e.g. `https://node.example.org`: `/.well-known/assent-node.json`, `/log/` and `/witness/` are below it. */
+  readonly url: string;
+  /** Its log key (C2SP vkey, type 0x01, named after its origin), pinned; learned on first use if absent. */
+  readonly vkey?: string;
+  /** Its witness key (C2SP vkey, type 0x04), pinned; learned on first use if absent. */
+  readonly witnessVkey?: string;
+}
+
+/** What this node knows of one configured log peer. */
+export interface LogPeerView {
+  /** The configured URL, without a trailing slash. */
+  readonly url: string;
+  /** Its log's origin, once known. */
+  readonly origin: string | null;
+  readonly vkey: string | null;
+  readonly witnessVkey: string | null;
+  /**
+   * `pinned`: both keys were given in the options; `first-use`: learned (at least one) from its
+   * `assent-node.json` and remembered in `index.sqlite`; `unknown`: not learned yet.
+   */
+  readonly trust: 'pinned' | 'first-use' | 'unknown';
+  /** The size of this node's checkpoint the peer last cosigned as a witness, or null. */
+  readonly cosignedSize: number | null;
+  /** The last failure in talking to the peer, or null. */
+  readonly lastError: string | null;
+}
+
+/** The codes of a refused add-checkpoint (C2SP tlog-witness); docs/errors.md gives their statuses. */
+export type AddCheckpointRefusal =
+  | 'ADD_CHECKPOINT_MALFORMED'
+  | 'NOTE_MALFORMED'
+  | 'NOTE_TOO_LARGE'
+  | 'CHECKPOINT_MALFORMED'
+  | 'TLOG_CONSISTENCY_INVALID'
+  | 'WITNESS_LOG_UNKNOWN'
+  | 'WITNESS_SIGNATURE_REJECTED'
+  | 'WITNESS_CONFLICT';
+
+/** The answer to a tlog-witness `add-checkpoint` request. */
+export type AddCheckpointAnswer =
+  | {
+      readonly ok: true;
+      /** The cosignature: note signature lines, each ending in a newline (the response body). */
+      readonly signatures: string;
+      readonly origin: string;
+      readonly size: number;
+    }
+  | {
+      readonly ok: false;
+      readonly code: AddCheckpointRefusal;
+      readonly message: string;
+      /** With `WITNESS_CONFLICT`: the size this witness last cosigned for the origin (0: never). */
+      readonly size?: number;
+    };
+
+/**
+ * Portable evidence that a log signed two checkpoints no append-only log can have both of. Anyone can
+ * check it offline with the log's vkey: both notes verify under it, and either they have one size and
+ * two roots (`same-size`), or `proof` is a consistency proof from `notes[0]`'s size to `notes[1]`'s
+ * that verifies with `proof.root` as the old root, which is not `notes[0]`'s root (`inconsistent`).
+ */
+export interface Equivocation {
+  readonly origin: string;
+  readonly kind: 'same-size' | 'inconsistent';
+  /** The two signed notes, verbatim, the smaller tree first. */
+  readonly notes: readonly [string, string];
+  /** `inconsistent` only: the proof, built from the log's own tiles under `notes[1]`, as base64 hashes. */
+  readonly proof?: { readonly hashes: readonly string[]; readonly root: string };
+  /** Where the second note was seen: a peer URL, or `add-checkpoint` for a request to this witness. */
+  readonly source: string;
+  /** When this node found it (ISO 8601). */
+  readonly detectedAt: string;
+}
+
+/**
+ * The node as a C2SP tlog-witness of its log peers, and its watch over their logs for split views
+ * (docs/witnessing.md).
+ */
+export interface RegistryWitness {
+  /**
+   * Answers a tlog-witness `add-checkpoint` request body: the cosignature, or why not. The check of
+   * `old` and the update of the stored checkpoint are one step, so concurrent calls never lower it.
+   */
+  addCheckpoint(body: Uint8Array | string): Promise<AddCheckpointAnswer>;
+  /**
+   * The latest checkpoint this node cosigned for the log whose origin has this SHA-256 (lowercase hex),
+   * with the log's signature and this node's cosignature; undefined when it never cosigned one.
+   */
+  cosigned(originHash: string): string | undefined;
+  /** The evidence held, oldest first. */
+  equivocations(): Equivocation[];
+  /** The configured log peers. */
+  peers(): LogPeerView[];
+}
+
 /** A registry node. Create one with {@link createRegistry}. */
 export interface Registry {
   /** The node's libp2p peer id, or undefined with the network off. */
@@ -240,6 +358,8 @@ export interface Registry {
   readonly identity: Identity;
   /** The node's transparency log. */
   readonly log: RegistryLog;
+  /** Witnessing of peers' logs and split-view detection (docs/witnessing.md). */
+  readonly witness: RegistryWitness;
   /**
    * Verifies a manifest (strict JSON, schema, signature), checks its chain, stores its canonical bytes
    * and catalog pages as blocks, indexes it and announces it to peers. Resolves once it is durable.
