@@ -32,6 +32,7 @@ export interface GatewayDeps {
     | 'running'
     | 'log'
     | 'identity'
+    | 'witness'
   >;
   /** The decision engine: `createVerifier({ source: registrySource(registry) })`. */
   readonly verifier: Verifier;

@@ -21,6 +21,7 @@ import type { RouteContext } from './route-context.js';
 import { routeOf } from './route-pattern.js';
 import { routes } from './schemas.js';
 import { addWebAppRoutes } from './web-app-routes.js';
+import { addWitnessRoutes } from './witness-routes.js';
 
 export type { PlainAnswer } from './error-answer.js';
 export type { GatewayDeps, RequestLogEntry } from './gateway-deps.js';
@@ -38,6 +39,9 @@ const ROUTE_PATHS = [
   '/ipfs/:cid',
   '/log/checkpoint',
   '/.well-known/assent-node.json',
+  '/witness/add-checkpoint',
+  '/witness/:originHash/checkpoint',
+  '/v1/equivocations',
   '/healthz',
   '/metrics',
   '/openapi.json',
@@ -239,6 +243,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   const checkOne = addCheckRoutes(app, ctx);
   addCandidateRoutes(app, ctx);
   addLogRoutes(app, ctx);
+  addWitnessRoutes(app, ctx);
   addOperationRoutes(app, ctx, metrics);
 
   // Known paths with another method: 405, not a 404 that suggests a wrong path.

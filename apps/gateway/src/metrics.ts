@@ -16,6 +16,10 @@ export interface NodeStats {
   readonly syncs?: number;
   readonly pending?: number;
   readonly penalized?: number;
+  readonly witnessCosigned?: number;
+  readonly witnessRefused?: number;
+  readonly checkpointCosignatures?: number;
+  readonly equivocations?: number;
 }
 
 /** Where the gauges read their values when `/metrics` is scraped. */
@@ -27,8 +31,8 @@ export interface MetricSources {
   freshnessAgeSeconds(): number;
 }
 
-/** Replication counters of `stats()`: metric name, stats field, help. */
-const REPLICATION: readonly [string, keyof NodeStats, string][] = [
+/** Counters of `stats()` (replication, witnessing): metric name, stats field, help. */
+const COUNTERS: readonly [string, keyof NodeStats, string][] = [
   ['assent_replication_announcements_total', 'announcements', 'Announcements received from peers.'],
   ['assent_replication_manifests_total', 'replicated', 'Manifests fetched from peers and indexed.'],
   ['assent_replication_rejected_total', 'rejected', 'Blocks from peers refused as invalid.'],
@@ -36,6 +40,8 @@ const REPLICATION: readonly [string, keyof NodeStats, string][] = [
   ['assent_replication_dropped_total', 'dropped', 'Announcements dropped because a queue was full.'],
   ['assent_replication_syncs_total', 'syncs', 'Catch-up exchanges with peers completed.'],
   ['assent_replication_penalized_total', 'penalized', 'Peers disconnected for wasting fetches.'],
+  ['assent_witness_cosigned_total', 'witnessCosigned', "Checkpoints of peers' logs cosigned as a witness."],
+  ['assent_witness_refused_total', 'witnessRefused', 'add-checkpoint requests refused as a witness.'],
 ];
 
 /**
@@ -88,6 +94,16 @@ export class GatewayMetrics {
       () => sources.stats().pending ?? 0,
     );
     gauge(
+      'assent_log_checkpoint_cosignatures',
+      "Witness cosignatures on this node's latest checkpoint.",
+      () => sources.stats().checkpointCosignatures ?? 0,
+    );
+    gauge(
+      'assent_log_equivocations',
+      'Pairs of inconsistent checkpoints signed by one log, held as evidence (GET /v1/equivocations).',
+      () => sources.stats().equivocations ?? 0,
+    );
+    gauge(
       'assent_http_body_bytes_in_flight',
       'Request body bytes held in memory now, of maxBodyBytesInFlight.',
       sources.bodyBytesInFlight,
@@ -97,7 +113,7 @@ export class GatewayMetrics {
       'Seconds since the index was last known to hold what its peers held (asOf).',
       sources.freshnessAgeSeconds,
     );
-    for (const [name, field, help] of REPLICATION) {
+    for (const [name, field, help] of COUNTERS) {
       new Counter({
         name,
         help,
