@@ -1,29 +1,20 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningGateway, startGateway } from '@assent/gateway';
-import {
-  generateIdentity,
-  identityFromSecretKey,
-  type JsonObject,
-  parseSecretKeyMultibase,
-  type SignedManifest,
-  signManifest,
-} from '@assent/manifest';
-import { createProof } from '@assent/manifest/data-integrity';
+import { generateIdentity, type SignedManifest, signManifest } from '@assent/manifest';
 import { createRegistry, type Registry } from '@assent/registry';
-import {
-  createCosigner,
-  createMerkleTree,
-  createNoteSigner,
-  decodeBase64,
-  encodeBase64,
-  formatCheckpoint,
-  hashLeaf,
-  parseNote,
-  signNote,
-} from '@assent/tlog';
+import { createMerkleTree, createNoteSigner, encodeBase64 } from '@assent/tlog';
 import { type ConsentCheckReceipt, receiptItem, receiptLeafHashes } from '../../src/index.js';
+import {
+  cosignCheckpoint,
+  flipLastSignature,
+  forkCheckpoint,
+  type NodeKeys,
+  readNodeKeys,
+  resignReceipt,
+  withCheckpoint,
+} from './node-keys.js';
 import type { ReceiptCase } from './receipt-runner.js';
 
 /**
@@ -39,9 +30,9 @@ const X = 'isrc:USRC17607839';
 const Y = 'isrc:GBAYE0601498';
 const PAGED = 'isrc:QZRCP2600001';
 const NOBODY = 'isrc:ZZZZZ0000000';
-/** The witness of the faked cosignature, and the time it vouches for (POSIX seconds). */
+/** The witness of the faked cosignature. */
 const WITNESS = 'witness.example/w1';
-const COSIGNED_AT = 1_796_000_000;
+const HOUR_MS = 3_600_000;
 
 /** What a case must verify to, in Node: so that equality with another platform cannot be vacuous. */
 export interface ExpectedVerdict {
@@ -58,19 +49,14 @@ export interface ReceiptCorpus {
   readonly node: string;
   /** The random item of the 10,000-work batch. */
   readonly randomIndex: number;
+  /** The time the faked witness vouches for (POSIX seconds): a day before the node signed. */
+  readonly cosignedAt: number;
 }
 
 interface Answer {
   readonly asOf: string;
   readonly results: Record<string, unknown>[];
   readonly receipt: ConsentCheckReceipt;
-}
-
-/** The node's secret keys, read from its data folder (`node-key.json`). */
-interface NodeKeys {
-  readonly origin: string;
-  readonly did: Uint8Array;
-  readonly log: Uint8Array;
 }
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -83,55 +69,6 @@ async function post(gateway: RunningGateway, works: string[], extra: Record<stri
   });
   if (res.status !== 200) throw new Error(`POST /v1/check?receipt=1: ${res.status} ${await res.text()}`);
   return (await res.json()) as Answer;
-}
-
-async function readNodeKeys(dataDir: string): Promise<NodeKeys> {
-  const file = JSON.parse(await readFile(join(dataDir, 'node-key.json'), 'utf8')) as Record<string, string>;
-  const secret = (k: string) => {
-    const parsed = parseSecretKeyMultibase(file[k] as string);
-    if (!parsed.ok) throw new Error(`node-key.json ${k}: ${parsed.message}`);
-    return parsed.value;
-  };
-  return { origin: file.origin as string, did: secret('did'), log: secret('log') };
-}
-
-/** Signs a receipt again with the node's DID key, as the node itself could. */
-async function resign(receipt: ConsentCheckReceipt, keys: NodeKeys): Promise<ConsentCheckReceipt> {
-  const { proof, ...unsigned } = copy(receipt) as unknown as Record<string, unknown> & {
-    proof: { created: string };
-  };
-  const node = await identityFromSecretKey(keys.did);
-  return (await createProof(unsigned as JsonObject, {
-    secretKey: node.secretKey,
-    verificationMethod: node.verificationMethod,
-    created: proof.created,
-  })) as unknown as ConsentCheckReceipt;
-}
-
-/** The receipt with its checkpoint replaced everywhere it appears (the log and every tlog-proof). */
-function withCheckpoint(receipt: ConsentCheckReceipt, note: string): ConsentCheckReceipt {
-  const out = copy(receipt) as unknown as {
-    credentialSubject: { log: { checkpoint: string } };
-    evidence: { tlogProof: string }[];
-  };
-  const old = out.credentialSubject.log.checkpoint;
-  out.credentialSubject.log.checkpoint = note;
-  for (const e of out.evidence) e.tlogProof = e.tlogProof.replace(old, note);
-  return out as unknown as ConsentCheckReceipt;
-}
-
-/**
- * Flips one bit of the note's last signature (a byte inside its Ed25519 R, so the line stays canonical
- * base64 and names the same key): the signature no longer verifies.
- */
-function flipLastSignature(note: string): string {
-  const lines = note.split('\n');
-  const at = lines.length - 2; // the note ends with a newline
-  const [dash, name, base64] = (lines[at] as string).split(' ') as [string, string, string];
-  const bytes = decodeBase64(base64) as Uint8Array;
-  bytes[bytes.length - 40] = (bytes[bytes.length - 40] as number) ^ 1;
-  lines[at] = `${dash} ${name} ${encodeBase64(bytes)}`;
-  return lines.join('\n');
 }
 
 /** Publishes, checks with receipts and stops the node; then builds every case and its expected verdict. */
@@ -174,6 +111,7 @@ export async function receiptCorpus(): Promise<ReceiptCorpus> {
     if (res.status !== 200) throw new Error(`GET /v1/check?receipt=1: ${res.status}`);
     const {
       asOf: _asOf,
+      checkpoint: _checkpoint,
       receipt: singleReceipt,
       ...singleResult
     } = (await res.json()) as Record<string, unknown> & { receipt: ConsentCheckReceipt };
@@ -340,37 +278,60 @@ async function buildCases(made: Made): Promise<ReceiptCorpus> {
   );
   add(
     'a node that signs a decision its manifests do not give',
-    { receipt: await resign(lie.receipt, keys), results: lie.results },
+    { receipt: await resignReceipt(lie.receipt, keys), results: lie.results },
     { ok: true, results: 5 },
     { ok: false, code: 'RECEIPT_DECISION_MISMATCH' },
   );
 
   // A forked log: the verifier remembers another tree of the same size, signed by the same log key.
-  const logSigner = await createNoteSigner(keys.origin, keys.log);
   const size = batch.receipt.credentialSubject.log.treeSize;
-  const forkRoot = hashLeaf(new TextEncoder().encode('another history'));
-  const fork = await signNote(formatCheckpoint({ origin: keys.origin, size, root: forkRoot }), [logSigner]);
+  const fork = await forkCheckpoint(keys, size);
   add(
     'a log that signed another tree of the same size',
     {
       receipt: batch.receipt,
       results: batch.results,
-      seen: { origin: keys.origin, size, root: encodeBase64(forkRoot), note: fork },
+      seen: { origin: keys.origin, size, root: fork.root, note: fork.note },
     },
     { ok: false, code: 'EQUIVOCATION' },
   );
 
   // A witness cosignature on the checkpoint, and a tlog-policy that requires it.
-  const cosigner = await createCosigner(WITNESS, crypto.getRandomValues(new Uint8Array(32)), {
-    now: () => COSIGNED_AT,
-  });
-  const parsed = parseNote(batch.receipt.credentialSubject.log.checkpoint);
-  if (!parsed.ok) throw new Error(`the node's checkpoint: ${parsed.message}`);
-  const cosigned = await signNote(parsed.value, [cosigner]);
-  const witnessed = await resign(withCheckpoint(batch.receipt, cosigned), keys);
-  const policy = `log ${batch.receipt.credentialSubject.log.vkey}\nwitness w1 ${cosigner.vkey}\nquorum w1\n`;
+  const signedAt = Date.parse(batch.receipt.validFrom);
+  const cosignedAt = Math.floor(signedAt / 1000) - 86_400;
+  const cosigned = await cosignCheckpoint(
+    batch.receipt.credentialSubject.log.checkpoint,
+    WITNESS,
+    cosignedAt,
+  );
+  const witnessed = await resignReceipt(withCheckpoint(batch.receipt, cosigned.note), keys);
+  const policy = `log ${batch.receipt.credentialSubject.log.vkey}\nwitness w1 ${cosigned.vkey}\nquorum w1\n`;
   genuine('witnessed batch', { receipt: witnessed, results: batch.results }, 5);
   genuine('witnessed batch under a policy', { receipt: witnessed, results: batch.results, policy }, 5);
+
+  // Freshness: the checkpoint's time is its newest verified cosignature, else the node's validFrom.
+  const minuteLater = new Date(signedAt + 60_000).toISOString();
+  const dayLater = new Date(signedAt + 24 * HOUR_MS).toISOString();
+  genuine(
+    'batch within maxAge',
+    { receipt: batch.receipt, results: batch.results, maxAge: HOUR_MS, now: minuteLater },
+    5,
+  );
+  add(
+    'batch older than maxAge',
+    { receipt: batch.receipt, results: batch.results, maxAge: HOUR_MS, now: dayLater },
+    { ok: false, code: 'RECEIPT_STALE' },
+  );
+  genuine(
+    'witnessed batch, no policy: its own time counts',
+    { receipt: witnessed, results: batch.results, maxAge: HOUR_MS, now: minuteLater },
+    5,
+  );
+  add(
+    'witnessed batch under a policy: the witness’s older time counts',
+    { receipt: witnessed, results: batch.results, policy, maxAge: HOUR_MS, now: minuteLater },
+    { ok: false, code: 'RECEIPT_STALE' },
+  );
   add(
     'batch under a policy its witness did not cosign',
     { receipt: batch.receipt, results: batch.results, policy },
@@ -379,7 +340,7 @@ async function buildCases(made: Made): Promise<ReceiptCorpus> {
       code: 'RECEIPT_CHECKPOINT_INVALID',
     },
   );
-  const flipped = withCheckpoint(witnessed, flipLastSignature(cosigned));
+  const flipped = withCheckpoint(witnessed, flipLastSignature(cosigned.note));
   add(
     'a cosignature flipped, under a policy',
     { receipt: flipped, results: batch.results, policy },
@@ -408,5 +369,5 @@ async function buildCases(made: Made): Promise<ReceiptCorpus> {
     },
   );
 
-  return { cases, expected, node, randomIndex };
+  return { cases, expected, node, randomIndex, cosignedAt };
 }

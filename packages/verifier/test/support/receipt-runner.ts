@@ -27,6 +27,9 @@ export interface ReceiptCase {
   readonly trustedNodes?: readonly string[];
   readonly policy?: string;
   readonly seen?: SeenCase;
+  readonly maxAge?: number;
+  /** ISO time `maxAge` counts back from. */
+  readonly now?: string;
 }
 
 /** What is compared between platforms: the whole verdict, less nothing. */
@@ -58,6 +61,8 @@ export async function runReceiptCases(
     if (c.manifests !== undefined) options.manifests = c.manifests.map((b) => Uint8Array.from(b));
     if (c.trustedNodes !== undefined) options.trustedNodes = c.trustedNodes;
     if (c.policy !== undefined) options.policy = c.policy;
+    if (c.maxAge !== undefined) options.maxAge = c.maxAge;
+    if (c.now !== undefined) options.now = new Date(c.now);
     if (c.seen !== undefined) {
       const seen = api.memoryCheckpoints();
       const { origin, ...checkpoint } = c.seen;
