@@ -1,6 +1,5 @@
 import {
   AssentError,
-  type Decision,
   isOrgId,
   parseCidString,
   TERM_LABELS,
@@ -19,8 +18,10 @@ import {
 } from '@assent/verifier';
 import { readAudioFile } from './audio-file.js';
 import { describeConditions, describeStatement } from './consent-form.js';
+import { badge } from './decision-badge.js';
 import { h, replace } from './element.js';
 import { showError, showStatus } from './feedback.js';
+import { formatDate } from './format-date.js';
 import { fetchManifest, GatewayError, gatewayBase } from './gateway-client.js';
 import { describeWorkId, workIdFromText } from './work-input.js';
 
@@ -29,22 +30,8 @@ import { describeWorkId, workIdFromText } from './work-input.js';
  * supplies manifests, and this browser checks every signature and decides by itself.
  */
 
-const DECISION_TEXT: Readonly<Record<Decision, string>> = {
-  allow: 'Allowed',
-  deny: 'Not allowed',
-  conditional: 'Allowed with conditions',
-  unknown: 'No answer',
-};
-
 /** Uses in the order a reader expects: the specific ones first, `all` last. */
 const LOOKUP_TERMS: readonly UseTerm[] = ['train-genai', 'train-ai', 'ai-input', 'tdm', 'search', 'all'];
-
-function formatDate(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime())
-    ? iso
-    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
 
 let sharedVerifier: Verifier | undefined;
 let persistent = true;
@@ -67,10 +54,6 @@ async function check(request: CheckRequest): Promise<CheckResult> {
     sharedVerifier = undefined;
     return verifier().check(request);
   }
-}
-
-function badge(decision: Decision): HTMLElement {
-  return h('span', { class: `decision decision-${decision}` }, DECISION_TEXT[decision]);
 }
 
 export function lookupPage(): HTMLElement {

@@ -11,6 +11,7 @@ import { describeStatement, FORM_TERMS } from './consent-form.js';
 import type { CreatorSession } from './creator-session.js';
 import { h, replace } from './element.js';
 import { showError, showProgress, showStatus } from './feedback.js';
+import { formatDate } from './format-date.js';
 import { manifestLink } from './manifest-link.js';
 import { type Progress, PUBLISH_STEPS, signVersion, uploadVersion } from './publish-version.js';
 /** The published panel: the current version's answers, one-action revocation and the version history. */
@@ -20,13 +21,6 @@ export interface PublishedPanel {
   render(forked?: boolean): void;
   /** Shows a message (progress or an error) in place of the head. */
   readonly region: HTMLElement;
-}
-
-function formatDate(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime())
-    ? iso
-    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 function plural(n: number, one: string, many: string): string {
