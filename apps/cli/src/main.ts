@@ -41,7 +41,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
     load: async () => (await import('./commands/verify.js')).verify,
   },
   check: {
-    summary: 'check one work for one AI use',
+    summary: 'check works for one AI use',
     load: async () => (await import('./commands/check.js')).check,
   },
   scan: {
@@ -52,6 +52,20 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'run a registry node and its gateway',
     load: async () => (await import('./commands/serve.js')).serve,
   },
+  'receipt verify': {
+    summary: "verify a node's check receipts offline",
+    load: async () => (await import('./commands/receipt.js')).verify,
+  },
+  'receipt item': {
+    summary: 'write the receipt evidence for one work alone',
+    load: async () => (await import('./commands/receipt.js')).item,
+  },
+};
+
+/** Commands with subcommands (`assent id create`, `assent receipt verify`), and what they take. */
+const GROUPS: Readonly<Record<string, string>> = {
+  id: 'create, show, export or import',
+  receipt: 'verify or item',
 };
 
 const OVERVIEW = `assent — AI-use consent: sign and publish it as a creator, check it before you train.
@@ -60,7 +74,7 @@ Usage: assent <command> [options]   (assent <command> --help for its options and
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`)
   .join('\n')}
 
 Every command takes --json (machine output; errors as {"error":{"code","message"}}).
@@ -98,7 +112,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const ctx: Context = createContext({ json, env, stdout, stderr });
   // The command comes first: `assent scan …`, `assent id create …`.
   const first = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
-  const second = first === 'id' && argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined;
+  const group = first !== undefined && Object.hasOwn(GROUPS, first) ? first : undefined;
+  const second =
+    group !== undefined && argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined;
   if (first === undefined || first === 'help') {
     if (argv.includes('--version')) {
       stdout.write('0.1.0\n');
@@ -107,14 +123,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     stdout.write(`${OVERVIEW}\n`);
     return argv.includes('--help') || argv.includes('-h') || first === 'help' ? 0 : 2;
   }
-  const name = first === 'id' ? `id ${second ?? ''}`.trim() : first;
+  const name = group !== undefined ? `${group} ${second ?? ''}`.trim() : first;
   const entry = COMMANDS[name];
   try {
     if (entry === undefined) {
       throw cliError(
         'USAGE',
-        name === 'id'
-          ? 'missing id subcommand: create, show, export or import'
+        group !== undefined && name === group
+          ? `missing ${group} subcommand: ${GROUPS[group]}`
           : `unknown command "${name}"; see assent --help`,
       );
     }
