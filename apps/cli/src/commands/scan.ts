@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
-import { extname } from 'node:path';
-import type { CheckResult } from '@assent/verifier';
+import { extname, resolve } from 'node:path';
+import { type CheckResult, memoryCheckpoints } from '@assent/verifier';
 import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
+import { ReceiptRejected, reportReceiptFailure } from '../receipt-failure.js';
+import { formatReceiptRecord } from '../receipt-file.js';
+import { requestReceipt, verifyAnswer } from '../receipt-request.js';
 import { csvRows, entryOf, type ScanEntry, ScanTally, summaryTable, tableLine } from '../scan-report.js';
 import { openVerifier, SOURCE_OPTIONS, sourceFault } from '../verifier-source.js';
 import { streamInputChunks, type WorkItem } from '../work-items.js';
@@ -14,6 +17,7 @@ import { orgOf, useOf } from './check.js';
  * flight: the node looks up the next while an answer is verified, decided and written. Memory holds at most this many batches of items
  * and entries, plus the one being read. A 10,000,000-line list peaked at 269 MB RSS with three in
  * flight and 271 MB with two (bar 300 MB): V8's heap sizing, not the depth, sets the peak, so three.
+ * With --receipt, each batch in flight also holds the node's receipted answer (about 2 MB of JSON).
  */
 const BATCH = 5_000;
 const IN_FLIGHT = 3;
@@ -22,6 +26,12 @@ const WRITE_CHUNK = 1 << 16;
 
 const FORMATS = ['table', 'json', 'jsonl', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
+
+/** A batch's report entries, and with --receipt its verified receipt as a line of the receipt file. */
+interface Checked {
+  readonly entries: ScanEntry[];
+  readonly receipt?: string | undefined;
+}
 
 /** Progress on stderr, when it is a terminal: items checked so far, files hashed. */
 function progress(ctx: Context) {
@@ -75,7 +85,8 @@ function sinkOf(stream: NodeJS.WritableStream, what: string) {
 /** `assent scan PATH... --use TERM` */
 export const scan: Command = {
   usage: `assent scan PATH... --use TERM [--org DID] [--gateway URL] [--offline [--data DIR]]
-            [--out FILE] [--format table|json|jsonl|csv] [--fail-on deny|unknown] [--json]
+            [--out FILE] [--format table|json|jsonl|csv] [--receipt FILE] [--fail-on deny|unknown]
+            [--json]
 
 Checks every item of a dataset. PATH is a folder (files hashed in parallel, ISRC read from tags), an
 audio or other file, or a list: .csv (columns url, id, isrc, …), .jsonl or .txt of URLs or ids.
@@ -88,6 +99,14 @@ Exit codes: 1 when --fail-on matches (deny: an item is denied; unknown: also unk
 the warning's own code when an item carries one (5 ROLLBACK_DETECTED, HEAD_MISSING, FORKED; 4
 MANIFEST_REJECTED; 3 CATALOG_PAGE_REJECTED; 1 STALE), the highest if several; the report is complete.
 
+--receipt FILE: each batch is also asked of the gateway's node with a receipt it signs (one more
+POST /v1/check?receipt=1 per batch), verified as it arrives (signature, log checkpoint and inclusion
+proofs, results against the signed root) and held to this CLI's own decisions; FILE gets a line per
+batch, in input order, as JSON Lines: {"receipt": {...}, "results": [...]}, the node's results exactly as
+sent (one per work id asked, not per report item). A receipt that fails stops the scan with its code
+(4; 5 for EQUIVOCATION); every line already written verified. Verify the file again, offline, with
+assent receipt verify FILE. Not with --offline: a receipt needs a node.
+
 Example:
   assent scan ./dataset urls.csv --use train-genai --org did:web:example.ai --out report.jsonl --fail-on deny`,
   options: {
@@ -96,6 +115,7 @@ Example:
     out: { type: 'string' },
     format: { type: 'string' },
     'fail-on': { type: 'string' },
+    receipt: { type: 'string' },
   },
   async run(values, positionals, ctx) {
     if (positionals.length === 0)
@@ -111,6 +131,11 @@ Example:
     const failOn = values['fail-on'] as 'deny' | 'unknown' | undefined;
     if (failOn !== undefined && failOn !== 'deny' && failOn !== 'unknown')
       throw cliError('USAGE', '--fail-on takes deny or unknown');
+    const receiptsTo = values.receipt as string | undefined;
+    if (receiptsTo !== undefined && values.offline === true)
+      throw cliError('USAGE', '--receipt needs a node to sign the receipts: not with --offline');
+    if (receiptsTo !== undefined && out !== undefined && resolve(receiptsTo) === resolve(out))
+      throw cliError('USAGE', '--receipt and --out name the same file');
 
     // Every input is classified (a missing path, a malformed id fail here) before anything is written.
     const show = progress(ctx);
@@ -134,8 +159,37 @@ Example:
         throw cliError('FILE_UNWRITABLE', `cannot write ${out}: ${(cause as Error).message}`, cause);
       }
     }
+    let receiptFile: Awaited<ReturnType<typeof open>> | undefined;
+    if (receiptsTo !== undefined) {
+      try {
+        receiptFile = await open(receiptsTo, 'w');
+      } catch (cause) {
+        await verifying.close();
+        await file?.close();
+        throw cliError('FILE_UNWRITABLE', `cannot write ${receiptsTo}: ${(cause as Error).message}`, cause);
+      }
+    }
     const stream = file === undefined ? ctx.stdout : file.createWriteStream();
     const sink = sinkOf(stream, out ?? 'stdout');
+    const receiptStream = receiptFile?.createWriteStream();
+    const receipts =
+      receiptStream === undefined || !('gateway' in verifying.source)
+        ? undefined
+        : {
+            gateway: verifying.source.gateway,
+            sink: sinkOf(receiptStream, receiptsTo as string),
+            // The largest checkpoint per log, across the batches: a log showing two histories is caught.
+            seen: memoryCheckpoints(),
+            written: 0,
+          };
+    /** Writes out the receipt lines and closes their file. */
+    const closeReceipts = async () => {
+      if (receipts === undefined || receiptStream === undefined) return;
+      await receipts.sink.flush();
+      receiptStream.end();
+      await once(receiptStream, 'close');
+      receiptFile = undefined;
+    };
     const tally = new ScanTally();
     const at = new Date().toISOString();
     const head = { use, ...org, at, source: verifying.source };
@@ -144,7 +198,7 @@ Example:
     // The JSON document opens with the first answer, so that a source that fails at once (a gateway
     // down) leaves stdout holding only the error document `--json` promises.
     const opening = () => (format === 'json' ? `${JSON.stringify(head).slice(0, -1)},"items":[\n` : '');
-    const write = async (entries: readonly ScanEntry[]) => {
+    const write = async ({ entries, receipt }: Checked) => {
       let text = first ? opening() : '';
       if (format === 'csv') text = csvRows(entries, first);
       else
@@ -159,11 +213,35 @@ Example:
       checked += entries.length;
       show(checked, hashed);
       await sink.write(text);
+      if (receipt !== undefined && receipts !== undefined) {
+        await receipts.sink.write(`${receipt}\n`);
+        receipts.written++;
+      }
     };
-    /** Checks a batch's ids in one verifier call; the results come back in order, item by item. */
-    const check = async (batch: readonly WorkItem[], works: readonly string[]) => {
-      const results =
-        works.length === 0 ? [] : await verifying.verifier.checkMany({ works, use, at, ...org });
+    /**
+     * Checks a batch's ids in one verifier call; the results come back in order, item by item. With
+     * --receipt, the node is asked the same batch at once, and its receipt verified before the batch
+     * is written: the line of the receipt file (`ReceiptRejected` when it fails).
+     */
+    const check = async (batch: readonly WorkItem[], works: readonly string[]): Promise<Checked> => {
+      const [results, record] = await Promise.all([
+        works.length === 0 ? [] : verifying.verifier.checkMany({ works, use, at, ...org }),
+        works.length === 0 || receipts === undefined
+          ? undefined
+          : requestReceipt(receipts.gateway, { works, use, at, ...org }),
+      ]);
+      let receipt: string | undefined;
+      if (record !== undefined && receipts !== undefined) {
+        const verdict = await verifyAnswer(record, { works, use, at, ...org }, results, {
+          seen: receipts.seen,
+        });
+        if (!verdict.ok)
+          throw new ReceiptRejected({
+            ...verdict,
+            message: `the receipt for the batch from ${batch[0]?.source}: ${verdict.message}`,
+          });
+        receipt = formatReceiptRecord(record);
+      }
       const entries: ScanEntry[] = [];
       let next = 0;
       for (const item of batch) {
@@ -184,11 +262,11 @@ Example:
           entries.push(entryOf({ source: item.source, ids: [], error }, []));
         }
       }
-      return entries;
+      return { entries, receipt };
     };
 
     try {
-      const pending: Promise<ScanEntry[]>[] = [];
+      const pending: Promise<Checked>[] = [];
       let batch: WorkItem[] = [];
       let works: string[] = [];
       const send = async () => {
@@ -198,7 +276,7 @@ Example:
         pending.push(sent);
         batch = [];
         works = [];
-        if (pending.length >= IN_FLIGHT) await write(await (pending.shift() as Promise<ScanEntry[]>));
+        if (pending.length >= IN_FLIGHT) await write(await (pending.shift() as Promise<Checked>));
       };
       try {
         for await (const chunk of chunks)
@@ -212,6 +290,12 @@ Example:
         if (batch.length > 0) await send();
         for (let p = pending.shift(); p !== undefined; p = pending.shift()) await write(await p);
       } catch (error) {
+        if (error instanceof ReceiptRejected) {
+          // What was written stays: the report up to the batch before, and every receipt, verified.
+          await sink.flush();
+          await closeReceipts();
+          return reportReceiptFailure(ctx, error.failure);
+        }
         if (error instanceof TypeError) throw cliError('USAGE', error.message);
         throw sourceFault(error, verifying.source);
       }
@@ -228,10 +312,18 @@ Example:
         await once(stream, 'close');
         file = undefined;
       }
+      await closeReceipts();
       show(checked, hashed, true);
-      const table = summaryTable(summary, warnings);
+      const kept =
+        receipts === undefined ? undefined : { file: receiptsTo as string, receipts: receipts.written };
+      const table = `${summaryTable(summary, warnings)}${
+        kept === undefined ? '' : `\nReceipts: ${kept.file} (${kept.receipts}, each verified)`
+      }`;
       if (out !== undefined) {
-        if (ctx.json) ctx.write(`${JSON.stringify({ out, format, summary, warnings }, null, 2)}\n`);
+        if (ctx.json)
+          ctx.write(
+            `${JSON.stringify({ out, format, summary, warnings, ...(kept === undefined ? {} : { receipts: kept }) }, null, 2)}\n`,
+          );
         else ctx.write(`${table}\nReport: ${out} (${format})\n`);
       } else if (format === 'table') ctx.write(`\n${table}\n`);
       else if (!ctx.json) ctx.note(table);
@@ -240,6 +332,7 @@ Example:
       await verifying.close();
       // Only after a failure: the report stops where the failure stopped it.
       if (file !== undefined) await file.close().catch(() => {});
+      if (receiptFile !== undefined) await receiptFile.close().catch(() => {});
     }
   },
 };
