@@ -60,6 +60,18 @@ export const ERROR_CODES = [
   'KEYSTORE_INVALID',
   'KEYSTORE_KDF_OUT_OF_BOUNDS',
   'WRONG_PASSPHRASE',
+  // Identity links (docs/spec/manifest.md §3.5)
+  'IDENTITY_UNKNOWN_TYPE',
+  'IDENTITY_DOMAIN_MALFORMED',
+  'IDENTITY_PROFILE_MALFORMED',
+  'IDENTITY_NOT_NORMALIZED',
+  'IDENTITY_DUPLICATE',
+  // Attestations (docs/spec/attestation.md)
+  'ATTESTATION_SCHEMA',
+  'ATTESTATION_TOO_LARGE',
+  'ATTESTATION_ISRC_PREFIX_MALFORMED',
+  'ATTESTATION_NOT_YET_VALID',
+  'ATTESTATION_EXPIRED',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -4,6 +4,8 @@
  * Node built-ins: it runs in browsers and Node alike.
  * @packageDocumentation
  */
+export * from './attestation.js';
+export * from './binding-scope.js';
 export * from './context.js';
 export * from './did-key.js';
 export {
@@ -18,7 +20,9 @@ export {
 } from './ed25519.js';
 export * from './errors.js';
 export * from './identity-backup.js';
+export * from './identity-link.js';
 export * from './jcs.js';
+export * from './link-observation.js';
 export * from './manifest.js';
 export * from './next-version.js';
 export * from './schema.js';

@@ -3,7 +3,8 @@ import * as Digest from 'multiformats/hashes/digest';
 import { MANIFEST_CONTEXT } from './context.js';
 import { createProof, verifySecuredDocument } from './data-integrity/eddsa-jcs-2022.js';
 import type { Identity } from './did-key.js';
-import { AssentError, fail, ok, type Result } from './errors.js';
+import { AssentError, fail, ok, type Result, unwrap } from './errors.js';
+import { normalizeIdentity } from './identity-link.js';
 import { canonicalBytes, canonicalize, isCanonical } from './jcs.js';
 import {
   type CatalogPage,
@@ -253,7 +254,11 @@ export function parseDraft(input: Uint8Array | string | JsonObject): Result<Mani
   if (!value.ok) return value;
   const parsed = manifestDraftSchema.safeParse(value.value);
   if (!parsed.success) return failureFromZod(parsed.error);
-  const draft = parsed.data;
+  // The schema checked each identity, and duplicates among their normal forms: keep the normal forms.
+  const draft: ManifestDraft =
+    parsed.data.identities === undefined
+      ? parsed.data
+      : { ...parsed.data, identities: parsed.data.identities.map((link) => unwrap(normalizeIdentity(link))) };
   if (draft.works === undefined) return ok(draft);
   const seen = new Set<string>();
   const works: Work[] = [];
@@ -353,6 +358,7 @@ export async function signManifest(
     ...(parsed.value.default === undefined ? {} : { default: parsed.value.default }),
     works: inline,
     ...(pages.length === 0 ? {} : { catalog: pages.map((p) => p.cid) }),
+    ...(parsed.value.identities === undefined ? {} : { identities: parsed.value.identities }),
   };
   const unsigned: UnsignedManifest = {
     '@context': [...MANIFEST_CONTEXT],

@@ -1,4 +1,5 @@
 import { AssentError, fail, ok, type Result } from './errors.js';
+import { type IdentityLink, identityKey, normalizeIdentity } from './identity-link.js';
 import { parseDraft } from './manifest.js';
 import type {
   CatalogPage,
@@ -26,6 +27,8 @@ export interface ConsentSnapshot {
   readonly works: readonly Work[];
   readonly validFrom?: string | undefined;
   readonly validUntil?: string | undefined;
+  /** The identities the creator claims (spec §3.5), in order. */
+  readonly identities?: readonly IdentityLink[] | undefined;
 }
 
 /** A draft holding every work, as {@link deriveNextDraft} returns it; `signManifest` cuts it into pages. */
@@ -43,6 +46,8 @@ export type CompleteDraft = ManifestDraft & { works: Work[] };
  *   with `set`, not here.
  * - `remove-works`: stops claiming these ids; a work left with no id is dropped.
  * - `valid-until`: the manifest's end (`null` removes it).
+ * - `link`: claims identities (a domain or a profile URL, any spelling); one already claimed stays.
+ * - `unlink`: stops claiming identities.
  */
 export type ConsentChange =
   | {
@@ -58,7 +63,11 @@ export type ConsentChange =
       readonly works: readonly { readonly ids: readonly string[]; readonly title?: string }[];
     }
   | { readonly op: 'remove-works'; readonly works: readonly string[] }
-  | { readonly op: 'valid-until'; readonly at: string | null };
+  | { readonly op: 'valid-until'; readonly at: string | null }
+  | {
+      readonly op: 'link' | 'unlink';
+      readonly identities: readonly { readonly type: string; readonly id: string }[];
+    };
 
 /**
  * What a `set`, `deny` or `clear` reaches: the works these ids name (their own policies; an id not
@@ -89,6 +98,7 @@ export function snapshotOf(
     works,
     validFrom: manifest.validFrom,
     ...(manifest.validUntil === undefined ? {} : { validUntil: manifest.validUntil }),
+    ...(subject.identities === undefined ? {} : { identities: subject.identities }),
   };
 }
 
@@ -233,6 +243,8 @@ export function deriveNextDraft(
   let defaults: MutablePolicy | undefined =
     current.default === undefined ? undefined : { ...current.default };
   let validUntil = current.validUntil;
+  const identities = new Map<string, IdentityLink>();
+  for (const link of current.identities ?? []) identities.set(identityKey(link), link);
   const at = (options.at ?? new Date()).getTime();
   // An end that has passed (the head's, or one a change sets) cannot be the next version's end: it
   // starts now, and validUntil must follow validFrom. Dropping it would revive every grant, so it
@@ -350,6 +362,16 @@ export function deriveNextDraft(
         validUntil = change.at ?? undefined;
         endIfPassed();
         break;
+      case 'link':
+      case 'unlink':
+        for (const [i, raw] of change.identities.entries()) {
+          const link = normalizeIdentity(raw);
+          if (!link.ok) return { ...link, path: `${where}/identities/${i}` };
+          const key = identityKey(link.value);
+          if (change.op === 'unlink') identities.delete(key);
+          else if (!identities.has(key)) identities.set(key, link.value);
+        }
+        break;
     }
   }
 
@@ -365,6 +387,7 @@ export function deriveNextDraft(
       ),
     ...(keepFrom ? { validFrom: current.validFrom as string } : {}),
     ...(validUntil === undefined ? {} : { validUntil }),
+    ...(identities.size === 0 ? {} : { identities: [...identities.values()] }),
   };
   const checked = parseDraft(draft as unknown as JsonObject);
   if (!checked.ok) return checked;

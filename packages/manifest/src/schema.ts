@@ -1,6 +1,14 @@
 import * as z from 'zod/mini';
 import { ASSENT_CONTEXT_V1_URL, VC_V2_CONTEXT_URL } from './context.js';
 import { type ErrorCode, type Failure, fail } from './errors.js';
+import {
+  type IdentityLink,
+  type IdentityType,
+  identityKey,
+  MAX_IDENTITIES,
+  normalizeIdentity,
+  parseNormalizedIdentity,
+} from './identity-link.js';
 import { USE_TERMS } from './vocabulary.js';
 import { normalizeWorkId, parseCidString } from './work-id.js';
 
@@ -196,6 +204,39 @@ function uniqueIds(works: readonly { ids: readonly string[] }[], ctx: Ctx): void
   }
 }
 
+/**
+ * One identity the creator claims (spec §3.5). The type is checked here rather than by an enum so that
+ * an unknown one gets its own code; `normalize` says whether the id must already be in normal form.
+ */
+function identitySchema(normalized: boolean) {
+  const type = z.custom<IdentityType>((value) => typeof value === 'string', 'expected a string');
+  return z.strictObject({ type, id: z.string() }).check(
+    z.superRefine((value: { type: string; id: string }, ctx) => {
+      const checked = normalized ? parseNormalizedIdentity(value) : normalizeIdentity(value);
+      if (!checked.ok) assentIssue(ctx, checked.code, checked.message);
+    }),
+  );
+}
+
+/** Rejects an identity claimed twice; keys are compared as normalized when `normalize` is set. */
+function uniqueIdentities(normalize: boolean) {
+  return z.superRefine((links: { type: string; id: string }[], ctx) => {
+    const seen = new Set<string>();
+    for (const link of links) {
+      const normal = normalize ? normalizeIdentity(link) : undefined;
+      const key = identityKey(normal?.ok === true ? normal.value : (link as IdentityLink));
+      if (seen.has(key)) assentIssue(ctx, 'IDENTITY_DUPLICATE', `the identity ${key} is claimed twice`);
+      seen.add(key);
+    }
+  });
+}
+
+function identitiesSchema(normalized: boolean) {
+  return z
+    .array(identitySchema(normalized))
+    .check(z.minLength(1), z.maxLength(MAX_IDENTITIES), uniqueIdentities(!normalized));
+}
+
 const MAX_VERSION = 2 ** 31 - 1;
 
 const credentialSubject = z
@@ -205,6 +246,7 @@ const credentialSubject = z
     default: z.optional(policy),
     works: z.array(work),
     catalog: z.optional(z.array(blockCidString).check(z.minLength(1), z.maxLength(MAX_CATALOG_PAGES))),
+    identities: z.optional(identitiesSchema(true)),
   })
   .check(
     z.superRefine(
@@ -288,6 +330,7 @@ export const manifestDraftSchema = z
   .strictObject({
     default: z.optional(policy),
     works: z.optional(z.array(workSchema(anyWorkId))),
+    identities: z.optional(identitiesSchema(false)),
     validFrom: z.optional(dateTime),
     validUntil: z.optional(dateTime),
   })
@@ -301,6 +344,8 @@ export type UnsignedManifest = z.output<typeof unsignedManifestSchema>;
 export type ConsentState = ConsentManifest['credentialSubject'];
 /** A work and its policy. */
 export type Work = z.output<typeof work>;
+/** An identity claimed in a manifest (`credentialSubject.identities`), in normal form. */
+export type ClaimedIdentity = z.output<ReturnType<typeof identitySchema>>;
 /** Use term → statement. */
 export type Policy = z.output<typeof policy>;
 /** `allow`, `deny`, or a decision object with conditions. */
