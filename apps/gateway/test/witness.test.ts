@@ -69,7 +69,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A node: a registry (no libp2p: these nodes speak HTTP) and its gateway on `port`. */
+/**
+ * A node: a registry (no libp2p: these nodes speak HTTP) and its gateway on `port`. With
+ * `WITNESS_DEBUG=1`, the registries log at debug level to stderr.
+ */
 async function startNode(
   options: { port?: number; logPeers?: LogPeer[]; dataDir?: string } = {},
 ): Promise<Node> {
@@ -80,6 +83,9 @@ async function startNode(
     checkpointIntervalMs: 100,
     logPeerIntervalMs: 150,
     logPeerTimeoutMs: 2_000,
+    ...(process.env.WITNESS_DEBUG
+      ? { logger: pino({ level: 'debug', base: { node: dataDir.slice(-6) } }, pino.destination(2)) }
+      : {}),
     ...(options.logPeers === undefined ? {} : { logPeers: options.logPeers }),
   });
   const gateway = await startGateway({
@@ -563,5 +569,33 @@ describe('a log that signs a fork', () => {
       expect(root).toEqual(a.registry.log.root(3));
       expect(await (await fetch(`${w.url}/metrics`)).text()).toMatch(/^assent_log_equivocations [1-9]\d*$/m);
     }
+  }, 30_000);
+  it('cosigned before the log serves that much, is judged once the log’s own checkpoint covers it', async () => {
+    const a = await startNode();
+    const b = await startNode({ logPeers: [pinned(a)] });
+    const origin = a.registry.log.origin;
+    const fork = forkTree(3);
+    const fork3 = await signed(await logSigner(a), origin, 3, fork.root());
+    // A's log is empty: nothing can show the fork wrong yet, and B cosigns it.
+    const res = await addCheckpoint(b, formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint: fork3 }));
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(b.registry.witness.equivocations()).toEqual([]);
+    // Then A's real log grows past size 3: B's next rounds compare what it cosigned with A's tiles.
+    await publish(a, 4, 'WL');
+    const found = await waitFor(
+      () => b.registry.witness.equivocations().find((e) => e.kind === 'inconsistent'),
+      'B judges the fork it cosigned',
+    );
+    expect(found.notes[0]?.startsWith(fork3)).toBe(true);
+    expect(found.proof?.root).toBe(Buffer.from(a.registry.log.root(3)).toString('base64'));
+    // And B refuses A's real checkpoints from then on: they do not extend what it cosigned.
+    const real4 = await signed(await logSigner(a), origin, 4, a.registry.log.root(4));
+    const refused = await addCheckpoint(
+      b,
+      formatAddCheckpoint({ oldSize: 3, proof: a.registry.log.consistencyProof(3, 4), checkpoint: real4 }),
+    );
+    expect(refused.status).toBe(422);
+    await refused.text();
   }, 30_000);
 });

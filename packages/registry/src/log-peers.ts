@@ -74,6 +74,7 @@ export class LogPeers {
   readonly #logger: RegistryLogger | undefined;
   readonly #timeoutMs: number;
   readonly #stmt: { get: Database.Statement; put: Database.Statement };
+  #resolving: Promise<void> | undefined;
 
   constructor(
     db: Database.Database,
@@ -149,8 +150,23 @@ export class LogPeers {
     }));
   }
 
-  /** Learns the keys of the peers not resolved yet, from their `assent-node.json`. Never throws. */
-  async resolve(signal: AbortSignal): Promise<void> {
+  /** True when some peer's keys are not known yet. */
+  get unresolved(): boolean {
+    return this.#peers.some((p) => p.resolved === undefined);
+  }
+
+  /**
+   * Learns the keys of the peers not resolved yet, from their `assent-node.json`. Never throws; a
+   * call while one runs joins it.
+   */
+  resolve(signal: AbortSignal): Promise<void> {
+    this.#resolving ??= this.#resolveAll(signal).finally(() => {
+      this.#resolving = undefined;
+    });
+    return this.#resolving;
+  }
+
+  async #resolveAll(signal: AbortSignal): Promise<void> {
     await Promise.all(
       this.#peers
         .filter((p) => p.resolved === undefined)

@@ -27,6 +27,8 @@ export interface SplitViewMonitorDeps {
     readonly covering: (size: number) => Promise<StoredCheckpoint>;
   };
   readonly peers: LogPeers;
+  /** The note this node's witness last cosigned for an origin. */
+  readonly cosigned: (origin: string) => string | undefined;
   readonly evidence: EquivocationStore;
   readonly timeoutMs: number;
   readonly logger: RegistryLogger | undefined;
@@ -106,11 +108,19 @@ export class SplitViewMonitor {
     return next;
   }
 
-  /** One round over the log peers (whose keys are known): their logs, and what they cosigned. */
+  /**
+   * One round over the log peers (whose keys are known): what this node cosigned of each (compared
+   * again, in case the log's own checkpoint was too small to judge it when it came), their logs, and
+   * what they cosigned.
+   */
   async poll(): Promise<void> {
     const { peers, own, signal } = this.#deps;
     const resolved = peers.resolved();
     const origins = [own.origin, ...resolved.map((p) => p.origin)];
+    for (const peer of resolved) {
+      const mine = this.#deps.cosigned(peer.origin);
+      if (mine !== undefined) void this.observe(peer.origin, mine, 'witness');
+    }
     await Promise.all(
       resolved.map(async (peer) => {
         try {
@@ -166,6 +176,10 @@ export class SplitViewMonitor {
       peer === undefined
         ? await this.#checkOwn(seen, source)
         : await this.#checkPeer(peer, seen, source, current);
+    this.#deps.logger?.debug(
+      { origin, size: seen.size, source, settled, held: this.view(origin)?.size },
+      'a checkpoint was compared',
+    );
     if (!settled) return;
     if (this.#checked.size >= MAX_CHECKED) this.#checked.clear();
     this.#checked.add(id);
@@ -256,14 +270,14 @@ export class SplitViewMonitor {
         });
       }
     });
-    for (const c of [held, seen])
-      if (c.size > authority.size)
-        logger?.warn(
-          { origin: peer.origin, peer: peer.url, signed: c.size, served: authority.size },
-          'a log peer serves a checkpoint smaller than one it signed (rolled back?)',
-        );
+    if (held.size > authority.size)
+      logger?.warn(
+        { origin: peer.origin, peer: peer.url, signed: held.size, served: authority.size },
+        'a log peer serves a checkpoint smaller than one it signed before (rolled back?)',
+      );
     if (highest.size >= held.size) this.#hold(peer.origin, highest, source);
-    return true;
+    // A checkpoint beyond what the log serves now is checked again when it is seen again.
+    return seen.size <= authority.size;
   }
 
   #hold(origin: string, seen: SeenCheckpoint, source: string): void {

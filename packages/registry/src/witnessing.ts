@@ -63,6 +63,7 @@ export class Witnessing {
         covering: (size) => checkpointer.covering(size),
       },
       peers: this.peers,
+      cosigned: (origin) => this.witness.witnessed(origin)?.note,
       evidence: this.evidence,
       timeoutMs: deps.timeoutMs,
       logger,
@@ -90,7 +91,7 @@ export class Witnessing {
   /** Starts the rounds (none without log peers) and the requests after each checkpoint. */
   start(intervalMs: number): void {
     if (this.peers.empty) return;
-    this.#checkpointer.onSigned = () => this.collector.request();
+    this.#checkpointer.onSigned = () => this.#signed();
     this.#run();
     this.#timer = setInterval(() => this.#run(), intervalMs);
     this.#timer.unref();
@@ -102,6 +103,18 @@ export class Witnessing {
     this.#timer = undefined;
     this.#checkpointer.onSigned = undefined;
     this.#controller.abort();
+  }
+
+  /**
+   * A new checkpoint: cosignatures are asked for at once, after learning the keys of peers not known
+   * yet (a peer that came up after this node need not wait for the next round).
+   */
+  #signed(): void {
+    if (!this.peers.unresolved) {
+      this.collector.request();
+      return;
+    }
+    void this.peers.resolve(this.#controller.signal).then(() => this.collector.request());
   }
 
   /** One round: learn keys, poll, ask for missing cosignatures. A round still running is not doubled. */
