@@ -1,4 +1,5 @@
-import { isValidKeyName } from '@assent/tlog';
+import type { LogPeer } from '@assent/registry';
+import { isValidKeyName, parseVkey, SIGNATURE_TYPE_ED25519 } from '@assent/tlog';
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 
@@ -32,9 +33,36 @@ function rateLimit(
   };
 }
 
+/**
+ * The log peers of `--log-peer "URL [LOG_VKEY] [WITNESS_VKEY]"` (repeatable): a peer's gateway URL and,
+ * to pin them, its vkeys, told apart by their type (0x01 log, 0x04 witness). Neither a URL nor a vkey
+ * holds a space. `normalize` is the registry's URL check.
+ */
+function logPeers(values: unknown, normalize: (url: string) => string): LogPeer[] {
+  return ((values as string[] | undefined) ?? []).map((value) => {
+    const [url = '', ...keys] = value.trim().split(/\s+/);
+    const peer: { url: string; vkey?: string; witnessVkey?: string } = { url };
+    try {
+      normalize(url);
+    } catch (cause) {
+      throw cliError('USAGE', `--log-peer: ${(cause as Error).message}`);
+    }
+    for (const key of keys) {
+      const parsed = parseVkey(key);
+      if (!parsed.ok) throw cliError('USAGE', `--log-peer ${url}: ${parsed.message}`);
+      // parseVkey accepts only the two types: 0x01 (log) and 0x04 (witness).
+      const field = parsed.value.type === SIGNATURE_TYPE_ED25519 ? 'vkey' : 'witnessVkey';
+      if (peer[field] !== undefined)
+        throw cliError('USAGE', `--log-peer ${url}: two ${field === 'vkey' ? 'log' : 'witness'} keys`);
+      peer[field] = key;
+    }
+    return peer;
+  });
+}
+
 /** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...] [--fsync] [--peer-allow PEERID ...]` */
 export const serve: Command = {
-  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--fsync] [--quiet] [--json]
+  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--log-peer "URL [VKEY] [WITNESS_VKEY]" ...] [--fsync] [--quiet] [--json]
 
 Runs a registry node (Helia blockstore + SQLite index in DIR, default $ASSENT_HOME) and its HTTP
 gateway, with the web app at / (built by \`pnpm build\`; --web serves another build). Prints the HTTP
@@ -47,10 +75,13 @@ index are flushed to disk before a publish is acknowledged, so acknowledged mani
 loss too, not only a crash of the process (publishing is slower). Logs (requests and replication) go
 to stderr as JSON lines (--quiet: warnings and errors only). --log-origin names the node's
 transparency log on its first start (e.g. example.org/assent/log; default assent/<node DID key>); it
-never changes after. Stops cleanly on SIGINT or SIGTERM.
+never changes after. --log-peer names another node's gateway whose log this node witnesses and which
+it asks to cosign its own checkpoints (docs/witnessing.md); its log and witness keys are learned from
+URL/.well-known/assent-node.json on first contact and remembered (trust on first use), unless pinned
+after the URL. Stops cleanly on SIGINT or SIGTERM.
 
 Example:
-  assent serve --port 8787 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…`,
+  assent serve --port 8787 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW… --log-peer https://b.example.org`,
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -66,6 +97,7 @@ Example:
     'write-burst': { type: 'string' },
     quiet: { type: 'boolean' },
     'log-origin': { type: 'string' },
+    'log-peer': { type: 'string', multiple: true },
   },
   async run(values, _positionals, ctx) {
     const port = Number((values.port as string | undefined) ?? '8787');
@@ -83,7 +115,8 @@ Example:
       throw cliError('USAGE', '--log-origin takes a name without spaces or "+", e.g. example.org/assent/log');
     const quiet = values.quiet === true;
     // Loaded here only: Helia, libp2p, SQLite and the HTTP server are for this command alone.
-    const { createRegistry } = await import('@assent/registry');
+    const { createRegistry, normalizePeerUrl } = await import('@assent/registry');
+    const witnessed = logPeers(values['log-peer'], normalizePeerUrl);
     const { createGatewayLogger, startGateway } = await import('@assent/gateway');
     const webRoot = (values.web as string | undefined) ?? (await import('@assent/web')).webRoot;
     const peers = (values.peer as string[] | undefined) ?? [];
@@ -97,6 +130,7 @@ Example:
       ...(peerAllow === undefined ? {} : { peerAllow }),
       fsync: values.fsync === true,
       ...(logOrigin === undefined ? {} : { logOrigin }),
+      ...(witnessed.length === 0 ? {} : { logPeers: witnessed }),
       logger: logger.child({ component: 'registry' }),
     });
     let server: { url: string; close(): Promise<void> };
