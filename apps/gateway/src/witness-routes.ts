@@ -1,5 +1,4 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { CORS } from './cors.js';
 import { errorResponse, json, toResponse } from './error-answer.js';
 import { bodyOf } from './request-env.js';
 import type { RouteContext } from './route-context.js';
@@ -48,11 +47,8 @@ export function addWitnessRoutes(app: OpenAPIHono, ctx: RouteContext): void {
   });
 
   app.get('/v1/equivocations', (c) => {
-    const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
+    const limited = ctx.rateLimited('read', ctx.clientKey(c));
     if (limited !== undefined) return toResponse(limited);
-    return json({ equivocations: registry.witness.equivocations() }, 200, {
-      ...CORS,
-      'cache-control': 'no-store',
-    });
+    return json({ equivocations: registry.witness.equivocations() }, 200, { 'cache-control': 'no-store' });
   });
 }
