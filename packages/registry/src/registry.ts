@@ -98,7 +98,16 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     unlock();
     throw error;
   }
-  const registry = new RegistryNode(stores, options, unlock);
+  let registry: RegistryNode;
+  try {
+    registry = new RegistryNode(stores, options, unlock);
+  } catch (error) {
+    // Bad options found by the parts (e.g. a `logPeers` URL or vkey): nothing stays open or locked.
+    stores.db.close();
+    stores.state.close();
+    unlock();
+    throw error;
+  }
   try {
     await registry.open();
   } catch (error) {
