@@ -5,7 +5,6 @@ import {
   type Decision,
   isOrgId,
   isUseTerm,
-  MAX_URL_PREFIX_SEGMENTS,
   normalizeWorkId,
   type UseTerm,
   urlPrefixesOf,
@@ -33,6 +32,7 @@ import {
 import { lastReasonMemo, reasonFor } from './reason.js';
 import type { CandidateSet, ManifestCandidate, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
+import { batchesOf, batchesOfAsync } from './work-batches.js';
 
 /** Options of {@link createVerifier}. */
 export interface VerifierOptions {
@@ -128,27 +128,6 @@ export interface Verifier {
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH = 1000;
-/**
- * Characters of lookup keys one batch may ask a source for. A URL id looks up itself and up to 17
- * `url-prefix:` keys (MAX_URL_PREFIX_SEGMENTS), each nearly as long as the id: 10,000 deep 2 KB ids
- * would be ~350 MB of keys in one batch. Such a batch is split instead; ordinary ids weigh little.
- */
-const MAX_BATCH_KEY_CHARS = 8 * 1024 * 1024;
-
-/** An upper bound on the lookup-key characters a work id costs (before it is normalized). */
-function lookupWeight(work: unknown): number {
-  if (typeof work !== 'string') return 1;
-  if (!work.startsWith('url')) return work.length;
-  let slashes = 0;
-  for (
-    let i = work.indexOf('/');
-    i !== -1 && slashes <= MAX_URL_PREFIX_SEGMENTS + 2;
-    i = work.indexOf('/', i + 1)
-  )
-    slashes++;
-  return work.length * (1 + Math.min(slashes, MAX_URL_PREFIX_SEGMENTS + 1));
-}
-
 const DEFAULT_REUSE = 4096;
 
 /** The url-prefix keys of an id that is no URL, and the plans of a work no creator touches: shared. */
@@ -879,57 +858,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return { use: request.use, org: normalizeOrg(request.org), atMs: timeOf(request.at, now) };
   }
 
-  /**
-   * Cuts works into batches: at most `batchSize` works, or {@link MAX_BATCH_KEY_CHARS} of lookups.
-   * `add` answers a full batch when `work` fills one; `rest` the last, partial one.
-   */
-  function batcher() {
-    let batch: string[] = [];
-    let weight = 0;
-    const take = () => {
-      const full = batch;
-      batch = [];
-      weight = 0;
-      return full;
-    };
-    return {
-      add(work: string): string[] | undefined {
-        batch.push(work);
-        weight += lookupWeight(work);
-        return batch.length >= batchSize || weight >= MAX_BATCH_KEY_CHARS ? take() : undefined;
-      },
-      rest: (): string[] | undefined => (batch.length > 0 ? take() : undefined),
-    };
-  }
-
-  /**
-   * The batches of a synchronous iterable, without a promise per work (profiled: `for await` over an
-   * array plus a `yield` per result were about a tenth of a 10,000-work `checkMany`).
-   */
-  function* batchesOf(works: Iterable<string>): Generator<string[]> {
-    const cut = batcher();
-    for (const work of works) {
-      const full = cut.add(work);
-      if (full !== undefined) yield full;
-    }
-    const rest = cut.rest();
-    if (rest !== undefined) yield rest;
-  }
-
-  async function* batchesOfAsync(works: AsyncIterable<string>): AsyncGenerator<string[]> {
-    const cut = batcher();
-    for await (const work of works) {
-      const full = cut.add(work);
-      if (full !== undefined) yield full;
-    }
-    const rest = cut.rest();
-    if (rest !== undefined) yield rest;
-  }
-
   async function* checkStream(request: CheckStreamRequest): AsyncIterable<CheckResult> {
     const c = circumstances(request);
     const works = request.works;
-    const batches = Symbol.iterator in works ? batchesOf(works as Iterable<string>) : batchesOfAsync(works);
+    const batches =
+      Symbol.iterator in works
+        ? batchesOf(works as Iterable<string>, batchSize)
+        : batchesOfAsync(works, batchSize);
     for await (const batch of batches) yield* await runBatch(batch, c, request.signal);
   }
 
@@ -1007,7 +942,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     async checkMany(request) {
       const c = circumstances(request);
       const out: CheckResult[] = [];
-      for (const batch of batchesOf(request.works)) {
+      for (const batch of batchesOf(request.works, batchSize)) {
         for (const result of await runBatch(batch, c, request.signal)) out.push(result);
       }
       return out;
