@@ -30,6 +30,7 @@ import {
   nextChange,
 } from './manifest-cache.js';
 import { lastReasonMemo, reasonFor } from './reason.js';
+import { type Branch, type CreatorPlan, groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
 import type { CandidateSet, ManifestCandidate, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
 import { batchesOf, batchesOfAsync } from './work-batches.js';
@@ -130,9 +131,8 @@ const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH = 1000;
 const DEFAULT_REUSE = 4096;
 
-/** The url-prefix keys of an id that is no URL, and the plans of a work no creator touches: shared. */
+/** The url-prefix keys of an id that is no URL: shared. */
 const NO_PREFIXES: readonly string[] = Object.freeze([]);
-const NO_PLANS: readonly CreatorPlan[] = Object.freeze([]);
 
 /** The reason of a work no manifest names: the same whatever the work, use and organisation. */
 const NO_CLAIMANT_REASON = reasonFor({
@@ -174,43 +174,8 @@ const MAX_REFUSED = 4096;
 /** Manifests verified at once; signature checks may run on WebCrypto in parallel. */
 const VERIFY_CONCURRENCY = 32;
 
-type Branch =
-  | { readonly kind: 'offered'; readonly entry: ManifestEntry }
-  | { readonly kind: 'remembered'; readonly entry: ManifestEntry }
-  | { readonly kind: 'unavailable'; readonly cid: string; readonly issuer: string; readonly version: number };
-
-interface CreatorPlan {
-  readonly issuer: string;
-  /** Manifests whose names decide which works the creator touches (offered heads, held older ones). */
-  readonly hints: readonly ManifestEntry[];
-  /** What decides: the offered head(s), remembered branches, or known-but-unavailable ones. */
-  readonly branches: readonly Branch[];
-  /** The source offered an older version than the newest seen. */
-  readonly rollback: boolean;
-  /** The source offered nothing for a creator whose held manifest names the work. */
-  readonly missing: boolean;
-  readonly forked: boolean;
-}
-
 function order(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function groupByIssuer(entries: readonly ManifestEntry[]): Map<string, ManifestEntry[]> {
-  const out = new Map<string, ManifestEntry[]>();
-  for (const entry of entries) {
-    const list = out.get(entry.issuer);
-    if (list === undefined) out.set(entry.issuer, [entry]);
-    else if (!list.some((e) => e.cid === entry.cid)) list.push(entry);
-  }
-  return out;
-}
-
-/** The highest version among one creator's manifests: every branch at it, in CID order. */
-function headsOf(entries: readonly ManifestEntry[]): ManifestEntry[] {
-  let top = 0;
-  for (const e of entries) if (e.version > top) top = e.version;
-  return entries.filter((e) => e.version === top).sort((a, b) => (a.cid < b.cid ? -1 : 1));
 }
 
 interface Item {
@@ -401,65 +366,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /**
-   * Weighs, per creator, what the source offered against what the verifier remembers (spec §5.3).
-   * `offered` holds each creator's candidates; `hints` the held manifests that name the batch's works,
-   * which decide which works a creator touches.
-   */
-  function plan(
-    offered: ReadonlyMap<string, ManifestEntry[]>,
-    hints: ReadonlyMap<string, ManifestEntry[]>,
-    records: ReadonlyMap<string, CreatorRecord>,
-    nowIso: string,
-  ) {
-    const plans: CreatorPlan[] = [];
-    const updates = new Map<string, CreatorRecord>();
-    const remembered = (cid: string, issuer: string, version: number): Branch => {
-      const entry = cache.get(cid);
-      return entry === undefined
-        ? { kind: 'unavailable', cid, issuer, version }
-        : { kind: 'remembered', entry };
-    };
-    for (const issuer of [...new Set([...offered.keys(), ...hints.keys()])].sort()) {
-      const heads = headsOf(offered.get(issuer) ?? []);
-      const record = records.get(issuer);
-      const hinted = [...heads, ...(hints.get(issuer) ?? [])];
-      const top = heads[0];
-      if (top === undefined) {
-        // The source left out a creator whose manifest we hold naming the work: the newest seen decides.
-        if (record === undefined) continue;
-        const branches = record.cids.map((cid) => remembered(cid, issuer, record.version));
-        plans.push({
-          issuer,
-          hints: hinted,
-          branches,
-          rollback: false,
-          missing: true,
-          forked: branches.length > 1,
-        });
-        continue;
-      }
-      const offeredCids = heads.map((e) => e.cid);
-      let branches: Branch[] = heads.map((entry) => ({ kind: 'offered', entry }));
-      let rollback = false;
-      if (record === undefined || top.version > record.version) {
-        updates.set(issuer, { version: top.version, cids: offeredCids, seenAt: nowIso });
-      } else if (top.version === record.version) {
-        const hidden = record.cids.filter((cid) => !offeredCids.includes(cid));
-        branches = [...branches, ...hidden.map((cid) => remembered(cid, issuer, top.version))];
-        if (offeredCids.some((cid) => !record.cids.includes(cid))) {
-          updates.set(issuer, { version: top.version, cids: offeredCids, seenAt: nowIso });
-        }
-      } else {
-        // Spec §5.3: never go back. The newest version seen decides, from memory if we still hold it.
-        rollback = true;
-        branches = record.cids.map((cid) => remembered(cid, issuer, record.version));
-      }
-      plans.push({ issuer, hints: hinted, branches, rollback, missing: false, forked: branches.length > 1 });
-    }
-    return { plans, updates };
-  }
-
-  /**
    * The cache entry of a candidate that needs no work: the same bytes as a held manifest, bringing no
    * page it lacks. Synchronous, so a warm check takes no turn of the event loop per manifest.
    */
@@ -565,7 +471,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (hints.has(issuer)) offered.set(issuer, entries);
       }
     }
-    const { plans, updates } = plan(offered, hints, records, nowIso);
+    const { plans, updates } = planCreators(offered, hints, records, nowIso, cache);
     const at = c.atMs === nowMs ? nowIso : new Date(c.atMs).toISOString();
 
     let stale = false;
