@@ -72,6 +72,16 @@ const SPECIAL: Readonly<Record<string, number>> = {
   CHECKPOINT_ORIGIN_MISMATCH: 4,
   COSIGNATURE_MALFORMED: 4,
   POLICY_QUORUM_NOT_MET: 4,
+  // @assent/verifier's receipts: unreadable 3, a failed proof 4, stale 1 (as STALE), two histories 5.
+  RECEIPT_MALFORMED: 3,
+  RECEIPT_NODE_UNTRUSTED: 4,
+  RECEIPT_CHECKPOINT_INVALID: 4,
+  RECEIPT_INCLUSION_INVALID: 4,
+  RECEIPT_RESULTS_INVALID: 4,
+  RECEIPT_SIGNATURE_INVALID: 4,
+  RECEIPT_DECISION_MISMATCH: 4,
+  RECEIPT_STALE: 1,
+  EQUIVOCATION: 5,
   // @assent/gateway's own codes, as a publish may meet them.
   BAD_REQUEST: 2,
   NOT_FOUND: 3,
@@ -99,7 +109,10 @@ export function exitCodeOf(code: string): number {
   if (/^(PROOF|SIGNATURE)_/.test(code)) return 4;
   if (code.startsWith('CHAIN_')) return 5;
   if (/^(SOURCE|STATE|REGISTRY)_/.test(code)) return 6;
-  if (/^(JSON|NOT_CANONICAL|WORK_ID|CID|DID|MANIFEST|CATALOG|SIGNAL|KEYSTORE)_?/.test(code)) return 3;
+  if (
+    /^(JSON|NOT_CANONICAL|WORK_ID|CID|DID|MANIFEST|CATALOG|SIGNAL|KEYSTORE|IDENTITY|ATTESTATION)_?/.test(code)
+  )
+    return 3;
   if (/^(TLOG|NOTE|VKEY|CHECKPOINT|TILE_PATH|ENTRY_BUNDLE|ADD_CHECKPOINT|POLICY)_/.test(code)) return 3;
   return 6;
 }

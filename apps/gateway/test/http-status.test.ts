@@ -27,9 +27,10 @@ const rows: [string, string, number][] = doc
       });
   });
 
-// Codes the gateway never answers: unsigned-signal issues and the CLI's own. The transparency log's
-// are answered since the gateway serves the witness endpoint (issue 18).
-const NOT_HTTP = ['Signals', 'CLI'];
+// Codes the gateway never answers: unsigned-signal issues, the CLI's own, and receipt verdicts (a
+// verifier's, offline). The transparency log's are answered since the gateway serves the witness
+// endpoint (issue 18).
+const NOT_HTTP = ['Signals', 'CLI', 'Receipts'];
 
 describe('HTTP_STATUS', () => {
   it('has the codes of docs/errors.md that a gateway answers, each with its documented status', () => {

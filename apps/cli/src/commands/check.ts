@@ -1,8 +1,8 @@
 import { isUseTerm, USE_TERMS, type UseTerm, type WorkId } from '@assent/manifest';
 import type { CheckResult } from '@assent/verifier';
 import type { Command, Context } from '../context.js';
-import { cliError } from '../errors.js';
-import { type ReceiptFailure, receiptExitCodeOf } from '../receipt-failure.js';
+import { cliError, exitCodeOf } from '../errors.js';
+import type { ReceiptFailure } from '../receipt-failure.js';
 import { writeReceiptFile } from '../receipt-file.js';
 import { candidateBlocks, type ReceiptQuestion, requestReceipt, verifyAnswer } from '../receipt-request.js';
 import { type ReceiptSummary, summarizeReceipt } from '../receipt-summary.js';
@@ -159,7 +159,7 @@ Examples:
       return Math.max(
         0,
         ...results.map((r) => Math.max(failed(r) ? 1 : 0, ...r.warnings.map((w) => warningExitCode(w.code)))),
-        kept !== undefined && 'failure' in kept ? receiptExitCodeOf(kept.failure.code) : 0,
+        kept !== undefined && 'failure' in kept ? exitCodeOf(kept.failure.code) : 0,
       );
     } finally {
       await open.close();

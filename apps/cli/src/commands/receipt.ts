@@ -12,8 +12,8 @@ import {
   verifyReceipt,
 } from '@assent/verifier';
 import type { Command, Style } from '../context.js';
-import { cliError } from '../errors.js';
-import { type ReceiptFailure, receiptExitCodeOf, reportReceiptFailure } from '../receipt-failure.js';
+import { cliError, exitCodeOf } from '../errors.js';
+import { type ReceiptFailure, reportReceiptFailure } from '../receipt-failure.js';
 import {
   formatReceiptRecord,
   type ReceiptItemRecord,
@@ -237,7 +237,7 @@ Examples:
         checked.verified++;
         checked.results += outcome.results;
         checked.rederived += outcome.rederived;
-      } else exit = Math.max(exit, receiptExitCodeOf(outcome.code));
+      } else exit = Math.max(exit, exitCodeOf(outcome.code));
       if (ctx.json) outcomes.push(outcome);
       else ctx.write(`${outcomeText(outcome, shown, text)}\n`);
     }
