@@ -46,8 +46,7 @@ export type CompleteDraft = ManifestDraft & { works: Work[] };
  *   with `set`, not here.
  * - `remove-works`: stops claiming these ids; a work left with no id is dropped.
  * - `valid-until`: the manifest's end (`null` removes it).
- * - `link`: claims identities (a domain or a profile URL, any spelling); one already claimed stays.
- * - `unlink`: stops claiming identities.
+ * Identities are changed by an {@link IdentityChange} in the same list.
  */
 export type ConsentChange =
   | {
@@ -63,11 +62,21 @@ export type ConsentChange =
       readonly works: readonly { readonly ids: readonly string[]; readonly title?: string }[];
     }
   | { readonly op: 'remove-works'; readonly works: readonly string[] }
-  | { readonly op: 'valid-until'; readonly at: string | null }
-  | {
-      readonly op: 'link' | 'unlink';
-      readonly identities: readonly { readonly type: string; readonly id: string }[];
-    };
+  | { readonly op: 'valid-until'; readonly at: string | null };
+
+/**
+ * A change to the identities a creator claims (docs/spec/manifest.md §3.5), any spelling; kept apart
+ * from {@link ConsentChange}, which changes consent.
+ * - `link`: claims identities; one already claimed stays where it is.
+ * - `unlink`: stops claiming identities.
+ */
+export interface IdentityChange {
+  readonly op: 'link' | 'unlink';
+  readonly identities: readonly { readonly type: string; readonly id: string }[];
+}
+
+/** Any change {@link deriveNextDraft} applies. */
+export type DraftChange = ConsentChange | IdentityChange;
 
 /**
  * What a `set`, `deny` or `clear` reaches: the works these ids name (their own policies; an id not
@@ -230,7 +239,7 @@ interface MutableWork {
  */
 export function deriveNextDraft(
   current: ConsentSnapshot,
-  changes: readonly ConsentChange[],
+  changes: readonly DraftChange[],
   options: DeriveOptions = {},
 ): Result<CompleteDraft> {
   const works: (MutableWork | undefined)[] = current.works.map((w) => ({
