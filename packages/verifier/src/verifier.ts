@@ -1,6 +1,4 @@
 import {
-  AssentError,
-  blockCid,
   type Conditions,
   type Decision,
   isOrgId,
@@ -8,7 +6,6 @@ import {
   normalizeWorkId,
   type UseTerm,
   urlPrefixesOf,
-  verifyManifest,
   type WorkId,
 } from '@assent/manifest';
 import {
@@ -21,17 +18,11 @@ import {
   RESTRICTIVENESS,
 } from './decide.js';
 import type { Warning } from './errors.js';
-import {
-  addPage,
-  entryOf,
-  isComplete,
-  ManifestCache,
-  type ManifestEntry,
-  nextChange,
-} from './manifest-cache.js';
+import { checkAnswer, ManifestAdmission } from './manifest-admission.js';
+import { isComplete, ManifestCache, type ManifestEntry, nextChange } from './manifest-cache.js';
 import { lastReasonMemo, reasonFor } from './reason.js';
 import { type Branch, type CreatorPlan, groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
-import type { CandidateSet, ManifestCandidate, ManifestSource } from './source.js';
+import type { CandidateSet, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
 import { batchesOf, batchesOfAsync } from './work-batches.js';
 
@@ -168,12 +159,6 @@ interface Horizon {
   reusable: boolean;
 }
 
-/** Malformed manifests a verifier remembers refusing (the oldest forgotten first). */
-const MAX_REFUSED = 4096;
-
-/** Manifests verified at once; signature checks may run on WebCrypto in parallel. */
-const VERIFY_CONCURRENCY = 32;
-
 function order(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -183,22 +168,6 @@ interface Item {
   readonly id: WorkId | undefined;
   readonly prefixes: readonly string[];
   readonly invalid?: { code: Warning['code']; message: string };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  let i = 0;
-  // Word by word when both views are aligned: manifests are compared on every batch (up to 1 MiB each).
-  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
-    const words = a.length >>> 2;
-    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
-    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
-    for (let w = 0; w < words; w++) if (wa[w] !== wb[w]) return false;
-    i = words << 2;
-  }
-  for (; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Freezes an answer and everything in it, so kept answers can be shared by the copies handed out. */
@@ -224,18 +193,6 @@ function timeOf(at: Date | string | undefined, now: () => Date): number {
   return ms;
 }
 
-function invalidSource(message: string): AssentError<'SOURCE_INVALID_RESPONSE'> {
-  return new AssentError('SOURCE_INVALID_RESPONSE', message);
-}
-
-function checkAnswer(answer: CandidateSet): void {
-  if (typeof answer !== 'object' || answer === null || !Array.isArray(answer.manifests)) {
-    throw invalidSource('the source answered without a manifests array');
-  }
-  if (answer.asOf !== undefined && typeof answer.asOf !== 'string')
-    throw invalidSource('asOf must be a string');
-}
-
 /**
  * Creates a verifier: it asks a source for the manifests that name the works, verifies each one
  * (signature, schema, catalog pages by CID), remembers the newest version per creator, and decides
@@ -255,6 +212,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
   const state = options.state ?? memoryState();
   const cache = new ManifestCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+  const admission = new ManifestAdmission(cache);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new RangeError('batchSize must be a positive integer');
@@ -269,136 +227,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     reuse > 0 && sourceRevision !== undefined && stateRevision !== undefined
       ? new Map<string, Kept>()
       : undefined;
-
-  /**
-   * Byte arrays already found to hold a held manifest's exact bytes, by identity. A local source
-   * hands out the same array on every lookup, and comparing a 263 KB catalog manifest byte by byte
-   * was four fifths of a warm single check (CPU profile, GET benchmark over a 12,000-work catalog).
-   * A source that rewrites an array after handing it out gains nothing by it: decisions come from
-   * the verified, parsed entry, never from the array, so it is as if it offered that manifest again.
-   */
-  const knownBytes = new WeakMap<Uint8Array, ManifestEntry>();
-  function isHeldBytes(entry: ManifestEntry, bytes: Uint8Array): boolean {
-    if (knownBytes.get(bytes) === entry) return true;
-    if (!sameBytes(entry.bytes, bytes)) return false;
-    knownBytes.set(bytes, entry);
-    return true;
-  }
-
-  /**
-   * Manifests found to break the spec only once one of their pages came (a work id named twice across
-   * the manifest and its pages, spec §3.1), with why: refused whenever offered again, so that the
-   * answer does not depend on which of their pages a later batch happens to bring.
-   */
-  const refused = new Map<string, string>();
-  const refusedWarning = (cid: string, why: string): Warning => ({
-    code: 'MANIFEST_REJECTED',
-    cid,
-    message: `the source offered manifest ${cid}, which was rejected: ${why}`,
-  });
-
-  /** Verifies (or finds in the cache) one candidate and indexes the pages it brings. */
-  async function admit(
-    candidate: ManifestCandidate,
-    warnings: Warning[],
-  ): Promise<ManifestEntry | undefined> {
-    const bytes = candidate?.bytes;
-    if (!(bytes instanceof Uint8Array)) throw invalidSource('a candidate has no bytes');
-    let entry: ManifestEntry | undefined;
-    if (typeof candidate.cid === 'string') {
-      const held = cache.get(candidate.cid);
-      if (held !== undefined && isHeldBytes(held, bytes)) entry = held;
-    }
-    if (entry === undefined) {
-      const cid = blockCid(bytes);
-      if (refused.has(cid)) {
-        warnings.push(refusedWarning(cid, refused.get(cid) as string));
-        return undefined;
-      }
-      entry = cache.get(cid);
-      if (entry === undefined) {
-        // Blocks from a source must be canonical (spec §1.2), so one manifest has one CID.
-        const verified = await verifyManifest(bytes, { requireCanonical: true });
-        // verifyManifest skips requireCanonical for Uint8Array input (manifest 0.1), so compare here.
-        const failure = !verified.ok
-          ? `${verified.code}: ${verified.message}`
-          : sameBytes(verified.value.bytes, bytes)
-            ? undefined
-            : 'NOT_CANONICAL: the manifest bytes are not its JCS canonical form';
-        if (!verified.ok || failure !== undefined) {
-          warnings.push({
-            code: 'MANIFEST_REJECTED',
-            cid,
-            message: `the source offered manifest ${cid}, which was rejected: ${failure}`,
-          });
-          return undefined;
-        }
-        entry = entryOf(verified.value);
-        cache.set(entry);
-        knownBytes.set(bytes, entry);
-      }
-    }
-    if (candidate.pages !== undefined) {
-      for (const [cid, pageBytes] of candidate.pages) {
-        if (entry.pages.has(cid)) continue;
-        if (!(pageBytes instanceof Uint8Array)) throw invalidSource(`catalog page ${cid} has no bytes`);
-        const added = addPage(entry, cid, pageBytes);
-        if (added.ok) cache.grew(entry, pageBytes.length, added.ids);
-        else if (added.manifest === true) {
-          // The manifest itself is malformed (spec §3.1): refused from now on, whichever pages come.
-          const why = `catalog page ${cid}: ${added.code}: ${added.message}`;
-          cache.remove(entry);
-          if (refused.size >= MAX_REFUSED) refused.delete(refused.keys().next().value as string);
-          refused.set(entry.cid, why);
-          warnings.push(refusedWarning(entry.cid, why));
-          return undefined;
-        } else {
-          warnings.push({
-            code: 'CATALOG_PAGE_REJECTED',
-            issuer: entry.issuer,
-            cid,
-            message: `catalog page ${cid} of manifest ${entry.cid} was rejected: ${added.code}: ${added.message}`,
-          });
-        }
-      }
-    }
-    return entry;
-  }
-
-  /**
-   * The cache entry of a candidate that needs no work: the same bytes as a held manifest, bringing no
-   * page it lacks. Synchronous, so a warm check takes no turn of the event loop per manifest.
-   */
-  function held(candidate: ManifestCandidate): ManifestEntry | undefined {
-    const bytes = candidate?.bytes;
-    if (typeof candidate?.cid !== 'string' || !(bytes instanceof Uint8Array)) return undefined;
-    const entry = cache.get(candidate.cid);
-    if (entry === undefined || !isHeldBytes(entry, bytes)) return undefined;
-    if (candidate.pages !== undefined)
-      for (const cid of candidate.pages.keys()) if (!entry.pages.has(cid)) return undefined;
-    return entry;
-  }
-
-  async function admitAll(answer: CandidateSet, warnings: Warning[]): Promise<ManifestEntry[]> {
-    const entries: ManifestEntry[] = [];
-    for (const candidate of answer.manifests) {
-      const entry = held(candidate);
-      if (entry === undefined) return admitEach(answer, warnings);
-      entries.push(entry);
-    }
-    return entries;
-  }
-
-  async function admitEach(answer: CandidateSet, warnings: Warning[]): Promise<ManifestEntry[]> {
-    const entries: ManifestEntry[] = [];
-    for (let i = 0; i < answer.manifests.length; i += VERIFY_CONCURRENCY) {
-      const admitted = await Promise.all(
-        answer.manifests.slice(i, i + VERIFY_CONCURRENCY).map((m) => admit(m, warnings)),
-      );
-      for (const entry of admitted) if (entry !== undefined) entries.push(entry);
-    }
-    return entries;
-  }
 
   async function runBatch(
     works: readonly string[],
@@ -431,7 +259,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       checkAnswer(answer);
     }
     const batchWarnings: Warning[] = [];
-    const offered = groupByIssuer(await admitAll(answer, batchWarnings));
+    const offered = groupByIssuer(await admission.admitAll(answer, batchWarnings));
 
     // Creators we hold a manifest of naming these works, whom the source did not offer. The same pass
     // notes which items each held manifest names (from the cache's reverse index), so that matching
@@ -467,7 +295,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // Ask for those creators' current heads: a newer head that dropped the work is not a rollback.
       const current = await source.heads([...hints.keys()], options);
       checkAnswer(current);
-      for (const [issuer, entries] of groupByIssuer(await admitAll(current, batchWarnings))) {
+      for (const [issuer, entries] of groupByIssuer(await admission.admitAll(current, batchWarnings))) {
         if (hints.has(issuer)) offered.set(issuer, entries);
       }
     }
