@@ -34,6 +34,7 @@ beforeAll(async () => {
     // Rebinding: the first answer is public (what a pre-check would see), every later one loopback.
     'rebind.test': { a: () => (rebindQueries++ === 0 ? ['93.184.216.34'] : ['127.0.0.1']) },
     'servfail.test': { rcode: 2 },
+    'xn--bcher-kva.test': { a: ['127.0.0.1'] },
   });
   web = await startFakePlatform({
     'site.test/page': { body: 'hello' },
@@ -44,6 +45,7 @@ beforeAll(async () => {
     'site.test/slow': { body: 'late', delayMs: 1_500 },
     'site.test/gone': { status: 404 },
     'site.test/broken': { status: 500 },
+    'xn--bcher-kva.test/page': { body: 'punycode' },
   });
 });
 
@@ -221,6 +223,13 @@ describe('https only, no redirects, bounded bodies and time', () => {
       ok: false,
       reason: 'LINK_DNS_FAILED',
     });
+  });
+
+  it('an IDN host is resolved and asked for by its A-labels (Punycode)', async () => {
+    const before = web.requests.length;
+    const result = await safeFetch('https://bücher.test/page', get, insecure());
+    expect(result).toMatchObject({ ok: true, response: { status: 200 } });
+    expect(web.requests.slice(before)).toEqual(['GET xn--bcher-kva.test/page']);
   });
 
   it('a closed port is a temporary connection failure', async () => {
