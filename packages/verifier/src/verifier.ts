@@ -3,9 +3,7 @@ import {
   type Decision,
   isOrgId,
   isUseTerm,
-  normalizeWorkId,
   type UseTerm,
-  urlPrefixesOf,
   type WorkId,
 } from '@assent/manifest';
 import {
@@ -13,18 +11,17 @@ import {
   compareEvidence,
   type DecisionRule,
   type Evidence,
-  evaluate,
-  locate,
   RESTRICTIVENESS,
 } from './decide.js';
 import type { Warning } from './errors.js';
 import { checkAnswer, ManifestAdmission } from './manifest-admission.js';
-import { isComplete, ManifestCache, type ManifestEntry, nextChange } from './manifest-cache.js';
+import { ManifestCache, type ManifestEntry, nextChange } from './manifest-cache.js';
 import { lastReasonMemo, reasonFor } from './reason.js';
-import { type Branch, type CreatorPlan, groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
+import { type CreatorPlan, groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
 import type { CandidateSet, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
 import { batchesOf, batchesOfAsync } from './work-batches.js';
+import { idsOf, itemsOf, type WorkItem, WorkMatcher } from './work-matcher.js';
 
 /** Options of {@link createVerifier}. */
 export interface VerifierOptions {
@@ -122,9 +119,6 @@ const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH = 1000;
 const DEFAULT_REUSE = 4096;
 
-/** The url-prefix keys of an id that is no URL: shared. */
-const NO_PREFIXES: readonly string[] = Object.freeze([]);
-
 /** The reason of a work no manifest names: the same whatever the work, use and organisation. */
 const NO_CLAIMANT_REASON = reasonFor({
   work: '',
@@ -161,13 +155,6 @@ interface Horizon {
 
 function order(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-interface Item {
-  readonly work: string;
-  readonly id: WorkId | undefined;
-  readonly prefixes: readonly string[];
-  readonly invalid?: { code: Warning['code']; message: string };
 }
 
 /** Freezes an answer and everything in it, so kept answers can be shared by the copies handed out. */
@@ -237,20 +224,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     signal?.throwIfAborted();
     const nowMs = now().getTime();
     const nowIso = new Date(nowMs).toISOString();
-    const items: Item[] = works.map((work) => {
-      if (typeof work !== 'string') throw new TypeError('every work must be a string');
-      const id = normalizeWorkId(work);
-      if (!id.ok)
-        return { work, id: undefined, prefixes: [], invalid: { code: id.code, message: id.message } };
-      return {
-        work,
-        id: id.value,
-        prefixes: id.value.startsWith('url') ? urlPrefixesOf(id.value) : NO_PREFIXES,
-      };
-    });
-    const unique = new Set<WorkId>();
-    for (const item of items) if (item.id !== undefined) unique.add(item.id);
-    const ids = [...unique];
+    const items = itemsOf(works);
+    const ids = idsOf(items);
     const options = signal === undefined ? { use: c.use } : { use: c.use, signal };
 
     let answer: CandidateSet = { manifests: [] };
@@ -261,33 +236,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const batchWarnings: Warning[] = [];
     const offered = groupByIssuer(await admission.admitAll(answer, batchWarnings));
 
-    // Creators we hold a manifest of naming these works, whom the source did not offer. The same pass
-    // notes which items each held manifest names (from the cache's reverse index), so that matching
-    // a manifest to the batch below is one lookup instead of a scan of the batch against its index.
-    const hints = new Map<string, ManifestEntry[]>();
-    const generation = cache.generation;
-    const namedItems = new Map<ManifestEntry, number[]>();
-    const note = (entry: ManifestEntry, i: number) => {
-      const named = namedItems.get(entry);
-      if (named === undefined) namedItems.set(entry, [i]);
-      else if (named[named.length - 1] !== i) named.push(i);
-      if (offered.has(entry.issuer)) return;
-      const list = hints.get(entry.issuer);
-      if (list === undefined) hints.set(entry.issuer, [entry]);
-      else if (!list.includes(entry)) list.push(entry);
-    };
-    const visit = (key: string, i: number) => {
-      const named = cache.namedBy(key);
-      if (named === undefined) return;
-      if (!Array.isArray(named)) note(named as ManifestEntry, i);
-      else for (const entry of named as readonly ManifestEntry[]) note(entry, i);
-    };
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as Item;
-      if (item.id === undefined) continue;
-      visit(item.id, i);
-      for (const prefix of item.prefixes) visit(prefix, i);
-    }
+    // Creators we hold a manifest of naming these works, whom the source did not offer.
+    const matcher = new WorkMatcher(items, cache);
+    const hints = matcher.heldHints(offered);
     const issuers = [...offered.keys(), ...hints.keys()];
     const records = issuers.length === 0 ? new Map<string, CreatorRecord>() : await state.load(issuers);
     for (const issuer of hints.keys()) if (!records.has(issuer)) hints.delete(issuer);
@@ -318,123 +269,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
     }
 
-    // Which items each creator's manifests name: walk the smaller of the manifest index and the batch.
-    // The batch's keys (every id and url-prefix, with the items that look it up) as arrays: walking
-    // them is much cheaper than a Map iterator (profiled: the iterator was a fifth of a 10,000-work
-    // batch against ten 100,000-work manifests). Built only when `namedItems` cannot be used.
-    let keyed: { byKey: Map<string, number[]>; keys: string[]; lists: number[][] } | undefined;
-    const batchKeys = () => {
-      if (keyed !== undefined) return keyed;
-      const byKey = new Map<string, number[]>();
-      const note = (key: string, i: number) => {
-        const list = byKey.get(key);
-        if (list === undefined) byKey.set(key, [i]);
-        else if (list[list.length - 1] !== i) list.push(i);
-      };
-      items.forEach((item, i) => {
-        if (item.id === undefined) return;
-        note(item.id, i);
-        for (const prefix of item.prefixes) note(prefix, i);
-      });
-      keyed = { byKey, keys: [...byKey.keys()], lists: [...byKey.values()] };
-      return keyed;
-    };
-    const touchedBy = (entry: ManifestEntry, into: Set<number>) => {
-      // Exact while the cache is unchanged since `namedItems` was taken and holds this entry: then
-      // its ids are exactly those `namedBy` maps to it. Otherwise (evicted, grown, another batch
-      // meanwhile) scan.
-      if (cache.generation === generation && cache.holds(entry)) {
-        for (const i of namedItems.get(entry) ?? []) into.add(i);
-        return;
-      }
-      const { byKey, keys, lists } = batchKeys();
-      const index = entry.index;
-      if (index.size <= keys.length) {
-        for (const key of index.keys()) {
-          const list = byKey.get(key);
-          if (list !== undefined) for (const i of list) into.add(i);
-        }
-      } else {
-        for (let k = 0; k < keys.length; k++) {
-          if (index.has(keys[k] as string)) for (const i of lists[k] as number[]) into.add(i);
-        }
-      }
-    };
-    // What each item gathers, made only for items some creator touches (most of a dataset is named
-    // by nobody: no two empty arrays per work).
-    const evidenceOf: (Evidence[] | undefined)[] = new Array(items.length).fill(undefined);
-    const plansOf: (CreatorPlan[] | undefined)[] = new Array(items.length).fill(undefined);
-    /** Notes that `p` touches item `i`; answers the item's evidence list, to add `p`'s to. */
-    const evidenceList = (i: number, p: CreatorPlan): Evidence[] => {
-      const planList = plansOf[i];
-      if (planList === undefined) plansOf[i] = [p];
-      else planList.push(p);
-      let evidence = evidenceOf[i];
-      if (evidence === undefined) {
-        evidence = [];
-        evidenceOf[i] = evidence;
-      }
-      return evidence;
-    };
-    const branchEvidence = (b: Branch, p: CreatorPlan, item: Item): Evidence => {
-      if (b.kind === 'unavailable') {
-        return {
-          cid: b.cid,
-          issuer: b.issuer,
-          version: b.version,
-          decision: 'deny',
-          term: null,
-          rule: 'content-unavailable',
-          matched: null,
-          claims: true,
-        };
-      }
-      const hit = locate(b.entry, item.id as WorkId, item.prefixes);
-      if (hit !== undefined) return evaluate(b.entry, hit.located, hit.matched, c);
-      const unsure = b.kind === 'remembered' && !isComplete(b.entry);
-      const base = {
-        cid: b.entry.cid,
-        issuer: p.issuer,
-        version: b.entry.version,
-        term: null,
-        matched: null,
-      };
-      return unsure
-        ? { ...base, decision: 'deny', rule: 'content-unavailable', claims: true }
-        : { ...base, decision: 'unknown', rule: 'not-named', claims: false };
-    };
-    for (const p of plans) {
-      const touched = new Set<number>();
-      for (const entry of p.hints) touchedBy(entry, touched);
-      for (const b of p.branches) if (b.kind === 'remembered') touchedBy(b.entry, touched);
-      const single = p.branches.length === 1 ? (p.branches[0] as Branch) : undefined;
-      for (const i of touched) {
-        const item = items[i] as Item;
-        if (single !== undefined) {
-          // One branch (no fork): its one piece of evidence, without the arrays of the general case.
-          const e = branchEvidence(single, p, item);
-          // A creator the source left out, whose newest manifest no longer names the work, says nothing.
-          if (p.missing && !e.claims) continue;
-          evidenceList(i, p).push(e);
-          continue;
-        }
-        const found = p.branches.map((b) => branchEvidence(b, p, item));
-        const claims = found.some((e) => e.claims);
-        if (p.missing && !claims) continue;
-        // In a fork, a branch that does not speak to the work counts as `unknown` once another does.
-        evidenceList(i, p).push(...(claims && p.forked ? found.map((e) => ({ ...e, claims: true })) : found));
-      }
-    }
-
+    const matched = matcher.gather(plans, c);
     const results = items.map((item, i) =>
-      decide(item, evidenceOf[i] ?? [], plansOf[i] ?? NO_PLANS, c, at, stale, batchWarnings),
+      decide(item, matched.evidence[i] ?? [], matched.plans[i] ?? NO_PLANS, c, at, stale, batchWarnings),
     );
     if (updates.size > 0) await state.save(updates);
     return results;
   }
 
   function decide(
-    item: Item,
+    item: WorkItem,
     evidence: Evidence[],
     plans: readonly CreatorPlan[],
     c: Circumstances,
