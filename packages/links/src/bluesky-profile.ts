@@ -1,6 +1,13 @@
-import { type JsonValue, normalizeDomain, parseJson } from '@assent/manifest';
+import { normalizeDomain } from '@assent/manifest';
 import { containsToken } from './html-page.js';
-import { type CheckContext, failed, getExpected, type MethodOutcome, succeeded } from './method-outcome.js';
+import {
+  type CheckContext,
+  failed,
+  getExpected,
+  getJson,
+  type MethodOutcome,
+  succeeded,
+} from './method-outcome.js';
 
 /**
  * A Bluesky profile (`https://bsky.app/profile/<handle or DID>`). bsky.app is rendered by script, so
@@ -82,18 +89,9 @@ export async function checkBlueskyProfile(context: CheckContext, profile: URL): 
   }
   const api = new URL('/xrpc/app.bsky.actor.getProfile', context.blueskyAppView);
   api.searchParams.set('actor', did);
-  const got = await getExpected(
-    context,
-    api,
-    'application/json',
-    ['application/json'],
-    'profile-text',
-    'bluesky',
-  );
+  const got = await getJson(context, api, 'bluesky');
   if (!got.ok) return got.outcome;
-  const evidence = got.response.body;
-  const parsed = parseJson(evidence, { maxBytes: evidence.length + 1 });
-  const view: JsonValue | undefined = parsed.ok ? parsed.value : undefined;
+  const { value: view, evidence } = got;
   if (typeof view !== 'object' || view === null || Array.isArray(view) || view.did !== did)
     return failed('profile-text', 'LINK_ACCOUNT_MISMATCH', `the AppView did not answer for ${did}`, {
       evidence,

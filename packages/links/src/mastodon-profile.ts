@@ -1,6 +1,6 @@
-import { type JsonObject, type JsonValue, parseJson } from '@assent/manifest';
+import type { JsonObject, JsonValue } from '@assent/manifest';
 import { containsToken, parseHtmlText, relMeHrefs, visibleText } from './html-page.js';
-import { type CheckContext, failed, getExpected, type MethodOutcome, succeeded } from './method-outcome.js';
+import { type CheckContext, failed, getJson, type MethodOutcome, succeeded } from './method-outcome.js';
 import { checkAnyPage, headLocation } from './profile-page.js';
 import { relMeMatch } from './rel-me.js';
 
@@ -16,19 +16,10 @@ import { relMeMatch } from './rel-me.js';
 export async function checkMastodonProfile(context: CheckContext, profile: URL): Promise<MethodOutcome> {
   const user = profile.pathname.slice('/@'.length);
   const api = new URL(`/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`, profile.origin);
-  const got = await getExpected(
-    context,
-    api,
-    'application/json',
-    ['application/json'],
-    'profile-text',
-    'mastodon',
-  );
+  const got = await getJson(context, api, 'mastodon');
   // Temporary failures stay Mastodon's; a 404, HTML or a redirect means this may not be Mastodon at all.
   if (!got.ok) return got.outcome.result === 'temp_failure' ? got.outcome : checkAnyPage(context, profile);
-  const evidence = got.response.body;
-  const parsed = parseJson(evidence, { maxBytes: evidence.length + 1 });
-  const account: JsonValue | undefined = parsed.ok ? parsed.value : undefined;
+  const { value: account, evidence } = got;
   if (!isAccount(account)) return checkAnyPage(context, profile);
   if (account.acct !== account.username || account.username.toLowerCase() !== user.toLowerCase())
     return failed(

@@ -1,4 +1,10 @@
-import type { LinkMethod, LinkResult, ProfileAdapter } from '@assent/manifest';
+import {
+  type JsonValue,
+  type LinkMethod,
+  type LinkResult,
+  type ProfileAdapter,
+  parseJson,
+} from '@assent/manifest';
 import { LINK_REASONS, type LinkReason } from './link-reasons.js';
 import type { NameResolver } from './name-resolver.js';
 import {
@@ -106,4 +112,30 @@ export async function getExpected(
     };
   }
   return { ok: true, response };
+}
+
+/**
+ * GETs a JSON API answer (a platform's public API): a 200 `application/json`, parsed strictly; `value`
+ * is undefined when the body is not strict JSON, for the caller to judge with the evidence.
+ */
+export async function getJson(
+  context: CheckContext,
+  url: URL,
+  adapter: ProfileAdapter,
+): Promise<
+  | { readonly ok: true; readonly value: JsonValue | undefined; readonly evidence: Uint8Array }
+  | { readonly ok: false; readonly outcome: MethodOutcome }
+> {
+  const got = await getExpected(
+    context,
+    url,
+    'application/json',
+    ['application/json'],
+    'profile-text',
+    adapter,
+  );
+  if (!got.ok) return got;
+  const evidence = got.response.body;
+  const parsed = parseJson(evidence, { maxBytes: evidence.length + 1 });
+  return { ok: true, value: parsed.ok ? parsed.value : undefined, evidence };
 }
