@@ -1,27 +1,15 @@
-import {
-  type Conditions,
-  type Decision,
-  isOrgId,
-  isUseTerm,
-  type UseTerm,
-  type WorkId,
-} from '@assent/manifest';
-import {
-  type Circumstances,
-  compareEvidence,
-  type DecisionRule,
-  type Evidence,
-  RESTRICTIVENESS,
-} from './decide.js';
+import { isOrgId, isUseTerm, type UseTerm } from '@assent/manifest';
+import { type BatchFacts, type CheckResult, resultFor } from './check-result.js';
+import type { Circumstances } from './decide.js';
 import type { Warning } from './errors.js';
 import { checkAnswer, ManifestAdmission } from './manifest-admission.js';
-import { ManifestCache, type ManifestEntry, nextChange } from './manifest-cache.js';
-import { lastReasonMemo, reasonFor } from './reason.js';
-import { type CreatorPlan, groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
+import { ManifestCache, nextChange } from './manifest-cache.js';
+import { lastReasonMemo } from './reason.js';
+import { groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
 import type { CandidateSet, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
 import { batchesOf, batchesOfAsync } from './work-batches.js';
-import { idsOf, itemsOf, type WorkItem, WorkMatcher } from './work-matcher.js';
+import { idsOf, itemsOf, WorkMatcher } from './work-matcher.js';
 
 /** Options of {@link createVerifier}. */
 export interface VerifierOptions {
@@ -80,30 +68,7 @@ export interface CheckStreamRequest extends CheckOptions {
   readonly works: Iterable<string> | AsyncIterable<string>;
 }
 
-/** The answer for one work. Its keys come in this order, the order of the HTTP API's results. */
-export interface CheckResult {
-  /** The work id as given. */
-  readonly work: string;
-  /** Its normal form, or null when it is not a valid work id. */
-  readonly id: WorkId | null;
-  readonly use: UseTerm;
-  /** The time of use the decision holds for (UTC date-time). */
-  readonly at: string;
-  readonly decision: Decision;
-  /** With `conditional`: the conditions to meet (of the deciding manifest; each evidence has its own). */
-  readonly conditions?: Conditions;
-  /** More than one creator claims the work, or its creator forked. */
-  readonly disputed: boolean;
-  /** The term whose statement decided, or null. */
-  readonly term: UseTerm | null;
-  /** The rule that decided (docs/decisions.md). */
-  readonly rule: DecisionRule;
-  /** One plain-language sentence. */
-  readonly reason: string;
-  /** Every manifest considered, with its own decision, in a fixed order. */
-  readonly evidence: readonly Evidence[];
-  readonly warnings: readonly Warning[];
-}
+export type { CheckResult } from './check-result.js';
 
 /** Checks works against the consent manifests a source supplies. See {@link createVerifier}. */
 export interface Verifier {
@@ -118,21 +83,6 @@ export interface Verifier {
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH = 1000;
 const DEFAULT_REUSE = 4096;
-
-/** The reason of a work no manifest names: the same whatever the work, use and organisation. */
-const NO_CLAIMANT_REASON = reasonFor({
-  work: '',
-  use: 'all',
-  org: undefined,
-  decision: 'unknown',
-  deciding: undefined,
-  rule: 'no-claimant',
-  claimants: 0,
-  rollback: false,
-  missing: false,
-  forked: false,
-  stale: false,
-});
 
 /** An answer of `check` kept for reuse, and what it was decided from (see `VerifierOptions.reuse`). */
 interface Kept {
@@ -151,10 +101,6 @@ interface Horizon {
   untilMs: number;
   /** False when the answers depend on the clock otherwise (evidence that may go stale). */
   reusable: boolean;
-}
-
-function order(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Freezes an answer and everything in it, so kept answers can be shared by the copies handed out. */
@@ -270,164 +216,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
 
     const matched = matcher.gather(plans, c);
+    const facts: BatchFacts = { c, at, stale, warnings: batchWarnings, reasonOf };
     const results = items.map((item, i) =>
-      decide(item, matched.evidence[i] ?? [], matched.plans[i] ?? NO_PLANS, c, at, stale, batchWarnings),
+      resultFor(item, matched.evidence[i] ?? [], matched.plans[i] ?? NO_PLANS, facts),
     );
     if (updates.size > 0) await state.save(updates);
     return results;
-  }
-
-  function decide(
-    item: WorkItem,
-    evidence: Evidence[],
-    plans: readonly CreatorPlan[],
-    c: Circumstances,
-    at: string,
-    stale: boolean,
-    batchWarnings: readonly Warning[],
-  ): CheckResult {
-    if (item.id === undefined) {
-      const invalid = item.invalid as { code: Warning['code']; message: string };
-      return {
-        work: item.work,
-        id: null,
-        use: c.use,
-        at,
-        decision: 'unknown',
-        disputed: false,
-        term: null,
-        rule: 'invalid-work-id',
-        reason: reasonFor({
-          work: item.work,
-          use: c.use,
-          org: c.org,
-          decision: 'unknown',
-          deciding: undefined,
-          rule: 'invalid-work-id',
-          claimants: 0,
-          rollback: false,
-          missing: false,
-          forked: false,
-          stale: false,
-          invalidCode: invalid.code,
-        }),
-        evidence: [],
-        warnings: [{ code: invalid.code, message: invalid.message }],
-      };
-    }
-    if (evidence.length === 0 && plans.length === 0 && !stale && batchWarnings.length === 0) {
-      // No manifest names the work (most of a dataset): the general path's answer, without its work.
-      return {
-        work: item.work,
-        id: item.id,
-        use: c.use,
-        at,
-        decision: 'unknown',
-        disputed: false,
-        term: null,
-        rule: 'no-claimant',
-        reason: NO_CLAIMANT_REASON,
-        evidence,
-        warnings: [],
-      };
-    }
-    evidence.sort(compareEvidence);
-    const claims = evidence.filter((e) => e.claims);
-    let deciding: Evidence | undefined;
-    for (const e of claims) {
-      if (deciding === undefined || RESTRICTIVENESS[e.decision] > RESTRICTIVENESS[deciding.decision])
-        deciding = e;
-    }
-    const claimants = new Set(claims.map((e) => e.issuer)).size;
-    const claimingPlans = plans.filter((p) => claims.some((e) => e.issuer === p.issuer));
-    const forked = claimingPlans.some((p) => p.forked);
-    const rollback = plans.some((p) => p.rollback);
-    const missing = plans.some((p) => p.missing);
-    let decision: Decision = deciding?.decision ?? 'unknown';
-    let rule: DecisionRule = deciding?.rule ?? evidence[0]?.rule ?? 'no-claimant';
-    if (stale && (decision === 'allow' || decision === 'conditional')) {
-      decision = 'unknown';
-      rule = 'stale';
-    }
-    const warnings: Warning[] = [];
-    for (const p of plans) {
-      const newest = p.branches[0];
-      const version =
-        newest === undefined ? 0 : newest.kind === 'unavailable' ? newest.version : newest.entry.version;
-      if (p.rollback) {
-        warnings.push({
-          code: 'ROLLBACK_DETECTED',
-          issuer: p.issuer,
-          message: `the source offered version ${(p.hints[0] as ManifestEntry).version} of ${p.issuer}, but version ${version} was already seen`,
-        });
-      }
-      if (p.missing) {
-        warnings.push({
-          code: 'HEAD_MISSING',
-          issuer: p.issuer,
-          message: `the source offered no manifest of ${p.issuer}, whose version ${version} names this work; that version decided`,
-        });
-      }
-      if (p.forked) {
-        warnings.push({
-          code: 'FORKED',
-          issuer: p.issuer,
-          message: `${p.issuer} has ${p.branches.length} different manifests with the same version`,
-        });
-      }
-    }
-    if (stale) warnings.push({ code: 'STALE', message: 'the source’s information is older than maxAge' });
-    for (const w of batchWarnings) warnings.push(w);
-    // A fixed order, so that the order in which manifests arrived never shows.
-    warnings.sort(
-      (a, b) =>
-        order(a.code, b.code) || order(a.issuer ?? '', b.issuer ?? '') || order(a.cid ?? '', b.cid ?? ''),
-    );
-    const conditions = decision === 'conditional' ? deciding?.conditions : undefined;
-    const reason = reasonOf({
-      work: item.work,
-      use: c.use,
-      org: c.org,
-      decision,
-      deciding: deciding ?? evidence[0],
-      rule,
-      claimants,
-      rollback,
-      missing,
-      forked,
-      stale,
-    });
-    const disputed = claimants > 1 || forked;
-    const term = deciding?.term ?? null;
-    // Literals in the documented key order (the gateway serializes results as they are).
-    return conditions === undefined
-      ? {
-          work: item.work,
-          id: item.id,
-          use: c.use,
-          at,
-          decision,
-          disputed,
-          term,
-          rule,
-          reason,
-          evidence,
-          warnings,
-        }
-      : {
-          work: item.work,
-          id: item.id,
-          use: c.use,
-          at,
-          decision,
-          conditions,
-          disputed,
-          term,
-          rule,
-          reason,
-          evidence,
-          warnings,
-        };
   }
 
   function circumstances(request: CheckOptions): Circumstances {
