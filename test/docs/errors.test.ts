@@ -4,7 +4,7 @@ import { ERROR_CODES } from '@assent/manifest';
 import { REGISTRY_ERROR_CODES } from '@assent/registry';
 import { SIGNAL_ISSUE_CODES } from '@assent/signals';
 import { TLOG_ERROR_CODES } from '@assent/tlog';
-import { VERIFIER_ERROR_CODES } from '@assent/verifier';
+import { RECEIPT_ERROR_CODES, VERIFIER_ERROR_CODES } from '@assent/verifier';
 import { describe, expect, it } from 'vitest';
 import { errorsDocSections } from '../support/errors-doc.js';
 
@@ -23,12 +23,14 @@ const PACKAGES: { name: string; codes: readonly string[]; sections: readonly str
       'CIDs',
       'Identity',
       'Manifest schema',
+      'Attestations',
       'Proof and signature',
       'Version chain',
     ],
   },
   { name: '@assent/tlog', codes: TLOG_ERROR_CODES, sections: ['Transparency log'] },
   { name: '@assent/verifier', codes: VERIFIER_ERROR_CODES, sections: ['Verifier'] },
+  { name: '@assent/verifier receipts', codes: RECEIPT_ERROR_CODES, sections: ['Receipts'] },
   { name: '@assent/registry', codes: REGISTRY_ERROR_CODES, sections: ['Registry'] },
   { name: '@assent/signals', codes: SIGNAL_ISSUE_CODES, sections: ['Signals'] },
   { name: '@assent/gateway', codes: GATEWAY_ERROR_CODES, sections: ['Gateway'] },

@@ -35,6 +35,7 @@ export function isCorsPath(path: string): boolean {
     path.startsWith('/v1/creators/') ||
     path.startsWith('/ipfs/') ||
     path.startsWith('/log/') ||
+    path === '/v1/equivocations' ||
     path === '/.well-known/assent-node.json'
   );
 }

@@ -390,9 +390,12 @@ describe('operations', () => {
       '/v1/candidates',
       '/v1/check',
       '/v1/creators/{did}',
+      '/v1/equivocations',
       '/v1/manifests',
       '/v1/manifests/{cid}',
       '/v1/manifests/{cid}/proof',
+      '/witness/add-checkpoint',
+      '/witness/{originHash}/checkpoint',
     ]);
     expect(Object.keys(doc.paths['/v1/check']).sort()).toEqual(['get', 'post']);
     const page = await fetch(`${gw.url}/docs`);
