@@ -4,15 +4,10 @@
  * order, the reason and the documented key order.
  */
 import type { Conditions, Decision, UseTerm, WorkId } from '@assent/manifest';
-import {
-  type Circumstances,
-  compareEvidence,
-  type DecisionRule,
-  type Evidence,
-  RESTRICTIVENESS,
-} from './decide.js';
+import type { Circumstances, DecisionRule, Evidence } from './decide.js';
 import type { Warning } from './errors.js';
 import type { ManifestEntry } from './manifest-cache.js';
+import type { Ranking } from './ranking.js';
 import { type ReasonInput, reasonFor } from './reason.js';
 import type { CreatorPlan } from './rollback-plan.js';
 import type { WorkItem } from './work-matcher.js';
@@ -75,13 +70,15 @@ function order(a: string, b: string): number {
 }
 
 /**
- * The result for one work of a batch, from the evidence of the creators that touch it and their
- * plans (none for a work nobody names). Sorts `evidence` in place; the result holds it.
+ * The result for one work of a batch, from the evidence of the creators that touch it, their plans
+ * (none for a work nobody names) and their {@link Ranking}; the result holds `evidence` as it is
+ * (ranking sorted it into its fixed order).
  */
 export function resultFor(
   item: WorkItem,
-  evidence: Evidence[],
+  evidence: readonly Evidence[],
   plans: readonly CreatorPlan[],
+  ranking: Ranking,
   facts: BatchFacts,
 ): CheckResult {
   const { c, at, stale } = facts;
@@ -131,20 +128,11 @@ export function resultFor(
       warnings: [],
     };
   }
-  evidence.sort(compareEvidence);
-  const claims = evidence.filter((e) => e.claims);
-  let deciding: Evidence | undefined;
-  for (const e of claims) {
-    if (deciding === undefined || RESTRICTIVENESS[e.decision] > RESTRICTIVENESS[deciding.decision])
-      deciding = e;
-  }
-  const claimants = new Set(claims.map((e) => e.issuer)).size;
-  const claimingPlans = plans.filter((p) => claims.some((e) => e.issuer === p.issuer));
-  const forked = claimingPlans.some((p) => p.forked);
+  const { deciding, claimants, forked } = ranking;
   const rollback = plans.some((p) => p.rollback);
   const missing = plans.some((p) => p.missing);
-  let decision: Decision = deciding?.decision ?? 'unknown';
-  let rule: DecisionRule = deciding?.rule ?? evidence[0]?.rule ?? 'no-claimant';
+  let decision: Decision = ranking.decision;
+  let rule: DecisionRule = ranking.rule;
   if (stale && (decision === 'allow' || decision === 'conditional')) {
     decision = 'unknown';
     rule = 'stale';

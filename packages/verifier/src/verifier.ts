@@ -4,6 +4,7 @@ import type { Circumstances } from './decide.js';
 import type { Warning } from './errors.js';
 import { checkAnswer, ManifestAdmission } from './manifest-admission.js';
 import { ManifestCache, nextChange } from './manifest-cache.js';
+import { rankClaimants } from './ranking.js';
 import { lastReasonMemo } from './reason.js';
 import { groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
 import type { CandidateSet, ManifestSource } from './source.js';
@@ -217,9 +218,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     const matched = matcher.gather(plans, c);
     const facts: BatchFacts = { c, at, stale, warnings: batchWarnings, reasonOf };
-    const results = items.map((item, i) =>
-      resultFor(item, matched.evidence[i] ?? [], matched.plans[i] ?? NO_PLANS, facts),
-    );
+    const results = items.map((item, i) => {
+      const evidence = matched.evidence[i] ?? [];
+      const plansOf = matched.plans[i] ?? NO_PLANS;
+      return resultFor(item, evidence, plansOf, rankClaimants(evidence, plansOf), facts);
+    });
     if (updates.size > 0) await state.save(updates);
     return results;
   }
