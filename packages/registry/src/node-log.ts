@@ -91,7 +91,9 @@ export class NodeLog {
       indexOf: db.prepare('SELECT idx FROM log_leaves WHERE key = ?').pluck(),
       leaf: db.prepare('SELECT leaf FROM log_leaves WHERE idx = ?').pluck(),
       leaves: db.prepare('SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
-      insertLeaf: db.prepare('INSERT INTO log_leaves (idx, key, leaf) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING'),
+      insertLeaf: db.prepare(
+        'INSERT INTO log_leaves (idx, key, leaf) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
+      ),
       hash: db.prepare('SELECT hash FROM log_hashes WHERE level = ? AND idx = ?').pluck(),
       hashes: db
         .prepare('SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx')
