@@ -1,9 +1,10 @@
 import { isOrgId, isUseTerm, type UseTerm } from '@assent/manifest';
+import { AnswerReuse, type Horizon, noteHorizon } from './answer-reuse.js';
 import { type BatchFacts, type CheckResult, resultFor } from './check-result.js';
 import type { Circumstances } from './decide.js';
 import type { Warning } from './errors.js';
 import { checkAnswer, ManifestAdmission } from './manifest-admission.js';
-import { ManifestCache, nextChange } from './manifest-cache.js';
+import { ManifestCache } from './manifest-cache.js';
 import { rankClaimants } from './ranking.js';
 import { lastReasonMemo } from './reason.js';
 import { groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
@@ -85,34 +86,6 @@ const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH = 1000;
 const DEFAULT_REUSE = 4096;
 
-/** An answer of `check` kept for reuse, and what it was decided from (see `VerifierOptions.reuse`). */
-interface Kept {
-  readonly result: CheckResult;
-  readonly source: number;
-  readonly cache: number;
-  readonly state: number;
-  /** When it was decided: a clock set back since then may have crossed an instant. */
-  readonly fromMs: number;
-  /** The first instant at which a manifest weighed may say something else. */
-  readonly untilMs: number;
-}
-
-/** Collects, during one batch, until when its answers hold (see `VerifierOptions.reuse`). */
-interface Horizon {
-  untilMs: number;
-  /** False when the answers depend on the clock otherwise (evidence that may go stale). */
-  reusable: boolean;
-}
-
-/** Freezes an answer and everything in it, so kept answers can be shared by the copies handed out. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
-}
-
 function normalizeOrg(org: string | undefined): string | undefined {
   if (org === undefined) return undefined;
   if (typeof org !== 'string') throw new TypeError('org must be a string');
@@ -156,10 +129,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (!Number.isSafeInteger(reuse) || reuse < 0) throw new RangeError('reuse must be a non-negative integer');
   const sourceRevision = source.revision?.bind(source);
   const stateRevision = state.revision?.bind(state);
-  /** Answers of `check` by use, organisation and work, oldest first; undefined when reuse is off. */
+  /** Answers of `check` kept for reuse; undefined when reuse is off. */
   const kept =
     reuse > 0 && sourceRevision !== undefined && stateRevision !== undefined
-      ? new Map<string, Kept>()
+      ? new AnswerReuse(reuse, cache, sourceRevision, stateRevision)
       : undefined;
 
   async function runBatch(
@@ -206,22 +179,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
       stale = !(nowMs - asOfMs <= maxAge); // an unreadable asOf counts as stale
       if (horizon !== undefined) horizon.reusable = false;
     }
-    if (horizon !== undefined) {
-      // Every manifest that can decide or hint: what they say changes only at their own instants.
-      for (const p of plans) {
-        for (const entry of p.hints) horizon.untilMs = Math.min(horizon.untilMs, nextChange(entry, c.atMs));
-        for (const b of p.branches)
-          if (b.kind !== 'unavailable')
-            horizon.untilMs = Math.min(horizon.untilMs, nextChange(b.entry, c.atMs));
-      }
-    }
+    // Every manifest that can decide or hint: what they say changes only at their own instants.
+    if (horizon !== undefined) noteHorizon(horizon, plans, c.atMs);
 
     const matched = matcher.gather(plans, c);
     const facts: BatchFacts = { c, at, stale, warnings: batchWarnings, reasonOf };
     const results = items.map((item, i) => {
       const evidence = matched.evidence[i] ?? [];
-      const plansOf = matched.plans[i] ?? NO_PLANS;
-      return resultFor(item, evidence, plansOf, rankClaimants(evidence, plansOf), facts);
+      const touching = matched.plans[i] ?? NO_PLANS;
+      return resultFor(item, evidence, touching, rankClaimants(evidence, touching), facts);
     });
     if (updates.size > 0) await state.save(updates);
     return results;
@@ -243,63 +209,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     for await (const batch of batches) yield* await runBatch(batch, c, request.signal);
   }
 
-  /**
-   * A kept answer to the same question, if nothing it was decided from has changed, with `at` set to
-   * this check's time. Reads the revisions again on every call: they are cheap.
-   */
-  function reused(key: string, c: Circumstances): CheckResult | undefined {
-    const k = (kept as Map<string, Kept>).get(key);
-    if (
-      k === undefined ||
-      !(c.atMs >= k.fromMs && c.atMs < k.untilMs) ||
-      k.cache !== cache.generation ||
-      k.source !== (sourceRevision as () => number)() ||
-      k.state !== (stateRevision as () => number)()
-    )
-      return undefined;
-    // A copy: the kept answer's own `at` stays, and its frozen parts are shared.
-    return { ...k.result, at: isoOf(c.atMs) };
-  }
-
-  // The last time of use as a date-time: checks in the same millisecond share it.
-  let isoMs = Number.NaN;
-  let iso = '';
-  function isoOf(ms: number): string {
-    if (ms !== isoMs) {
-      isoMs = ms;
-      iso = new Date(ms).toISOString();
-    }
-    return iso;
-  }
-
-  async function checkAndKeep(key: string, work: string, c: Circumstances, signal: AbortSignal | undefined) {
-    const map = kept as Map<string, Kept>;
-    const source = (sourceRevision as () => number)();
-    const cached = cache.generation;
-    const recorded = (stateRevision as () => number)();
-    const horizon: Horizon = { untilMs: Number.POSITIVE_INFINITY, reusable: true };
-    const [result] = (await runBatch([work], c, signal, horizon)) as [CheckResult];
-    // Kept only if nothing changed while it was decided (this check's own verifying and recording
-    // included: the next check then decides again, and keeps that answer).
-    if (
-      horizon.reusable &&
-      source === (sourceRevision as () => number)() &&
-      cached === cache.generation &&
-      recorded === (stateRevision as () => number)()
-    ) {
-      map.delete(key);
-      if (map.size >= reuse) map.delete(map.keys().next().value as string);
-      map.set(key, {
-        result: deepFreeze(result),
-        source,
-        cache: cached,
-        state: recorded,
-        fromMs: c.atMs,
-        untilMs: horizon.untilMs,
-      });
-      return { ...result };
-    }
-    return result;
+  async function checkAndKeep(
+    reuse: AnswerReuse,
+    key: string,
+    work: string,
+    c: Circumstances,
+    signal: AbortSignal | undefined,
+  ): Promise<CheckResult> {
+    const pending = reuse.begin();
+    const [result] = (await runBatch([work], c, signal, pending.horizon)) as [CheckResult];
+    return reuse.keep(key, c, pending, result);
   }
 
   return {
@@ -310,9 +229,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return result as CheckResult;
       }
       request.signal?.throwIfAborted();
-      // `use` and `org` are normal and hold no line break; the work comes last, as given.
-      const key = `${c.use}\n${c.org ?? ''}\n${request.work}`;
-      return reused(key, c) ?? checkAndKeep(key, request.work, c, request.signal);
+      const key = AnswerReuse.keyOf(c, request.work);
+      return kept.reused(key, c) ?? checkAndKeep(kept, key, request.work, c, request.signal);
     },
     async checkMany(request) {
       const c = circumstances(request);
