@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { isAssentError } from '@assent/manifest';
-import { createVerifier, gatewaySource, type Verifier } from '@assent/verifier';
-import { fileState } from '@assent/verifier/node';
+import { type CheckpointMemory, createVerifier, gatewaySource, type Verifier } from '@assent/verifier';
+import { fileCheckpoints, fileState } from '@assent/verifier/node';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
 import { gatewayUrl } from './gateway-client.js';
@@ -12,6 +12,14 @@ export interface OpenVerifier {
   /** Where manifests come from: the gateway URL or the node's data directory. */
   readonly source: { readonly gateway: string } | { readonly offline: string };
   close(): Promise<void>;
+}
+
+/**
+ * The largest checkpoint seen per node log, in `$ASSENT_HOME/checkpoints.json` beside the rollback
+ * memory: a log that shows this CLI two histories, in one run or across runs, is `EQUIVOCATION`.
+ */
+export function checkpointMemory(ctx: Context): CheckpointMemory {
+  return fileCheckpoints(join(ctx.home, 'checkpoints.json'));
 }
 
 /**

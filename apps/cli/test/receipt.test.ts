@@ -640,8 +640,17 @@ describe('receipt verify, altered files', () => {
       honest.receipt.credentialSubject.log.checkpoint,
       log.checkpoint,
     ]);
-    // Alone, each is a valid receipt: only together do they show two histories.
+    // Alone, to a verifier that never saw the other, each is a valid receipt: only together do they
+    // show two histories.
     writeRecords(at('forked.json'), [forked]);
-    expect((await verify(at('forked.json'))).run.code).toBe(0);
+    const fresh = await assent(['receipt', 'verify', at('forked.json'), '--json'], {
+      ASSENT_HOME: at('fresh-auditor'),
+    });
+    expect(fresh.code).toBe(0);
+    // The auditor remembers the honest checkpoint across runs ($ASSENT_HOME/checkpoints.json): a later
+    // run with the forked receipt alone still shows the two histories.
+    const later = await verify(at('forked.json'));
+    expect(later.run.code).toBe(5);
+    expect(later.out.receipts.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['EQUIVOCATION']);
   });
 });

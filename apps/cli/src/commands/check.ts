@@ -1,5 +1,5 @@
 import { isUseTerm, USE_TERMS, type UseTerm, type WorkId } from '@assent/manifest';
-import type { CheckResult } from '@assent/verifier';
+import type { CheckpointMemory, CheckResult } from '@assent/verifier';
 import type { Command, Context } from '../context.js';
 import { cliError, exitCodeOf } from '../errors.js';
 import type { ReceiptFailure } from '../receipt-failure.js';
@@ -7,7 +7,7 @@ import { writeReceiptFile } from '../receipt-file.js';
 import { candidateBlocks, type ReceiptQuestion, requestReceipt, verifyAnswer } from '../receipt-request.js';
 import { type ReceiptSummary, summarizeReceipt } from '../receipt-summary.js';
 import { warningExitCode } from '../scan-report.js';
-import { openVerifier, SOURCE_OPTIONS, sourceFault } from '../verifier-source.js';
+import { checkpointMemory, openVerifier, SOURCE_OPTIONS, sourceFault } from '../verifier-source.js';
 import { workIdFromText } from '../work-items.js';
 
 /** The `--use` flag, checked against the vocabulary. */
@@ -59,6 +59,7 @@ async function keepReceipt(
   gateway: string,
   question: ReceiptQuestion & { readonly works: readonly WorkId[]; readonly use: UseTerm },
   deciding: Promise<CheckResult[]>,
+  seen: CheckpointMemory,
 ): Promise<Kept> {
   const [record, blocks, local] = await Promise.all([
     requestReceipt(gateway, question),
@@ -67,7 +68,7 @@ async function keepReceipt(
     }),
     deciding,
   ]);
-  const verdict = await verifyAnswer(record, question, local, { manifests: blocks });
+  const verdict = await verifyAnswer(record, question, local, { manifests: blocks, seen });
   if (!verdict.ok) return { failure: verdict };
   await writeReceiptFile(file, record);
   return { file, summary: summarizeReceipt(verdict.value, record.results) };
@@ -128,7 +129,7 @@ Examples:
         deciding,
         receiptFile === undefined || !('gateway' in open.source)
           ? undefined
-          : keepReceipt(receiptFile, open.source.gateway, question, deciding),
+          : keepReceipt(receiptFile, open.source.gateway, question, deciding, checkpointMemory(ctx)),
       ]);
       const receipt =
         kept === undefined

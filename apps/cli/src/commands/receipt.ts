@@ -4,7 +4,6 @@ import { parseDidKey } from '@assent/manifest';
 import { parseTlogPolicy } from '@assent/tlog';
 import {
   type ConsentCheckReceipt,
-  memoryCheckpoints,
   RECEIPT_CHUNK_SIZE,
   type ReceiptItem,
   receiptItem,
@@ -22,6 +21,7 @@ import {
   writeReceiptFile,
 } from '../receipt-file.js';
 import { type ReceiptSummary, receiptSummaryLines, summarizeReceipt } from '../receipt-summary.js';
+import { checkpointMemory } from '../verifier-source.js';
 
 /** `--item N` / `N`: a result's index, counted from 0 across the file's receipts. */
 function indexOf(text: string, what: string): number {
@@ -214,8 +214,8 @@ Examples:
       ...(nodes === undefined ? {} : { trustedNodes: nodes }),
       ...(policy === undefined ? {} : { policy }),
       ...(manifests === undefined ? {} : { manifests }),
-      // The largest checkpoint per log across the file: one log signing two trees of a size is caught.
-      seen: memoryCheckpoints(),
+      // The largest checkpoint per log, across the file and earlier runs: two histories are caught.
+      seen: checkpointMemory(ctx),
     };
     const text = { rederiving: manifests !== undefined, policy: policy !== undefined, style: ctx.style };
 

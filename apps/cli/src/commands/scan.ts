@@ -1,14 +1,14 @@
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { type CheckResult, memoryCheckpoints } from '@assent/verifier';
+import type { CheckResult } from '@assent/verifier';
 import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
 import { ReceiptRejected, reportReceiptFailure } from '../receipt-failure.js';
 import { formatReceiptRecord } from '../receipt-file.js';
 import { requestReceipt, verifyAnswer } from '../receipt-request.js';
 import { csvRows, entryOf, type ScanEntry, ScanTally, summaryTable, tableLine } from '../scan-report.js';
-import { openVerifier, SOURCE_OPTIONS, sourceFault } from '../verifier-source.js';
+import { checkpointMemory, openVerifier, SOURCE_OPTIONS, sourceFault } from '../verifier-source.js';
 import { streamInputChunks, type WorkItem } from '../work-items.js';
 import { orgOf, useOf } from './check.js';
 
@@ -178,8 +178,8 @@ Example:
         : {
             gateway: verifying.source.gateway,
             sink: sinkOf(receiptStream, receiptsTo as string),
-            // The largest checkpoint per log, across the batches: a log showing two histories is caught.
-            seen: memoryCheckpoints(),
+            // The largest checkpoint per log, across batches and runs: two histories are caught.
+            seen: checkpointMemory(ctx),
             written: 0,
           };
     /** Writes out the receipt lines and closes their file. */

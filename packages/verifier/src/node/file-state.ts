@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { AssentError } from '@assent/manifest';
 import { type CreatorRecord, isCreatorRecord, mergeCreatorRecord, type StateStore } from '../state.js';
+import { readJsonFile, writeJsonAtomically } from './atomic-json-file.js';
 
 /** Options of {@link fileState}. */
 export interface FileStateOptions {
@@ -37,21 +35,10 @@ export function fileState(path: string, options: FileStateOptions = {}): StateSt
 
   async function read(): Promise<Map<string, CreatorRecord>> {
     if (records !== undefined) return records;
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
-        records = new Map();
-        return records;
-      }
-      throw new AssentError('STATE_UNAVAILABLE', `cannot read ${path}`, { cause });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (cause) {
-      throw new AssentError('STATE_CORRUPT', `${path} is not JSON`, { cause });
+    const parsed = await readJsonFile(path);
+    if (parsed === undefined) {
+      records = new Map();
+      return records;
     }
     const file = parsed as Partial<StateFile> | null;
     if (
@@ -72,23 +59,9 @@ export function fileState(path: string, options: FileStateOptions = {}): StateSt
     return records;
   }
 
-  async function write(all: Map<string, CreatorRecord>): Promise<void> {
+  function write(all: Map<string, CreatorRecord>): Promise<void> {
     const file: StateFile = { format: FORMAT, creators: Object.fromEntries(all) };
-    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      const handle = await open(temp, 'wx', mode);
-      try {
-        await handle.writeFile(`${JSON.stringify(file)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-    } catch (cause) {
-      await rm(temp, { force: true }).catch(() => {});
-      throw new AssentError('STATE_UNAVAILABLE', `cannot write ${path}`, { cause });
-    }
+    return writeJsonAtomically(path, file, mode);
   }
 
   /** One operation at a time, so concurrent saves merge instead of overwriting each other. */
