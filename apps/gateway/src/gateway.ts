@@ -65,6 +65,12 @@ function cachedFreshness(registry: GatewayDeps['registry']): () => Date {
   };
 }
 
+/** True when the node holds evidence that its own log signed two inconsistent checkpoints. */
+function ownEquivocation(registry: GatewayDeps['registry']): boolean {
+  const origin = registry.log.origin;
+  return registry.witness.equivocations().some((e) => e.origin === origin);
+}
+
 /**
  * Creates the gateway: a Hono app (Web Standards only) serving the HTTP API of DESIGN §4 over a
  * registry node. Decisions come from the verifier; the gateway validates, maps and answers. Use
@@ -95,6 +101,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
   let headAsOf = '';
   let headSize = -1;
   let headText = '';
+  let ownLogEquivocated = false;
   const ctx: RouteContext = {
     deps,
     registry,
@@ -113,9 +120,15 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
       const asOfNow = this.asOfText();
       const { size, signedAt } = registry.log.checkpoint();
       if (asOfNow !== headAsOf || size !== headSize) {
+        // Evidence that this node's own log signed two histories (held by its witness, whoever found
+        // it) is read at most once a second, with asOf: every answer then says so.
+        if (asOfNow !== headAsOf) ownLogEquivocated = ownEquivocation(registry);
         headAsOf = asOfNow;
         headSize = size;
-        headText = `"asOf":"${asOfNow}","checkpoint":{"size":${size},"signedAt":"${signedAt}"}`;
+        const warning = ownLogEquivocated
+          ? `,"warnings":[{"code":"EQUIVOCATION","message":"this node's log signed two histories (GET /v1/equivocations): do not rely on its answers"}]`
+          : '';
+        headText = `"asOf":"${asOfNow}","checkpoint":{"size":${size},"signedAt":"${signedAt}"${warning}}`;
       }
       return headText;
     },

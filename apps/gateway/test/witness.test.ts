@@ -570,6 +570,38 @@ describe('a log that signs a fork', () => {
       expect(await (await fetch(`${w.url}/metrics`)).text()).toMatch(/^assent_log_equivocations [1-9]\d*$/m);
     }
   }, 30_000);
+  it('found by the node whose own log it is, makes every answer of that node carry EQUIVOCATION', async () => {
+    const first = await startNode();
+    await publish(first, 4, 'WO');
+    const c = await startNode({ logPeers: [pinned(first)] });
+    const work = `isrc:QZWO126${'0'.repeat(5)}`;
+    const clean = await (await fetch(`${first.url}/v1/check?work=${work}&use=train-ai`)).json();
+    expect(clean.checkpoint.warnings).toBeUndefined();
+    // A's log key signs a fork of size 3 that only C sees; C has cosigned nothing of A's, so it cosigns.
+    const fork3 = await signed(await logSigner(first), first.registry.log.origin, 3, forkTree(3).root());
+    const res = await addCheckpoint(c, formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint: fork3 }));
+    expect(res.status).toBe(200);
+    await res.text();
+    // A, restarted to ask C to witness it, polls what C cosigned of A's own log and finds a tree its log
+    // never had; from then on every answer of A says its log showed two histories.
+    await first.stop();
+    const a = await startNode({ dataDir: first.dataDir, logPeers: [{ url: c.url }] });
+    const answer = await waitFor(async () => {
+      const body = await (await fetch(`${a.url}/v1/check?work=${work}&use=train-ai`)).json();
+      return body.checkpoint.warnings === undefined ? undefined : body;
+    }, 'A flags its own answers');
+    expect(answer.checkpoint.warnings).toEqual([{ code: 'EQUIVOCATION', message: expect.any(String) }]);
+    expect(answer.decision).toBe('deny');
+    const batch = await (
+      await fetch(`${a.url}/v1/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ use: 'train-ai', works: [work] }),
+      })
+    ).json();
+    expect(batch.checkpoint.warnings[0].code).toBe('EQUIVOCATION');
+  }, 30_000);
+
   it('cosigned before the log serves that much, is judged once the log’s own checkpoint covers it', async () => {
     const a = await startNode();
     const b = await startNode({ logPeers: [pinned(a)] });
