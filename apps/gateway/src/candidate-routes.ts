@@ -1,11 +1,10 @@
-import { parseJson } from '@assent/manifest';
 import type { LookupCandidate } from '@assent/registry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { batchBody } from './batch-body.js';
 import { zodFailure } from './check-input.js';
 import { CORS } from './cors.js';
-import { errorResponse, toResponse } from './error-answer.js';
-import { GatewayError } from './errors.js';
-import { bodyOf, contentTypeOf, signalOf } from './request-env.js';
+import { toResponse } from './error-answer.js';
+import { signalOf } from './request-env.js';
 import type { RouteContext } from './route-context.js';
 import { CandidatesBodySchema, MAX_BATCH_WORKS } from './schemas.js';
 
@@ -59,19 +58,8 @@ export function addCandidateRoutes(app: OpenAPIHono, ctx: RouteContext): void {
   app.post('/v1/candidates', async (c) => {
     const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
     if (limited !== undefined) return toResponse(limited);
-    if (contentTypeOf(c) !== 'application/json') {
-      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'send the works as application/json');
-    }
-    const bytes = await bodyOf(c, ctx.maxCheckBytes, ctx.bodyBudget);
-    const parsed = parseJson(bytes, { maxBytes: ctx.maxCheckBytes });
-    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
-    const works = (parsed.value as { works?: unknown } | null)?.works;
-    if (Array.isArray(works) && works.length > MAX_BATCH_WORKS) {
-      throw new GatewayError(
-        'BATCH_TOO_LARGE',
-        `at most ${MAX_BATCH_WORKS} works per request, got ${works.length}`,
-      );
-    }
+    const parsed = await batchBody(c, ctx, 'the works');
+    if (parsed instanceof Response) return parsed;
     let body = plainCandidatesBody(parsed.value);
     if (body === undefined) {
       const checked = CandidatesBodySchema.safeParse(parsed.value);

@@ -1,15 +1,14 @@
-import { parseJson } from '@assent/manifest';
 import type { CheckResult } from '@assent/verifier';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { batchBody } from './batch-body.js';
 import { checkManyBody, checkOneText } from './check-answer.js';
 import { type CheckInput, checkOptions, plainCheckBody, plainCheckQuery, zodFailure } from './check-input.js';
 import { CORS } from './cors.js';
-import { errorAnswer, errorResponse, type PlainAnswer, toResponse } from './error-answer.js';
-import { GatewayError } from './errors.js';
+import { errorAnswer, type PlainAnswer, toResponse } from './error-answer.js';
 import { chunkLeafHash, type ReceiptQuery, signReceipt, wantsReceipt } from './receipt-answer.js';
-import { bodyOf, contentTypeOf, signalOf } from './request-env.js';
+import { signalOf } from './request-env.js';
 import type { RouteContext } from './route-context.js';
-import { CheckBodySchema, CheckQuerySchema, MAX_BATCH_WORKS } from './schemas.js';
+import { CheckBodySchema, CheckQuerySchema } from './schemas.js';
 
 const CHECK_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-type': 'application/json',
@@ -86,19 +85,8 @@ export function addCheckRoutes(app: OpenAPIHono, ctx: RouteContext): CheckOne {
     const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
     if (limited !== undefined) return toResponse(limited);
     const receipt = wantsReceipt(c.req.query('receipt'));
-    if (contentTypeOf(c) !== 'application/json') {
-      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'send the check as application/json');
-    }
-    const bytes = await bodyOf(c, ctx.maxCheckBytes, ctx.bodyBudget);
-    const parsed = parseJson(bytes, { maxBytes: ctx.maxCheckBytes });
-    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, parsed.path, CORS);
-    const works = (parsed.value as { works?: unknown } | null)?.works;
-    if (Array.isArray(works) && works.length > MAX_BATCH_WORKS) {
-      throw new GatewayError(
-        'BATCH_TOO_LARGE',
-        `at most ${MAX_BATCH_WORKS} works per request, got ${works.length}`,
-      );
-    }
+    const parsed = await batchBody(c, ctx, 'the check');
+    if (parsed instanceof Response) return parsed;
     let body: (CheckInput & { works: string[] }) | undefined = plainCheckBody(parsed.value);
     if (body === undefined) {
       const checked = CheckBodySchema.safeParse(parsed.value);
