@@ -26,7 +26,15 @@ import { createRegistry, registrySource } from '@assent/registry';
 import { createVerifier } from '@assent/verifier';
 import { type ComparisonResult, compare } from './harness.js';
 import { loader } from './load-generator.js';
-import { INGEST_BATCH, INGEST_CONCURRENCY, inParallel, isrc, LABELS, WORKS_PER_LABEL } from './workload.js';
+import {
+  INGEST_BATCH,
+  INGEST_CONCURRENCY,
+  inParallel,
+  isrc,
+  LABELS,
+  signIngestBatch,
+  WORKS_PER_LABEL,
+} from './workload.js';
 
 const GET_REQUESTS = 10_000;
 const GET_CONCURRENCY = 32;
@@ -184,21 +192,6 @@ async function postCheckBenchmark(dir: string): Promise<ComparisonResult> {
   }
 }
 
-async function signBatch(batch: number, count = INGEST_BATCH): Promise<SignedManifest[]> {
-  const identities = await Promise.all(Array.from({ length: count }, () => generateIdentity()));
-  return Promise.all(
-    identities.map((identity, i) =>
-      signManifest(
-        {
-          default: { 'train-genai': 'deny', search: 'allow' },
-          works: Array.from({ length: 12 }, (_, w) => ({ ids: [`url:https://b${batch}.example/${i}/${w}`] })),
-        },
-        { identity },
-      ),
-    ),
-  );
-}
-
 async function ingestBenchmark(dir: string): Promise<ComparisonResult> {
   const registry = await createRegistry({ dataDir: join(dir, 'ingest'), network: false });
   const direct = await createRegistry({ dataDir: join(dir, 'ingest-direct'), network: false });
@@ -208,8 +201,8 @@ async function ingestBenchmark(dir: string): Promise<ComparisonResult> {
   const inProcess: SignedManifest[][] = [];
   for (let i = 0; i < 8; i++) {
     // A few spare: the load generator may prepare a request per connection that it never sends.
-    viaHttp.push(await signBatch(i, INGEST_BATCH + INGEST_CONCURRENCY));
-    inProcess.push(await signBatch(100 + i));
+    viaHttp.push(await signIngestBatch('b', i, INGEST_BATCH + INGEST_CONCURRENCY));
+    inProcess.push(await signIngestBatch('b', 100 + i));
   }
   let c = 0;
   let b = 0;

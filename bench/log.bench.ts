@@ -27,7 +27,7 @@ import { ManifestIndex } from '../packages/registry/src/manifest-index.js';
 import { NodeLog } from '../packages/registry/src/node-log.js';
 import { type ComparisonResult, compare } from './harness.js';
 import { loader } from './load-generator.js';
-import { INGEST_BATCH, INGEST_CONCURRENCY, inParallel, isrc } from './workload.js';
+import { INGEST_BATCH, INGEST_CONCURRENCY, inParallel, isrc, signIngestBatch } from './workload.js';
 
 const BATCH = 10_000;
 const LABELS = 2;
@@ -168,21 +168,6 @@ async function ingesterIn(dir: string, withLog: boolean) {
   };
 }
 
-async function signBatch(batch: number): Promise<SignedManifest[]> {
-  const identities = await Promise.all(Array.from({ length: INGEST_BATCH }, () => generateIdentity()));
-  return Promise.all(
-    identities.map((identity, i) =>
-      signManifest(
-        {
-          default: { 'train-genai': 'deny', search: 'allow' },
-          works: Array.from({ length: 12 }, (_, w) => ({ ids: [`url:https://l${batch}.example/${i}/${w}`] })),
-        },
-        { identity },
-      ),
-    ),
-  );
-}
-
 async function ingestBenchmark(dir: string): Promise<ComparisonResult> {
   const logged = await ingesterIn(join(dir, 'with-log'), true);
   const bare = await ingesterIn(join(dir, 'without-log'), false);
@@ -190,8 +175,8 @@ async function ingestBenchmark(dir: string): Promise<ComparisonResult> {
   const forLogged: SignedManifest[][] = [];
   const forBare: SignedManifest[][] = [];
   for (let i = 0; i < 8; i++) {
-    forLogged.push(await signBatch(i));
-    forBare.push(await signBatch(100 + i));
+    forLogged.push(await signIngestBatch('l', i));
+    forBare.push(await signIngestBatch('l', 100 + i));
   }
   let c = 0;
   let b = 0;

@@ -1,4 +1,6 @@
-/** Pieces of the benchmark workloads that the registry and gateway benchmarks share. */
+import { generateIdentity, type SignedManifest, signManifest } from '@assent/manifest';
+
+/** Pieces of the benchmark workloads that the registry, gateway and log benchmarks share. */
 
 /** The 1,000,000-work index: ten labels with 100,000 works each (in catalog pages). */
 export const LABELS = 10;
@@ -22,5 +24,30 @@ export async function inParallel<T>(
     Array.from({ length: limit }, async () => {
       while (next < items.length) await fn(items[next++] as T);
     }),
+  );
+}
+
+/**
+ * `count` 12-work manifests of fresh creators, for an ingest round: URLs under `<tag><batch>.example`,
+ * so that every round (and each side of a comparison, by its tag) has manifests of its own.
+ */
+export async function signIngestBatch(
+  tag: string,
+  batch: number,
+  count = INGEST_BATCH,
+): Promise<SignedManifest[]> {
+  const identities = await Promise.all(Array.from({ length: count }, () => generateIdentity()));
+  return Promise.all(
+    identities.map((identity, i) =>
+      signManifest(
+        {
+          default: { 'train-genai': 'deny', search: 'allow' },
+          works: Array.from({ length: 12 }, (_, w) => ({
+            ids: [`url:https://${tag}${batch}.example/${i}/${w}`],
+          })),
+        },
+        { identity },
+      ),
+    ),
   );
 }
