@@ -45,10 +45,12 @@ describe('fileCheckpoints (@assent/verifier/node)', () => {
     const path = join(dir, 'other.json');
     await writeFile(path, '{"format":"something-else/1"}\n');
     const memory = fileCheckpoints(path);
-    const code = await memory.get('x').then(
-      () => 'resolved',
-      (error: unknown) => (isAssentError(error) ? error.code : String(error)),
-    );
+    const code = await Promise.resolve()
+      .then(() => memory.get('x'))
+      .then(
+        () => 'resolved',
+        (error: unknown) => (isAssentError(error) ? error.code : String(error)),
+      );
     expect(code).toBe('STATE_CORRUPT');
     await expect(memory.set('x', cp(1, 'AAAA'))).rejects.toMatchObject({ code: 'STATE_CORRUPT' });
     expect(await readFile(path, 'utf8')).toBe('{"format":"something-else/1"}\n');
