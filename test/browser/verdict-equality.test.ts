@@ -5,8 +5,7 @@
  * of the minified browser bundle (the web SDK bar is reported, not asserted).
  */
 import { readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { verifyEd25519With, verifyManifest } from '@assent/manifest';
@@ -22,6 +21,7 @@ import {
 import type { ManifestVector } from '../vectors/manifest/generate.js';
 import { type BrowserBundle, bundleForBrowser } from './browser-bundle.js';
 import { chromiumSkipReason, hasChromium, launchChromium } from './chromium.js';
+import { openVerdictPage, serveBundleFiles } from './verdict-page.js';
 import {
   type Ed25519Case,
   runVerdicts,
@@ -88,26 +88,8 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // A real HTTP server on loopback
 
-function contentType(path: string): string {
+function _contentType(path: string): string {
   return path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8';
-}
-
-async function serve(files: Map<string, Uint8Array>): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const body = files.get(path);
-    if (req.method !== 'GET' || body === undefined) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': contentType(path), 'cache-control': 'no-store' }).end(body);
-  });
-  await new Promise<void>((done, failed) => {
-    server.once('error', failed);
-    server.listen(0, '127.0.0.1', done);
-  });
-  const { port } = server.address() as AddressInfo;
-  return { server, origin: `http://127.0.0.1:${port}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,18 +212,10 @@ describe.skipIf(!hasSharedVectors || !hasChromium)(
       const api: VerdictApi = { verifyEd25519With, verifyManifest, verifyProof };
       inNode = await runVerdicts(api, cases);
 
-      const served = await serve((await browserBundle()).files);
+      const served = await serveBundleFiles((await browserBundle()).files);
       server = served.server;
       browser = await launchChromium();
-      const page = await browser.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${served.origin}/`);
-      try {
-        await page.waitForFunction(() => 'assentVerdicts' in globalThis, undefined, { timeout: 30_000 });
-      } catch (cause) {
-        throw new Error(`the verdict page did not load: ${pageErrors.join('; ') || String(cause)}`);
-      }
+      const { page, pageErrors } = await openVerdictPage(browser, served.origin, 'assentVerdicts');
       // WebCrypto exists only in secure contexts; http://127.0.0.1 is one.
       expect(await page.evaluate(() => globalThis.isSecureContext)).toBe(true);
       inChromium = await page.evaluate(

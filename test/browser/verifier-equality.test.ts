@@ -5,8 +5,7 @@
  * the gzip size of the minified verifier + manifest browser bundle (bar ≤ 60 KB gzip, reported only).
  */
 import { rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { SignedManifest } from '@assent/manifest';
@@ -22,6 +21,7 @@ import {
 } from '../../packages/verifier/test/support/decision-table.js';
 import { type BrowserBundle, bundleForBrowser } from './browser-bundle.js';
 import { chromiumSkipReason, hasChromium, launchChromium } from './chromium.js';
+import { openVerdictPage, serveBundleFiles } from './verdict-page.js';
 import {
   type ManifestCase,
   runVerifierCases,
@@ -66,24 +66,6 @@ const browserBundle = () => {
 afterAll(async () => {
   if (bundled !== undefined) await rm((await bundled).dir, { recursive: true, force: true });
 });
-
-async function serve(files: Map<string, Uint8Array>): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const body = files.get(path);
-    if (req.method !== 'GET' || body === undefined) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    const type = path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8';
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-  });
-  await new Promise<void>((done, failed) => {
-    server.once('error', failed);
-    server.listen(0, '127.0.0.1', done);
-  });
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 function manifestCase(m: SignedManifest): ManifestCase {
   return {
@@ -156,19 +138,11 @@ describe.skipIf(!hasChromium)(
       cases = await loadCases();
       const api = { createVerifier, memorySource, memoryState } as unknown as VerifierApi;
       inNode = await runVerifierCases(api, cases);
-      const served = await serve((await browserBundle()).files);
+      const served = await serveBundleFiles((await browserBundle()).files);
       server = served.server;
       origin = served.origin;
       browser = await launchChromium();
-      const page = await browser.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${served.origin}/`);
-      try {
-        await page.waitForFunction(() => 'assentVerifierCases' in globalThis, undefined, { timeout: 30_000 });
-      } catch (cause) {
-        throw new Error(`the verifier page did not load: ${pageErrors.join('; ') || String(cause)}`);
-      }
+      const { page, pageErrors } = await openVerdictPage(browser, served.origin, 'assentVerifierCases');
       inChromium = await page.evaluate(
         (c) =>
           (

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserBundle, bundleForBrowser } from '../../../test/browser/browser-bundle.js';
 import { chromiumSkipReason, hasChromium, launchChromium } from '../../../test/browser/chromium.js';
+import { openVerdictPage, serveBundleFiles } from '../../../test/browser/verdict-page.js';
 import {
   hasSharedVectors,
   SHARED_VECTORS_DIR,
@@ -134,23 +134,6 @@ function loadCases(): Expected {
   return { cases, known };
 }
 
-async function serve(files: Map<string, Uint8Array>): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const body = files.get(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    if (req.method !== 'GET' || body === undefined) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    const type = req.url?.endsWith('.js') ? 'text/javascript' : 'text/html';
-    res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' }).end(body);
-  });
-  await new Promise<void>((done, failed) => {
-    server.once('error', failed);
-    server.listen(0, '127.0.0.1', done);
-  });
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
 describe.skipIf(!hasSharedVectors || !hasChromium)(
   `@assent/tlog verdict equality: Chromium vs Node${skipReason}${chromiumSkipReason}`,
   { timeout: SUITE_TIMEOUT_MS },
@@ -170,18 +153,10 @@ describe.skipIf(!hasSharedVectors || !hasChromium)(
         entryPoints: { 'tlog-verdict-runner': join(import.meta.dirname, 'verdict-runner.ts') },
         standaloneEntry: join(SRC, 'index.ts'),
       });
-      const served = await serve(bundle.files);
+      const served = await serveBundleFiles(bundle.files);
       server = served.server;
       browser = await launchChromium();
-      const page = await browser.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${served.origin}/`);
-      try {
-        await page.waitForFunction(() => 'tlogVerdicts' in globalThis, undefined, { timeout: 30_000 });
-      } catch (cause) {
-        throw new Error(`the verdict page did not load: ${pageErrors.join('; ') || String(cause)}`);
-      }
+      const { page, pageErrors } = await openVerdictPage(browser, served.origin, 'tlogVerdicts');
       inChromium = await page.evaluate(
         (c) =>
           (globalThis as unknown as { tlogVerdicts(c: TlogCases): Promise<TlogVerdict[]> }).tlogVerdicts(c),

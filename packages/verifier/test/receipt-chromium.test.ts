@@ -9,13 +9,13 @@
  * cannot hold vacuously.
  */
 import { rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserBundle, bundleForBrowser } from '../../../test/browser/browser-bundle.js';
 import { chromiumSkipReason, hasChromium, launchChromium } from '../../../test/browser/chromium.js';
+import { openVerdictPage, serveBundleFiles } from '../../../test/browser/verdict-page.js';
 import { memoryCheckpoints, RECEIPT_ERROR_CODES, verifyReceipt } from '../src/index.js';
 import { type ReceiptCorpus, receiptCorpus } from './support/receipt-corpus.js';
 import { type ReceiptApi, type ReceiptOutcome, runReceiptCases } from './support/receipt-runner.js';
@@ -33,24 +33,6 @@ import { runReceiptCases } from './receipt-runner.js';
 globalThis.receiptVerdicts = (cases) => runReceiptCases(verifier, cases);
 </script>
 `;
-
-async function serve(files: Map<string, Uint8Array>): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const body = files.get(path);
-    if (req.method !== 'GET' || body === undefined) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    const type = path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8';
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-  });
-  await new Promise<void>((done, failed) => {
-    server.once('error', failed);
-    server.listen(0, '127.0.0.1', done);
-  });
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 describe.skipIf(!hasChromium)(
   `receipt verdict equality: Chromium vs Node, the node stopped${chromiumSkipReason}`,
@@ -80,18 +62,10 @@ describe.skipIf(!hasChromium)(
         },
         standaloneEntry: VERIFIER_ENTRY,
       });
-      const served = await serve(bundle.files);
+      const served = await serveBundleFiles(bundle.files);
       server = served.server;
       browser = await launchChromium();
-      const page = await browser.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${served.origin}/`);
-      try {
-        await page.waitForFunction(() => 'receiptVerdicts' in globalThis, undefined, { timeout: 30_000 });
-      } catch (cause) {
-        throw new Error(`the verdict page did not load: ${pageErrors.join('; ') || String(cause)}`);
-      }
+      const { page, pageErrors } = await openVerdictPage(browser, served.origin, 'receiptVerdicts');
       page.on('request', (request) => requests.push(request.url()));
       inChromium = await page.evaluate(
         (c) =>
