@@ -189,6 +189,30 @@ describe('receipts, verified offline', () => {
   });
 });
 
+describe('asking for a receipt', () => {
+  it('any value of receipt but 1 is 400 BAD_REQUEST, on GET and POST, and nothing is signed', async () => {
+    const node = await createRegistry({ dataDir: tempDir(), network: false });
+    const gw = await startGateway({ registry: node, port: 0, log: false });
+    try {
+      for (const value of ['2', 'true', '', '1,1']) {
+        const get = await fetch(`${gw.url}/v1/check?work=${X}&use=train-genai&receipt=${value}`);
+        expect(get.status, value).toBe(400);
+        expect(((await get.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+        const post = await fetch(`${gw.url}/v1/check?receipt=${value}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ use: 'train-genai', works: [X] }),
+        });
+        expect(post.status, value).toBe(400);
+        expect(((await post.json()) as { receipt?: unknown }).receipt).toBeUndefined();
+      }
+    } finally {
+      await gw.close();
+      await node.stop();
+    }
+  });
+});
+
 describe('receipts, altered', () => {
   const cases: [string, string, (a: Answer) => void][] = [
     [
