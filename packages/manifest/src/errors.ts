@@ -72,6 +72,8 @@ export const ERROR_CODES = [
   'ATTESTATION_ISRC_PREFIX_MALFORMED',
   'ATTESTATION_NOT_YET_VALID',
   'ATTESTATION_EXPIRED',
+  // Link observations (docs/spec/observation.md)
+  'OBSERVATION_SCHEMA',
 ] as const;
 
 /** A stable, machine-readable error code. */
