@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDidKey } from '@assent/manifest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakePlatform, startFakePlatform } from '../../../test/support/fake-platform.js';
+import { type LoopbackDns, startLoopbackDns } from '../../../test/support/loopback-dns.js';
 import {
   hasSharedVectors,
   SHARED_VECTORS_DIR,
@@ -9,8 +11,6 @@ import {
   sharedVectorJson,
 } from '../../../test/support/shared-vectors.js';
 import { checkDidConfiguration, createLinkChecker } from '../src/index.js';
-import { type FakePlatform, startFakePlatform } from './support/fake-platform.js';
-import { type LoopbackDns, startLoopbackDns } from './support/loopback-dns.js';
 
 /**
  * The DIF Well Known DID Configuration vectors (decentralized-identity/well-known, Apache-2.0; see

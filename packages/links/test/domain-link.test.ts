@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { identityFromSecretKey, type JsonObject } from '@assent/manifest';
 import { createProof } from '@assent/manifest/data-integrity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakePlatform, startFakePlatform } from '../../../test/support/fake-platform.js';
+import { type LoopbackDns, startLoopbackDns } from '../../../test/support/loopback-dns.js';
 import { createLinkChecker, type LinkChecker, linkableDomain } from '../src/index.js';
-import { type FakePlatform, startFakePlatform } from './support/fake-platform.js';
-import { type LoopbackDns, startLoopbackDns } from './support/loopback-dns.js';
 
 const creator = await identityFromSecretKey(new Uint8Array(32).fill(1));
 const other = await identityFromSecretKey(new Uint8Array(32).fill(2));

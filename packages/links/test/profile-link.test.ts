@@ -1,8 +1,8 @@
 import { identityFromSecretKey } from '@assent/manifest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakePlatform, type Route, startFakePlatform } from '../../../test/support/fake-platform.js';
+import { type LoopbackDns, startLoopbackDns } from '../../../test/support/loopback-dns.js';
 import { createLinkChecker, type LinkChecker, profileAdapterFor } from '../src/index.js';
-import { type FakePlatform, type Route, startFakePlatform } from './support/fake-platform.js';
-import { type LoopbackDns, startLoopbackDns } from './support/loopback-dns.js';
 
 /**
  * Profile pages as HTML snapshots on a loopback "fake platform". The snapshots follow the markup each

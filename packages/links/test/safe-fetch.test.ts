@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakePlatform, startFakePlatform } from '../../../test/support/fake-platform.js';
+import { type LoopbackDns, startLoopbackDns } from '../../../test/support/loopback-dns.js';
 import {
   createNameResolver,
   DEFAULT_MAX_BODY_BYTES,
@@ -7,8 +9,6 @@ import {
   type SafeFetchOptions,
   safeFetch,
 } from '../src/index.js';
-import { type FakePlatform, startFakePlatform } from './support/fake-platform.js';
-import { type LoopbackDns, startLoopbackDns } from './support/loopback-dns.js';
 
 /**
  * The fetcher's policy against a loopback DNS server and a loopback web server. The refused cases never
