@@ -6,6 +6,7 @@
 // First: Helia's dependencies need Promise.withResolvers, which Node 20 lacks.
 import './promise-with-resolvers.js';
 
+export { MAX_ATTESTATION_LIST } from './attestation-store.js';
 export { SYNC_PAGE, SYNC_PROTOCOL } from './catch-up.js';
 export { type IngestErrorCode, REGISTRY_ERROR_CODES, type RegistryErrorCode } from './errors.js';
 export { normalizePeerUrl } from './log-peers.js';
@@ -15,6 +16,8 @@ export { ANNOUNCE_TOPIC } from './replicator.js';
 export type {
   AddCheckpointAnswer,
   AddCheckpointRefusal,
+  AttestationReceipt,
+  AttestationSummary,
   CreatorHeads,
   Equivocation,
   Freshness,
@@ -27,10 +30,12 @@ export type {
   ManifestRef,
   PeerFreshness,
   Registry,
+  RegistryAttestations,
   RegistryLogger,
   RegistryOptions,
   RegistryStats,
   RegistryWitness,
   ReindexReport,
   ReplicatorStats,
+  StoredAttestation,
 } from './types.js';

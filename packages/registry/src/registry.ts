@@ -9,6 +9,7 @@ import {
   urlPrefixesOf,
 } from '@assent/manifest';
 import type Database from 'better-sqlite3';
+import { AttestationStore, MAX_ATTESTATION_LIST } from './attestation-store.js';
 import { BlockStore, isBlockCid } from './block-store.js';
 import { ByteCache } from './byte-cache.js';
 import { Checkpointer } from './checkpointer.js';
@@ -33,6 +34,7 @@ import type {
   LookupCandidate,
   ManifestRef,
   Registry,
+  RegistryAttestations,
   RegistryLog,
   RegistryOptions,
   RegistryStats,
@@ -142,6 +144,8 @@ class RegistryNode implements Registry {
   #logView: RegistryLog | undefined;
   readonly #witnessing: Witnessing;
   readonly #witnessView: RegistryWitness;
+  readonly #attestationStore: AttestationStore;
+  readonly #attestationView: RegistryAttestations;
 
   constructor(stores: Stores, options: RegistryOptions, unlock: () => void) {
     const { blocks, index } = stores;
@@ -166,6 +170,10 @@ class RegistryNode implements Registry {
     this.#unlock = unlock;
     this.#cache = new ByteCache(options.cacheBytes ?? 64 * 1024 * 1024);
     this.#ledger = new PeerLedger(options.peerAllow === undefined ? {} : { allow: options.peerAllow });
+    this.#attestationStore = new AttestationStore(stores.db, blocks, {
+      stopped: () => this.#stopped,
+    });
+    this.#attestationView = this.#makeAttestationView();
     blocks.onCorrupt = (cid) =>
       options.logger?.error({ cid }, 'a block file does not hash to its CID; it is not served');
     this.#ingester = new Ingester({
@@ -469,8 +477,38 @@ class RegistryNode implements Registry {
     return this.#witnessView;
   }
 
+  get attestations(): RegistryAttestations {
+    return this.#attestationView;
+  }
+
+  #makeAttestationView(): RegistryAttestations {
+    const store = this.#attestationStore;
+    return {
+      add: (bytes) => store.add(bytes),
+      ofSubjects: (subjects, options = {}) => {
+        this.#assertOpen();
+        return store.ofSubjects(subjects, options);
+      },
+      get: (cid) => {
+        this.#assertOpen();
+        return store.get(cid);
+      },
+      list: (subject, options = {}) => {
+        this.#assertOpen();
+        if (typeof subject !== 'string') throw new TypeError('list expects a subject DID');
+        const limit = options.limit ?? MAX_ATTESTATION_LIST;
+        if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_ATTESTATION_LIST)
+          throw new RangeError(
+            `attestations.list: limit must be an integer from 1 to ${MAX_ATTESTATION_LIST}`,
+          );
+        return store.list(subject, limit);
+      },
+    };
+  }
+
   revision(): number {
-    return this.#stopped ? Number.NaN : this.#index.revision;
+    // Both parts only grow, so their sum changes whenever either does.
+    return this.#stopped ? Number.NaN : this.#index.revision + this.#attestationStore.revision;
   }
 
   stats(): RegistryStats {

@@ -1,4 +1,4 @@
-import type { Identity, Result } from '@assent/manifest';
+import type { Identity, Result, VerifiedAttestation } from '@assent/manifest';
 import type { IngestErrorCode } from './errors.js';
 
 /**
@@ -350,6 +350,70 @@ export interface RegistryWitness {
   peers(): LogPeerView[];
 }
 
+/** What an accepted {@link RegistryAttestations.add} did. */
+export interface AttestationReceipt {
+  /** CID of the attestation's canonical bytes. */
+  readonly cid: string;
+  /** `new`: stored now (and offered to peers); `exists`: this node already held it. */
+  readonly status: 'new' | 'exists';
+  /** The attestation as verified. */
+  readonly attestation: VerifiedAttestation;
+}
+
+/** An attestation's canonical bytes, by CID: what a verifier is offered. */
+export interface StoredAttestation {
+  readonly cid: string;
+  readonly bytes: Uint8Array;
+}
+
+/** An attestation a node holds, described without its bytes (`GET /v1/attestations?subject=`). */
+export interface AttestationSummary {
+  readonly cid: string;
+  /** The attester's did:key. */
+  readonly issuer: string;
+  /** The creator's did:key. */
+  readonly subject: string;
+  readonly role: string | undefined;
+  readonly validFrom: string;
+  readonly validUntil: string | undefined;
+  /** How many ISRCs, ISRC registrant prefixes and URL prefixes it names. */
+  readonly isrcs: number;
+  readonly isrcPrefixes: number;
+  readonly urlPrefixes: number;
+}
+
+/**
+ * The attestations a node stores, serves and replicates (docs/spec/attestation.md): third parties'
+ * signed statements that a creator's DID speaks for ISRCs, ISRC prefixes or URL prefixes. The node
+ * verifies each completely but trusts none: which attesters count is each verifier's trust list.
+ */
+export interface RegistryAttestations {
+  /**
+   * Verifies an attestation (strict JSON, schema, size, its issuer's signature, valid now) and stores
+   * its canonical bytes; peers are then offered it. A bad one is refused with its code
+   * (`ATTESTATION_*`, `PROOF_*`, `SIGNATURE_*`, `JSON_*`, `DID_*` …) and nothing is stored. Never
+   * throws for bad input.
+   */
+  add(bytes: Uint8Array): Promise<Result<AttestationReceipt, IngestErrorCode>>;
+  /**
+   * The attestations naming any of these creators (subject DIDs) that are valid now, each once:
+   * synchronous and answered from memory and a byte cache, for the check path; nothing is verified
+   * again. Expired ones are never offered. With `issuers`, only those by these attesters (a verifier's
+   * trust list), so that attestations by anyone else cost a check nothing.
+   */
+  ofSubjects(
+    subjects: readonly string[],
+    options?: { readonly issuers?: ReadonlySet<string> },
+  ): readonly StoredAttestation[];
+  /** The exact canonical bytes of an attestation this node holds (expired ones too), or undefined. */
+  get(cid: string): Uint8Array | undefined;
+  /**
+   * The attestations naming `subject` that this node holds, expired ones too, newest stored first: at
+   * most `limit` (default and maximum 1,000).
+   */
+  list(subject: string, options?: { readonly limit?: number }): readonly AttestationSummary[];
+}
+
 /** A registry node. Create one with {@link createRegistry}. */
 export interface Registry {
   /** The node's libp2p peer id, or undefined with the network off. */
@@ -360,6 +424,8 @@ export interface Registry {
   readonly log: RegistryLog;
   /** Witnessing of peers' logs and split-view detection (docs/witnessing.md). */
   readonly witness: RegistryWitness;
+  /** The attestations this node stores, serves and replicates. */
+  readonly attestations: RegistryAttestations;
   /**
    * Verifies a manifest (strict JSON, schema, signature), checks its chain, stores its canonical bytes
    * and catalog pages as blocks, indexes it and announces it to peers. Resolves once it is durable.
@@ -389,8 +455,9 @@ export interface Registry {
   /** Rebuilds the index from the blockstore alone. */
   reindex(): Promise<ReindexReport>;
   /**
-   * A number that grows whenever what `lookupWorks` answers may change (a manifest indexed, a
-   * reindex); NaN once stopped. `registrySource` offers it, so a verifier reuses answers meanwhile.
+   * A number that grows whenever what `lookupWorks` or `attestations.ofSubjects` answers may change (a
+   * manifest indexed, a reindex, an attestation stored or expiring); NaN once stopped.
+   * `registrySource` offers it, so a verifier reuses answers meanwhile.
    */
   revision(): number;
   stats(): RegistryStats;
