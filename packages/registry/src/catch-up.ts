@@ -53,18 +53,22 @@ export async function serveSync(stream: Stream, log: IngestLog, stop: AbortSigna
   }
 }
 
-/** Asks `peerId` for its log after `after` (in `epoch`); undefined when the exchange fails. */
+/**
+ * Asks `peerId` for its log after `after` (in `epoch`); undefined when the exchange fails. `protocol`:
+ * which of its logs, the manifests' (default) or another served the same way (attestations).
+ */
 export async function requestLog(
   libp2p: Libp2p,
   peerId: PeerId,
   epoch: string | null,
   after: number,
   stop: AbortSignal,
+  protocol: string = SYNC_PROTOCOL,
 ): Promise<LogPage | undefined> {
   const signal = AbortSignal.any([stop, AbortSignal.timeout(SYNC_TIMEOUT_MS)]);
   let stream: Stream;
   try {
-    stream = await libp2p.dialProtocol(peerId, SYNC_PROTOCOL, { signal });
+    stream = await libp2p.dialProtocol(peerId, protocol, { signal });
   } catch {
     return undefined;
   }

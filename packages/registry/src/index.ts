@@ -6,6 +6,7 @@
 // First: Helia's dependencies need Promise.withResolvers, which Node 20 lacks.
 import './promise-with-resolvers.js';
 
+export { ATTESTATION_SYNC_PROTOCOL, ATTESTATION_TOPIC } from './attestation-replicator.js';
 export { MAX_ATTESTATION_LIST } from './attestation-store.js';
 export { SYNC_PAGE, SYNC_PROTOCOL } from './catch-up.js';
 export { type IngestErrorCode, REGISTRY_ERROR_CODES, type RegistryErrorCode } from './errors.js';

@@ -9,6 +9,7 @@ import {
   urlPrefixesOf,
 } from '@assent/manifest';
 import type Database from 'better-sqlite3';
+import { AttestationReplicator } from './attestation-replicator.js';
 import { AttestationStore, MAX_ATTESTATION_LIST } from './attestation-store.js';
 import { BlockStore, isBlockCid } from './block-store.js';
 import { ByteCache } from './byte-cache.js';
@@ -146,6 +147,7 @@ class RegistryNode implements Registry {
   readonly #witnessView: RegistryWitness;
   readonly #attestationStore: AttestationStore;
   readonly #attestationView: RegistryAttestations;
+  #attestationReplicator: AttestationReplicator | undefined;
 
   constructor(stores: Stores, options: RegistryOptions, unlock: () => void) {
     const { blocks, index } = stores;
@@ -171,6 +173,7 @@ class RegistryNode implements Registry {
     this.#cache = new ByteCache(options.cacheBytes ?? 64 * 1024 * 1024);
     this.#ledger = new PeerLedger(options.peerAllow === undefined ? {} : { allow: options.peerAllow });
     this.#attestationStore = new AttestationStore(stores.db, blocks, {
+      onAdded: (cid) => this.#attestationReplicator?.added(cid),
       stopped: () => this.#stopped,
     });
     this.#attestationView = this.#makeAttestationView();
@@ -229,6 +232,20 @@ class RegistryNode implements Registry {
         syncIntervalMs: this.#options.syncIntervalMs ?? 10_000,
         redialIntervalMs: this.#options.redialIntervalMs ?? 2_000,
       });
+      const replicator = this.#replicator;
+      const attestations = this.#attestationStore;
+      this.#attestationReplicator = new AttestationReplicator(this.#node, {
+        has: (cid) => attestations.has(cid),
+        add: (bytes, cid) => attestations.add(bytes, { expectedCid: cid }),
+        fetchBlock: (cid) => replicator.fetchBlock(cid),
+        log: attestations.log,
+        state: this.#state,
+        ledger,
+        logger: this.#options.logger,
+        syncIntervalMs: this.#options.syncIntervalMs ?? 10_000,
+      });
+      // Before the peers are dialled, so the first connection already catches up on both logs.
+      await this.#attestationReplicator.start();
       await this.#replicator.start(this.#options.peers ?? []);
     }
     this.#options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
@@ -530,6 +547,7 @@ class RegistryNode implements Registry {
       // Peers' requests in flight are aborted first: nothing of witnessing writes once stopping.
       this.#witnessing.stop();
       try {
+        await this.#attestationReplicator?.stop();
         await this.#replicator?.stop();
         await this.#node?.stop();
       } finally {

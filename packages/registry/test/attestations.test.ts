@@ -11,7 +11,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRegistry, type Registry } from '../src/index.js';
 
-// Real nodes: blocks on disk and SQLite in a temp dir.
+// Real nodes: blocks on disk and SQLite in a temp dir; the replication tests run two nodes in this
+// process with Helia and libp2p on 127.0.0.1.
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -22,6 +23,15 @@ function tempDir(): string {
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** Polls `probe` until it returns true (replication is asynchronous). */
+async function waitFor(probe: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const isrcs = (n: number, year = '26') =>
   Array.from({ length: n }, (_, i) => `QZ-DZ5-${year}-${String(i + 1).padStart(5, '0')}`);
@@ -193,4 +203,45 @@ describe('registry.attestations', () => {
     expect(registry.attestations.list(artist.did).map((a) => a.cid)).toEqual([byOther.cid, catalogue.cid]);
     expect(() => registry.attestations.list(artist.did, { limit: 0 })).toThrow(RangeError);
   });
+});
+
+describe('attestation replication', () => {
+  it('an attestation stored on A is fetched, verified and stored by its peer B', async () => {
+    const a = await registryAt({ dataDir: tempDir() });
+    const b = await registryAt({ dataDir: tempDir(), peers: a.multiaddrs() });
+    await waitFor(() => a.stats().connections > 0 && b.stats().connections > 0, 'A and B connected');
+
+    expect((await a.attestations.add(catalogue.bytes)).ok).toBe(true);
+    await waitFor(() => b.attestations.get(catalogue.cid) !== undefined, 'the attestation on B');
+    expect(b.attestations.get(catalogue.cid)).toEqual(catalogue.bytes);
+    expect(b.attestations.ofSubjects([artist.did])).toEqual([{ cid: catalogue.cid, bytes: catalogue.bytes }]);
+    expect(b.attestations.list(artist.did)).toMatchObject([{ cid: catalogue.cid, issuer: label.did }]);
+
+    // And back: one stored on B reaches A.
+    const byB = await signAttestation({ subject: other.did, isrcPrefixes: ['QZ-DZ6'] }, { identity: label });
+    expect((await b.attestations.add(byB.bytes)).ok).toBe(true);
+    await waitFor(() => a.attestations.get(byB.cid) !== undefined, 'B’s attestation on A');
+  }, 60_000);
+
+  it('a node that was offline catches up on the attestations it missed', async () => {
+    const a = await registryAt({ dataDir: tempDir() });
+    const bDir = tempDir();
+    let b = await registryAt({ dataDir: bDir, peers: a.multiaddrs() });
+    await waitFor(() => b.stats().connections > 0, 'B connected to A');
+    await b.stop();
+
+    const missed = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        signAttestation({ subject: artist.did, isrcs: isrcs(3, String(10 + i)) }, { identity: label }),
+      ),
+    );
+    for (const attestation of missed) expect((await a.attestations.add(attestation.bytes)).ok).toBe(true);
+
+    b = await registryAt({ dataDir: bDir, peers: a.multiaddrs() });
+    await waitFor(
+      () => missed.every((m) => b.attestations.get(m.cid) !== undefined),
+      'every missed one on B',
+    );
+    expect(b.attestations.ofSubjects([artist.did])).toHaveLength(5);
+  }, 60_000);
 });
