@@ -23,8 +23,13 @@ export interface SafeFetchOptions extends AddressPolicy {
   readonly resolver: NameResolver;
   /** The deadline of one request, in milliseconds. */
   readonly timeoutMs: number;
-  /** The most body bytes read; a longer body is refused (`LINK_BODY_TOO_LARGE`). */
+  /** The most body bytes read; a longer body is refused (`LINK_BODY_TOO_LARGE`), unless `truncateBody`. */
   readonly maxBodyBytes: number;
+  /**
+   * Keep the first `maxBodyBytes` of a longer body and mark the response `truncated` instead of
+   * refusing it: for readers whose format says to parse a prefix (robots.txt, RFC 9309 §2.5).
+   */
+  readonly truncateBody?: boolean | undefined;
   readonly userAgent: string;
   /** Where a URL is really fetched from (tests and local setups); the policy applies to the result too. */
   readonly mapUrl?: ((url: URL) => URL) | undefined;
@@ -35,6 +40,8 @@ export interface FetchedResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Uint8Array;
+  /** Set when the body was longer than `maxBodyBytes` and cut there (only with `truncateBody`). */
+  readonly truncated?: true;
 }
 
 /** A response, or why there is none. */
@@ -186,7 +193,7 @@ export function safeFetch(
     });
     req.on('response', (res) => {
       const declared = Number(res.headers['content-length'] ?? Number.NaN);
-      if (declared > options.maxBodyBytes) {
+      if (declared > options.maxBodyBytes && options.truncateBody !== true) {
         req.destroy();
         return finish({
           ok: false,
@@ -196,7 +203,23 @@ export function safeFetch(
       }
       const chunks: Uint8Array[] = [];
       let size = 0;
+      const respond = (truncated: boolean) => {
+        const body = new Uint8Array(size);
+        let at = 0;
+        for (const chunk of chunks) {
+          body.set(chunk, at);
+          at += chunk.length;
+        }
+        const response = { status: res.statusCode ?? 0, headers: res.headers, body };
+        finish({ ok: true, response: truncated ? { ...response, truncated: true } : response });
+      };
       res.on('data', (chunk: Uint8Array) => {
+        if (size + chunk.length > options.maxBodyBytes && options.truncateBody === true) {
+          chunks.push(chunk.subarray(0, options.maxBodyBytes - size));
+          size = options.maxBodyBytes;
+          respond(true);
+          return req.destroy();
+        }
         size += chunk.length;
         if (size > options.maxBodyBytes) {
           req.destroy();
@@ -209,15 +232,7 @@ export function safeFetch(
         chunks.push(chunk);
       });
       res.on('error', fail);
-      res.on('end', () => {
-        const body = new Uint8Array(size);
-        let at = 0;
-        for (const chunk of chunks) {
-          body.set(chunk, at);
-          at += chunk.length;
-        }
-        finish({ ok: true, response: { status: res.statusCode ?? 0, headers: res.headers, body } });
-      });
+      res.on('end', () => respond(false));
     });
     req.end();
   });
