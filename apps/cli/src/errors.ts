@@ -55,6 +55,7 @@ const SPECIAL: Readonly<Record<string, number>> = {
   MANIFEST_REJECTED: 4,
   CATALOG_PAGE_REJECTED: 3,
   SIGNALS_UNAVAILABLE: 6,
+  INSUFFICIENT_BINDING: 1,
   CHAIN_PREVIOUS_UNKNOWN: 5,
   FORK_LIMIT: 5,
   BLOCK_TOO_LARGE: 3,
@@ -110,7 +111,9 @@ export function exitCodeOf(code: string): number {
   if (code.startsWith('CHAIN_')) return 5;
   if (/^(SOURCE|STATE|REGISTRY)_/.test(code)) return 6;
   if (
-    /^(JSON|NOT_CANONICAL|WORK_ID|CID|DID|MANIFEST|CATALOG|SIGNAL|KEYSTORE|IDENTITY|ATTESTATION)_?/.test(code)
+    /^(JSON|NOT_CANONICAL|WORK_ID|CID|DID|MANIFEST|CATALOG|SIGNAL|KEYSTORE|IDENTITY|ATTESTATION|OBSERVATION)_?/.test(
+      code,
+    )
   )
     return 3;
   if (/^(TLOG|NOTE|VKEY|CHECKPOINT|TILE_PATH|ENTRY_BUNDLE|ADD_CHECKPOINT|POLICY)_/.test(code)) return 3;

@@ -12,7 +12,12 @@ export { SYNC_PAGE, SYNC_PROTOCOL } from './catch-up.js';
 export { type IngestErrorCode, REGISTRY_ERROR_CODES, type RegistryErrorCode } from './errors.js';
 export { normalizePeerUrl } from './log-peers.js';
 export { createRegistry } from './registry.js';
-export { registrySource } from './registry-source.js';
+export {
+  type IdentityEvidence,
+  identityEvidenceOf,
+  type RegistrySourceNode,
+  registrySource,
+} from './registry-source.js';
 export { ANNOUNCE_TOPIC } from './replicator.js';
 export type {
   AddCheckpointAnswer,

@@ -1,19 +1,64 @@
 import { AssentError } from '@assent/manifest';
 import type { CandidateSet, CandidatesOptions, ManifestSource } from '@assent/verifier';
-import type { Registry } from './types.js';
+import type { LookupCandidate, Registry } from './types.js';
+
+/** What `registrySource` reads from a registry: its lookups, and optionally its identity evidence. */
+export interface RegistrySourceNode
+  extends Pick<Registry, 'lookupWorks'>,
+    Partial<Pick<Registry, 'revision'>> {
+  /** The node's signed observations of creators' identity links (`registry.links`). */
+  readonly links?: { observationsOf(creators: readonly string[]): readonly Uint8Array[] };
+  /** The attestations the node holds (`registry.attestations`). */
+  readonly attestations?: {
+    ofSubjects(subjects: readonly string[]): readonly { readonly cid: string; readonly bytes: Uint8Array }[];
+  };
+}
+
+/** The creators of the manifests found, each once. */
+function issuersOf(found: readonly LookupCandidate[]): string[] {
+  const issuers = new Set<string>();
+  for (const c of found) issuers.add(c.issuer);
+  return [...issuers];
+}
+
+/** A node's evidence of who the creators of some manifests are. */
+export interface IdentityEvidence {
+  /** Its signed observations of their identity links (canonical bytes). */
+  readonly observations: readonly Uint8Array[];
+  /** The attestations it holds naming them. */
+  readonly attestations: readonly { readonly cid: string; readonly bytes: Uint8Array }[];
+}
+
+const NO_EVIDENCE: IdentityEvidence = Object.freeze({ observations: [], attestations: [] });
+
+/**
+ * What a node holds about the creators of `found`: its observations of their links and the
+ * attestations naming them — what `registrySource` and `POST /v1/candidates` hand a verifier.
+ */
+export function identityEvidenceOf(
+  registry: Pick<RegistrySourceNode, 'links' | 'attestations'>,
+  found: readonly LookupCandidate[],
+): IdentityEvidence {
+  const { links, attestations } = registry;
+  if (found.length === 0 || (links === undefined && attestations === undefined)) return NO_EVIDENCE;
+  const issuers = issuersOf(found);
+  return {
+    observations: links?.observationsOf(issuers) ?? [],
+    attestations: attestations?.ofSubjects(issuers) ?? [],
+  };
+}
 
 /**
  * A verifier source backed by a local registry node: `createVerifier({ source: registrySource(registry) })`
  * checks works against what this node holds, with no network. The verifier still verifies every
- * manifest and page it is given; this only supplies them (every branch head naming a work). With a
- * registry's `revision`, the verifier may reuse an answer until the registry indexes something.
+ * manifest and page it is given; this only supplies them (every branch head naming a work), with the
+ * node's signed observations of those creators' identity links and the attestations it holds naming
+ * them. With a registry's `revision`, the verifier may reuse an answer until the registry changes.
  * @example
  * const verifier = createVerifier({ source: registrySource(registry) });
  * const result = await verifier.check({ work: 'isrc:USRC17607839', use: 'train-genai' });
  */
-export function registrySource(
-  registry: Pick<Registry, 'lookupWorks'> & Partial<Pick<Registry, 'revision'>>,
-): ManifestSource {
+export function registrySource(registry: RegistrySourceNode): ManifestSource {
   const revision = registry.revision;
   return {
     // The verifier reuses a check's answer while this stays the same (VerifierOptions.reuse).
@@ -25,7 +70,13 @@ export function registrySource(
           works,
           options.signal === undefined ? {} : { signal: options.signal },
         );
-        return { manifests: found.map(({ cid, bytes, pages }) => ({ cid, bytes, pages })) };
+        const manifests = found.map(({ cid, bytes, pages }) => ({ cid, bytes, pages }));
+        const { observations, attestations } = identityEvidenceOf(registry, found);
+        return {
+          manifests,
+          ...(observations.length === 0 ? {} : { observations }),
+          ...(attestations.length === 0 ? {} : { attestations: attestations.map((a) => a.bytes) }),
+        };
       } catch (cause) {
         if (options.signal?.aborted === true) throw options.signal.reason;
         throw new AssentError('SOURCE_UNAVAILABLE', `the local registry could not answer: ${String(cause)}`, {

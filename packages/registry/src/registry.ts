@@ -354,7 +354,7 @@ class RegistryNode implements Registry {
         const page = this.#cache.get(cid) ?? (await this.#read(cid));
         if (page !== undefined) pages.set(cid, page);
       }
-      candidates.push({ cid: hit.manifest, bytes, pages });
+      candidates.push({ cid: hit.manifest, issuer: hit.issuer, bytes, pages });
     }
     return candidates;
   }

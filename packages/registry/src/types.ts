@@ -182,6 +182,8 @@ export interface CreatorHeads {
  */
 export interface LookupCandidate {
   readonly cid: string;
+  /** The creator whose manifest it is. */
+  readonly issuer: string;
   readonly bytes: Uint8Array;
   readonly pages: ReadonlyMap<string, Uint8Array>;
 }

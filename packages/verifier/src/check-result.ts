@@ -7,7 +7,7 @@ import type { Conditions, Decision, UseTerm, WorkId } from '@assent/manifest';
 import type { Circumstances, DecisionRule, Evidence } from './decide.js';
 import type { Warning } from './errors.js';
 import type { ManifestEntry } from './manifest-cache.js';
-import type { Ranking } from './ranking.js';
+import type { Claimant, Ranking } from './ranking.js';
 import { type ReasonInput, reasonFor } from './reason.js';
 import type { CreatorPlan } from './rollback-plan.js';
 import type { WorkItem } from './work-matcher.js';
@@ -34,6 +34,11 @@ export interface CheckResult {
   readonly reason: string;
   /** Every manifest considered, with its own decision, in a fixed order. */
   readonly evidence: readonly Evidence[];
+  /**
+   * Every creator that claims the work, by issuer: its answer after binding, its binding level for the
+   * work, whether it is outranked, and its identity links with when they were last observed.
+   */
+  readonly claimants: readonly Claimant[];
   readonly warnings: readonly Warning[];
 }
 
@@ -64,6 +69,8 @@ const NO_CLAIMANT_REASON = reasonFor({
   forked: false,
   stale: false,
 });
+
+const NO_CLAIMANTS: readonly Claimant[] = Object.freeze([]);
 
 function order(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -109,6 +116,7 @@ export function resultFor(
         invalidCode: invalid.code,
       }),
       evidence: [],
+      claimants: NO_CLAIMANTS,
       warnings: [{ code: invalid.code, message: invalid.message }],
     };
   }
@@ -125,6 +133,7 @@ export function resultFor(
       rule: 'no-claimant',
       reason: NO_CLAIMANT_REASON,
       evidence,
+      claimants: NO_CLAIMANTS,
       warnings: [],
     };
   }
@@ -165,6 +174,13 @@ export function resultFor(
     }
   }
   if (stale) warnings.push({ code: 'STALE', message: 'the source’s information is older than maxAge' });
+  if (rule === 'insufficient-binding' && deciding !== undefined) {
+    warnings.push({
+      code: 'INSUFFICIENT_BINDING',
+      issuer: deciding.issuer,
+      message: `${deciding.issuer} grants this use but has no identity binding that covers this work`,
+    });
+  }
   for (const w of batchWarnings) warnings.push(w);
   // A fixed order, so that the order in which manifests arrived never shows.
   warnings.sort(
@@ -184,6 +200,7 @@ export function resultFor(
     missing,
     forked,
     stale,
+    outranked: ranking.outranked,
   });
   const disputed = claimants > 1 || forked;
   const term = deciding?.term ?? null;
@@ -200,6 +217,7 @@ export function resultFor(
         rule,
         reason,
         evidence,
+        claimants: ranking.claimantList,
         warnings,
       }
     : {
@@ -214,6 +232,7 @@ export function resultFor(
         rule,
         reason,
         evidence,
+        claimants: ranking.claimantList,
         warnings,
       };
 }

@@ -21,7 +21,9 @@ import type { LocatedWork, ManifestEntry } from './manifest-cache.js';
  * - `not-named`: a fork branch or a newer version that does not name the work;
  * - `content-unavailable`: the creator's newest manifest (or a fork branch) is known by CID but its
  *   content is not at hand, so the most restrictive outcome is taken.
- * Result-level only: `no-claimant` (no manifest names the work), `invalid-work-id`, `stale`.
+ * Result-level only: `no-claimant` (no manifest names the work), `invalid-work-id`, `stale`, and
+ * `insufficient-binding` (the only grant comes from a creator with no identity binding covering the
+ * work, docs/decisions.md §5).
  */
 export type DecisionRule =
   | 'work-policy'
@@ -38,7 +40,8 @@ export type DecisionRule =
   | 'content-unavailable'
   | 'no-claimant'
   | 'invalid-work-id'
-  | 'stale';
+  | 'stale'
+  | 'insufficient-binding';
 
 /** What one manifest says about the work and the use, and why. */
 export interface Evidence {

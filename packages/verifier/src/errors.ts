@@ -5,7 +5,7 @@ import type { ErrorCode } from '@assent/manifest';
  * ("Verifier") with their HTTP status and CLI exit code. Never rename one; add new ones.
  *
  * Warnings (`ROLLBACK_DETECTED`, `HEAD_MISSING`, `FORKED`, `STALE`, `MANIFEST_REJECTED`,
- * `CATALOG_PAGE_REJECTED`, `SIGNALS_UNAVAILABLE`)
+ * `CATALOG_PAGE_REJECTED`, `SIGNALS_UNAVAILABLE`, `INSUFFICIENT_BINDING`)
  * travel in a result's `warnings`; the others are thrown as `AssentError` (operational faults).
  */
 export const VERIFIER_ERROR_CODES = [
@@ -17,6 +17,7 @@ export const VERIFIER_ERROR_CODES = [
   'MANIFEST_REJECTED',
   'CATALOG_PAGE_REJECTED',
   'SIGNALS_UNAVAILABLE',
+  'INSUFFICIENT_BINDING',
   // Operational faults, thrown
   'SOURCE_UNAVAILABLE',
   'SOURCE_TIMEOUT',
@@ -39,6 +40,7 @@ export type WarningCode =
       | 'MANIFEST_REJECTED'
       | 'CATALOG_PAGE_REJECTED'
       | 'SIGNALS_UNAVAILABLE'
+      | 'INSUFFICIENT_BINDING'
     >
   | Extract<ErrorCode, `WORK_ID_${string}`>;
 

@@ -1,8 +1,10 @@
 import {
   AssentError,
   blockCid,
+  canonicalBytes,
   isAssentError,
   JSON_CODEC,
+  type JsonObject,
   parseCidString,
   type WorkId,
 } from '@assent/manifest';
@@ -128,7 +130,13 @@ function blockCidOrFail(value: unknown, what: string): string {
 interface Found {
   readonly refs: EvidenceRef[];
   readonly asOf: string | undefined;
+  /** Signed link observations, in canonical bytes (`POST /v1/candidates` only). */
+  readonly observations: readonly Uint8Array[];
+  /** CIDs of attestations naming the creators (`POST /v1/candidates` only). */
+  readonly attestations: readonly string[];
 }
+
+const NOTHING: readonly never[] = Object.freeze([]);
 
 function asOfOf(body: Record<string, unknown>, what: string): string | undefined {
   if (body.asOf !== undefined && typeof body.asOf !== 'string')
@@ -138,7 +146,9 @@ function asOfOf(body: Record<string, unknown>, what: string): string | undefined
 
 /**
  * The manifest and page CIDs of a `POST /v1/candidates` answer, `{"asOf"?, "manifests": [{"cid",
- * "pages"?}]}`; members it does not know are ignored.
+ * "pages"?}], "observations"?: [credential…], "attestations"?: [cid…]}`; members it does not know
+ * are ignored. Observations travel inline (each is about a kilobyte); the verifier checks their
+ * signatures over their canonical form, so re-encoding them here changes nothing.
  */
 function candidatesOf(body: unknown): Found {
   const what = 'POST /v1/candidates';
@@ -154,7 +164,21 @@ function candidatesOf(body: unknown): Found {
     for (const [j, page] of m.pages.entries())
       refs.push({ cid, page: blockCidOrFail(page, `manifests[${i}].pages[${j}]`) });
   }
-  return { refs, asOf: asOfOf(body, what) };
+  const observations: Uint8Array[] = [];
+  if (body.observations !== undefined) {
+    if (!Array.isArray(body.observations)) throw invalid(`${what}: observations is not an array`);
+    for (const [i, o] of body.observations.entries()) {
+      if (!isObject(o)) throw invalid(`${what}: observations[${i}] is not an object`);
+      observations.push(canonicalBytes(o as JsonObject));
+    }
+  }
+  const attestations: string[] = [];
+  if (body.attestations !== undefined) {
+    if (!Array.isArray(body.attestations)) throw invalid(`${what}: attestations is not an array`);
+    for (const [i, cid] of body.attestations.entries())
+      attestations.push(blockCidOrFail(cid, `attestations[${i}]`));
+  }
+  return { refs, asOf: asOfOf(body, what), observations, attestations };
 }
 
 /** The evidence CIDs of a `POST /v1/check` answer; every other field (the verdict) is ignored. */
@@ -174,7 +198,7 @@ function evidenceOf(body: unknown): Found {
       refs.push({ cid, page });
     }
   }
-  return { refs, asOf: asOfOf(body, 'POST /v1/check') };
+  return { refs, asOf: asOfOf(body, 'POST /v1/check'), observations: NOTHING, attestations: NOTHING };
 }
 
 function baseUrlOf(url: string | URL): string {
@@ -370,6 +394,8 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
     async candidates(works: readonly WorkId[], opts: CandidatesOptions = {}): Promise<CandidateSet> {
       const { signal } = opts;
       const wanted = new Map<string, Set<string>>();
+      const observations = new Map<string, Uint8Array>();
+      const attestationCids = new Set<string>();
       let asOf: string | undefined;
       for (let i = 0; i < works.length; i += batchSize) {
         const answer = await find(works.slice(i, i + batchSize), opts.use ?? 'all', signal);
@@ -380,6 +406,8 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
         ) {
           asOf = answer.asOf;
         }
+        for (const o of answer.observations) observations.set(blockCid(o), o);
+        for (const cid of answer.attestations) attestationCids.add(cid);
         for (const ref of answer.refs) {
           let pages = wanted.get(ref.cid);
           if (pages === undefined) {
@@ -398,7 +426,16 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
         }
         manifests.push(pages.size === 0 ? { cid, bytes } : { cid, bytes, pages });
       });
-      return asOf === undefined ? { manifests } : { manifests, asOf };
+      const attestations: Uint8Array[] = [];
+      await eachLimited([...attestationCids], concurrency, async (cid) => {
+        attestations.push(await block(`/v1/attestations/${cid}`, cid, 'application/json', signal));
+      });
+      return {
+        manifests,
+        ...(asOf === undefined ? {} : { asOf }),
+        ...(observations.size === 0 ? {} : { observations: [...observations.values()] }),
+        ...(attestations.length === 0 ? {} : { attestations }),
+      };
     },
 
     async heads(issuers: readonly string[], opts: CandidatesOptions = {}): Promise<CandidateSet> {

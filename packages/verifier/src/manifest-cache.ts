@@ -1,10 +1,13 @@
 import {
   type CatalogPage,
+  type IdentityLink,
   type Policy,
   type VerifiedManifest,
   verifyCatalogPage,
   type Work,
 } from '@assent/manifest';
+
+const NO_IDENTITIES: readonly IdentityLink[] = Object.freeze([]);
 
 /** Where a work was found in a manifest: inline, or in the catalog page with this CID. */
 export interface LocatedWork {
@@ -28,6 +31,8 @@ export interface ManifestEntry {
   readonly validUntilMs: number | undefined;
   /** CIDs of every catalog page the manifest binds. */
   readonly catalog: ReadonlySet<string>;
+  /** The identities the creator claims in it (`credentialSubject.identities`), in normal form. */
+  readonly identities: readonly IdentityLink[];
   /** Works by normalized id: inline works, then those of every verified page. */
   readonly index: Map<string, LocatedWork>;
   /** Catalog pages verified and indexed so far. */
@@ -117,6 +122,7 @@ export function entryOf(verified: VerifiedManifest): ManifestEntry {
     validFromMs,
     validUntilMs,
     catalog: new Set(verified.catalog),
+    identities: m.credentialSubject.identities ?? NO_IDENTITIES,
     index,
     pages: new Set(),
     size: verified.bytes.length,

@@ -21,6 +21,35 @@ export type MemoryManifest = Uint8Array | string | JsonObject | SignedManifest |
 export interface MemorySourceOptions {
   /** Reported as the source's `asOf` (for `maxAge`); omit for a source that is always current. */
   readonly asOf?: string;
+  /**
+   * Signed link observations (`AssentLinkObservation` bytes) to offer with the manifests of the
+   * creators they name. Not verified here: the verifier does that.
+   */
+  readonly observations?: Iterable<Uint8Array>;
+  /** Attestations (`AssentAttestation` bytes) to offer with the manifests of the creators they name. */
+  readonly attestations?: Iterable<Uint8Array>;
+}
+
+/** The creator a credential names (`credentialSubject.id`), read without verifying; undefined if none. */
+function subjectOf(bytes: Uint8Array): string | undefined {
+  const value = parseJson(bytes);
+  if (!value.ok || typeof value.value !== 'object' || value.value === null) return undefined;
+  const subject = (value.value as { credentialSubject?: { id?: unknown } }).credentialSubject;
+  return typeof subject?.id === 'string' ? subject.id : undefined;
+}
+
+/** Credentials by the creator they name. */
+function bySubject(credentials: Iterable<Uint8Array> | undefined): Map<string, Uint8Array[]> {
+  const out = new Map<string, Uint8Array[]>();
+  for (const bytes of credentials ?? []) {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('memorySource: a credential is bytes');
+    const subject = subjectOf(bytes);
+    if (subject === undefined) continue;
+    const list = out.get(subject);
+    if (list === undefined) out.set(subject, [bytes]);
+    else list.push(bytes);
+  }
+  return out;
 }
 
 interface Held {
@@ -109,8 +138,10 @@ export function memorySource(
     if (list === undefined) index.set(id, [hit]);
     else list.push(hit);
   };
+  const byCid = new Map<string, Held>();
   for (const list of heads.values()) {
     for (const held of list) {
+      byCid.set(held.cid, held);
       for (const id of held.ids) add(id, { held, page: undefined });
       for (const cid of held.catalog) {
         const bytes = held.pages.get(cid);
@@ -120,8 +151,23 @@ export function memorySource(
     }
   }
   const asOf = options.asOf;
-  const answer = (manifests: ManifestCandidate[]): CandidateSet =>
-    asOf === undefined ? { manifests } : { manifests, asOf };
+  const observed = bySubject(options.observations);
+  const attested = bySubject(options.attestations);
+  const answer = (manifests: ManifestCandidate[]): CandidateSet => {
+    const issuers = new Set<string>();
+    for (const m of manifests) {
+      const held = byCid.get(m.cid as string);
+      if (held !== undefined) issuers.add(held.issuer);
+    }
+    const observations = [...issuers].flatMap((issuer) => observed.get(issuer) ?? []);
+    const attestations = [...issuers].flatMap((issuer) => attested.get(issuer) ?? []);
+    return {
+      manifests,
+      ...(asOf === undefined ? {} : { asOf }),
+      ...(observations.length === 0 ? {} : { observations }),
+      ...(attestations.length === 0 ? {} : { attestations }),
+    };
+  };
   return {
     async candidates(works: readonly WorkId[]): Promise<CandidateSet> {
       const found = new Map<Held, Set<string>>();

@@ -29,6 +29,8 @@ export interface ReasonInput {
   readonly missing: boolean;
   readonly forked: boolean;
   readonly stale: boolean;
+  /** Claimants outranked by one whose identity binding covers the work (default 0). */
+  readonly outranked?: number;
   readonly invalidCode?: string;
 }
 
@@ -39,6 +41,8 @@ function core(r: ReasonInput): string {
   if (d === undefined || r.rule === 'no-claimant') return `no manifest names this work`;
   const term = d.term ?? r.use;
   const covers = term === r.use ? '' : `, which covers ${r.use}`;
+  if (r.rule === 'insufficient-binding')
+    return `the creator ${VERB[d.decision]} ${term}${covers}, but has no checked identity link or trusted attestation covering this work, so the grant is not relied on`;
   switch (d.rule) {
     case 'work-policy':
     case 'work-policy-inherited':
@@ -79,7 +83,14 @@ export function reasonFor(r: ReasonInput): string {
         : 'the source’s information is older than the maximum age',
     );
   }
-  if (r.claimants > 1) notes.push(`${r.claimants} creators claim this work and the most restrictive wins`);
+  const outranked = r.outranked ?? 0;
+  if (outranked > 0) {
+    const rest = r.claimants - outranked;
+    notes.push(
+      `${r.claimants} creators claim this work and ${outranked} without an identity binding covering it ${outranked === 1 ? 'is' : 'are'} outranked${rest > 1 ? '; the most restrictive of the rest wins' : ''}`,
+    );
+  } else if (r.claimants > 1)
+    notes.push(`${r.claimants} creators claim this work and the most restrictive wins`);
   if (r.forked)
     notes.push('the creator has two conflicting manifests of one version and the most restrictive counts');
   if (r.rollback) notes.push('the source offered an older version than one already seen, which is ignored');
@@ -111,6 +122,7 @@ export function lastReasonMemo(): (r: ReasonInput) => string {
       l.missing === r.missing &&
       l.forked === r.forked &&
       l.stale === r.stale &&
+      l.outranked === r.outranked &&
       l.deciding?.rule === r.deciding?.rule &&
       l.deciding?.decision === r.deciding?.decision &&
       l.deciding?.term === r.deciding?.term

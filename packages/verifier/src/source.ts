@@ -31,6 +31,17 @@ export interface CandidateSet {
    * when the answer is live (the verifier then counts it as fetched now). Used by `maxAge`.
    */
   readonly asOf?: string;
+  /**
+   * Signed link observations (`AssentLinkObservation`, docs/spec/observation.md) of the offered
+   * creators' identity links, as the source holds them: the latest of each link by each node. The
+   * verifier verifies each and counts those of the observers it trusts (`IdentityOptions.observers`).
+   */
+  readonly observations?: readonly Uint8Array[];
+  /**
+   * Attestations (`AssentAttestation`, docs/spec/attestation.md) naming the offered creators. The
+   * verifier verifies each and counts those of the attesters it trusts (`IdentityOptions.trustedAttesters`).
+   */
+  readonly attestations?: readonly Uint8Array[];
 }
 
 /** Options of {@link ManifestSource.candidates}. */

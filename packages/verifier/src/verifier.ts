@@ -3,11 +3,12 @@ import { AnswerReuse, type Horizon, noteHorizon } from './answer-reuse.js';
 import { type BatchFacts, type CheckResult, resultFor } from './check-result.js';
 import type { Circumstances } from './decide.js';
 import type { Warning } from './errors.js';
+import { IdentityBook, type IdentityOptions } from './identity-standing.js';
 import { checkAnswer, ManifestAdmission } from './manifest-admission.js';
 import { ManifestCache } from './manifest-cache.js';
-import { rankClaimants } from './ranking.js';
+import { NO_RANKING, rankClaimants } from './ranking.js';
 import { lastReasonMemo } from './reason.js';
-import { groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
+import { type CreatorPlan, groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
 import type { CandidateSet, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
 import { batchesOf, batchesOfAsync } from './work-batches.js';
@@ -41,6 +42,13 @@ export interface VerifierOptions {
    * others every check asks the source. A reused answer is the one a fresh check would give.
    */
   readonly reuse?: number;
+  /**
+   * Who may speak for a work (docs/decisions.md §5): a grant needs an identity binding that covers the
+   * work — a checked profile or domain link, or an attestation by a trusted attester — and a claimant
+   * with one outranks claimants without. Default: bindings required, observations of any node the
+   * source offers, no trusted attesters.
+   */
+  readonly identity?: IdentityOptions;
 }
 
 /** What every check is about. */
@@ -120,6 +128,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const state = options.state ?? memoryState();
   const cache = new ManifestCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
   const admission = new ManifestAdmission(cache);
+  const identity = new IdentityBook(options.identity);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new RangeError('batchSize must be a positive integer');
@@ -184,10 +193,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     const matched = matcher.gather(plans, c);
     const facts: BatchFacts = { c, at, stale, warnings: batchWarnings, reasonOf };
+    const byIssuer = new Map<string, CreatorPlan>();
+    for (const p of plans) byIssuer.set(p.issuer, p);
+    const binding = {
+      required: identity.requireBinding,
+      standings: await identity.standings(
+        byIssuer,
+        answer.observations,
+        answer.attestations,
+        nowMs,
+        c.atMs,
+        horizon,
+      ),
+    };
     const results = items.map((item, i) => {
       const evidence = matched.evidence[i] ?? [];
       const touching = matched.plans[i] ?? NO_PLANS;
-      return resultFor(item, evidence, touching, rankClaimants(evidence, touching), facts);
+      const ranking =
+        item.id === undefined ? NO_RANKING : rankClaimants(evidence, touching, item.id, binding);
+      return resultFor(item, evidence, touching, ranking, facts);
     });
     if (updates.size > 0) await state.save(updates);
     return results;

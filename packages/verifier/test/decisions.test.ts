@@ -49,6 +49,8 @@ async function run(c: DecisionCase, path: Path): Promise<CheckResult> {
     state,
     now: () => new Date(NOW),
     ...(c.maxAge === undefined ? {} : { maxAge: c.maxAge }),
+    // §6 is decided without identity bindings (docs/decisions.md §7 item 5); §8 is bindings.test.ts.
+    identity: { requireBinding: false },
   });
   const sourceOf = (name: string, manifests: typeof signed.manifests, asOf?: string) =>
     path === 'memory'

@@ -17,6 +17,9 @@ import {
   memoryState,
 } from '../src/index.js';
 
+/** These tests are about sources, caching and rollback, not identity: grants count unbound (decisions.md §7 item 5). */
+const UNBOUND = { requireBinding: false } as const;
+
 const X = 'isrc:USRC17607839';
 const Y = 'isrc:GBAYE0601498';
 const isrc = (i: number) => `isrc:QZ${String(i % 1000).padStart(3, '0')}26${String(i).padStart(5, '0')}`;
@@ -51,7 +54,7 @@ describe('createVerifier', () => {
         return inner.candidates(works, o);
       },
     };
-    const verifier = createVerifier({ source, batchSize: 7 });
+    const verifier = createVerifier({ identity: UNBOUND, source, batchSize: 7 });
     const works = Array.from({ length: 40 }, (_, i) => isrc(39 - i));
     const results = await verifier.checkMany({ works, use: 'tdm' });
     expect(results.map((r) => r.work)).toEqual(works);
@@ -76,7 +79,7 @@ describe('createVerifier', () => {
         return { manifests: [] };
       },
     };
-    const verifier = createVerifier({ source, batchSize: 10_000 });
+    const verifier = createVerifier({ identity: UNBOUND, source, batchSize: 10_000 });
     // 2,000 URL ids ~2 KB long, 16 directories deep: each looks up itself and 17 url-prefix keys.
     const deep = (i: number) => `url:https://a.example/${i}/${'d/'.repeat(15)}${'x'.repeat(1950)}`;
     const works = Array.from({ length: 2000 }, (_, i) => deep(i));
@@ -102,7 +105,10 @@ describe('createVerifier', () => {
       JSON.stringify(JSON.parse(new TextDecoder().decode(v2.bytes)), null, 1),
     );
     for (const bytes of [tampered, spaced]) {
-      const result = await createVerifier({ source: fixed({ manifests: [{ bytes }] }) }).check({
+      const result = await createVerifier({
+        identity: UNBOUND,
+        source: fixed({ manifests: [{ bytes }] }),
+      }).check({
         work: X,
         use: 'tdm',
       });
@@ -112,9 +118,15 @@ describe('createVerifier', () => {
   });
 
   it('does not trust a source-given CID for bytes that differ', async () => {
-    const verifier = createVerifier({ source: fixed({ manifests: [{ bytes: v1.bytes, cid: v1.cid }] }) });
+    const verifier = createVerifier({
+      identity: UNBOUND,
+      source: fixed({ manifests: [{ bytes: v1.bytes, cid: v1.cid }] }),
+    });
     expect((await verifier.check({ work: X, use: 'tdm' })).decision).toBe('allow');
-    const liar = createVerifier({ source: fixed({ manifests: [{ bytes: v2.bytes, cid: v1.cid }] }) });
+    const liar = createVerifier({
+      identity: UNBOUND,
+      source: fixed({ manifests: [{ bytes: v2.bytes, cid: v1.cid }] }),
+    });
     const r = await liar.check({ work: X, use: 'tdm' });
     expect(r.decision).toBe('deny');
     expect(r.evidence[0]?.cid).toBe(v2.cid);
@@ -125,7 +137,10 @@ describe('createVerifier', () => {
     const wrong = new Map([[page.cid, v1.bytes]]);
     const unlisted = new Map([[v1.cid, page.bytes]]);
     for (const pages of [wrong, unlisted]) {
-      const verifier = createVerifier({ source: fixed({ manifests: [{ bytes: big.bytes, pages }] }) });
+      const verifier = createVerifier({
+        identity: UNBOUND,
+        source: fixed({ manifests: [{ bytes: big.bytes, pages }] }),
+      });
       const r = await verifier.check({ work: isrc(3), use: 'tdm' });
       expect(r.decision).toBe('unknown');
       expect(r.warnings.map((w) => w.code)).toEqual(['CATALOG_PAGE_REJECTED']);
@@ -151,6 +166,7 @@ describe('createVerifier', () => {
     ] as const) {
       let pages = offering(first);
       const verifier = createVerifier({
+        identity: UNBOUND,
         source: { candidates: async () => ({ manifests: [{ bytes, pages }] }) },
       });
       // Until the second page comes, nothing shows the manifest is malformed: its first page decides.
@@ -175,6 +191,7 @@ describe('createVerifier', () => {
     }
     // Both pages at once: refused at the first look.
     const both = createVerifier({
+      identity: UNBOUND,
       source: fixed({ manifests: [{ bytes, pages: offering(allowing, denying) }] }),
     });
     expect((await both.check({ work: A, use: 'tdm' })).warnings.map((w) => w.code)).toEqual([
@@ -187,6 +204,7 @@ describe('createVerifier', () => {
       catalog: [blockCid(denying)],
     });
     const mixed = createVerifier({
+      identity: UNBOUND,
       source: fixed({ manifests: [{ bytes: inline, pages: offering(denying) }] }),
     });
     expect((await mixed.check({ work: B, use: 'tdm' })).warnings.map((w) => w.code)).toEqual([
@@ -196,6 +214,7 @@ describe('createVerifier', () => {
 
   it('counts only the highest version a source offers per creator', async () => {
     const verifier = createVerifier({
+      identity: UNBOUND,
       source: fixed({ manifests: [{ bytes: v2.bytes }, { bytes: v1.bytes }] }),
     });
     const r = await verifier.check({ work: X, use: 'tdm' });
@@ -216,7 +235,10 @@ describe('createVerifier', () => {
     );
     expect(p2.pages.length).toBe(1);
     let source: ManifestSource = fixed({ manifests: [{ bytes: p2.bytes }] }); // the page is withheld
-    const verifier = createVerifier({ source: { candidates: (w, o) => source.candidates(w, o) } });
+    const verifier = createVerifier({
+      identity: UNBOUND,
+      source: { candidates: (w, o) => source.candidates(w, o) },
+    });
     await verifier.check({ work: X, use: 'tdm' });
     source = memorySource([p1]);
     const r = await verifier.check({ work: Y, use: 'tdm' });
@@ -227,6 +249,7 @@ describe('createVerifier', () => {
   it('after a rollback, takes deny when the newest was evicted from a small cache', async () => {
     let source = memorySource([v2]);
     const verifier = createVerifier({
+      identity: UNBOUND,
       source: { candidates: (w, o) => source.candidates(w, o) },
       cacheBytes: 1,
     });
@@ -242,13 +265,22 @@ describe('createVerifier', () => {
 
   it('shares rollback memory through the state store between verifiers', async () => {
     const state = memoryState();
-    await createVerifier({ source: memorySource([v2]), state }).check({ work: X, use: 'tdm' });
-    const later = await createVerifier({ source: memorySource([v1]), state }).check({ work: X, use: 'tdm' });
+    await createVerifier({ identity: UNBOUND, source: memorySource([v2]), state }).check({
+      work: X,
+      use: 'tdm',
+    });
+    const later = await createVerifier({ identity: UNBOUND, source: memorySource([v1]), state }).check({
+      work: X,
+      use: 'tdm',
+    });
     expect([later.decision, later.warnings[0]?.code]).toEqual(['deny', 'ROLLBACK_DETECTED']);
   });
 
   it('evidence carries cid, issuer, version, term and rule; conditions only on conditional', async () => {
-    const r = await createVerifier({ source: memorySource([v2]) }).check({ work: X, use: 'train-genai' });
+    const r = await createVerifier({ identity: UNBOUND, source: memorySource([v2]) }).check({
+      work: X,
+      use: 'train-genai',
+    });
     expect(r.evidence).toEqual([
       {
         cid: v2.cid,
@@ -266,18 +298,20 @@ describe('createVerifier', () => {
 
   it('throws AssentError SOURCE_INVALID_RESPONSE for a source that answers nonsense', async () => {
     const bad = { candidates: async () => ({ nothing: true }) } as unknown as ManifestSource;
-    await expect(createVerifier({ source: bad }).check({ work: X, use: 'tdm' })).rejects.toSatisfy((e) =>
-      isAssentError(e, 'SOURCE_INVALID_RESPONSE'),
-    );
+    await expect(
+      createVerifier({ identity: UNBOUND, source: bad }).check({ work: X, use: 'tdm' }),
+    ).rejects.toSatisfy((e) => isAssentError(e, 'SOURCE_INVALID_RESPONSE'));
   });
 
   it('treats misuse as TypeError / RangeError', async () => {
-    const verifier = createVerifier({ source: memorySource([]) });
+    const verifier = createVerifier({ identity: UNBOUND, source: memorySource([]) });
     await expect(verifier.check({ work: X, use: 'training' as never })).rejects.toThrow(TypeError);
     await expect(verifier.check({ work: X, use: 'tdm', org: 'not an org!' })).rejects.toThrow(TypeError);
     await expect(verifier.check({ work: X, use: 'tdm', at: 'yesterday' })).rejects.toThrow(TypeError);
-    expect(() => createVerifier({ source: memorySource([]), maxAge: -1 })).toThrow(RangeError);
-    expect(() => createVerifier({} as never)).toThrow(TypeError);
+    expect(() => createVerifier({ identity: UNBOUND, source: memorySource([]), maxAge: -1 })).toThrow(
+      RangeError,
+    );
+    expect(() => createVerifier({ identity: UNBOUND } as never)).toThrow(TypeError);
     expect(() => memorySource([{ not: 'a manifest' } as never])).toThrow(TypeError);
   });
 
@@ -303,7 +337,7 @@ describe('createVerifier', () => {
     it('answers the same question again without the source, with a fresh `at` and shared frozen parts', async () => {
       const { source, counter } = counted([v1]);
       let clock = Date.parse('2026-06-01T00:00:00Z');
-      const verifier = createVerifier({ source, now: () => new Date(clock) });
+      const verifier = createVerifier({ identity: UNBOUND, source, now: () => new Date(clock) });
       // The first check verifies and records the creator: nothing is kept while anything changed.
       const first = await verifier.check({ work: X, use: 'tdm' });
       const second = await verifier.check({ work: X, use: 'tdm' });
@@ -324,7 +358,7 @@ describe('createVerifier', () => {
 
     it('asks again once the source changed, and sees the new version', async () => {
       const { source, counter, publish } = counted([v1]);
-      const verifier = createVerifier({ source });
+      const verifier = createVerifier({ identity: UNBOUND, source });
       for (let i = 0; i < 3; i++)
         expect((await verifier.check({ work: X, use: 'tdm' })).decision).toBe('allow');
       expect(counter.calls).toBe(2);
@@ -335,40 +369,43 @@ describe('createVerifier', () => {
 
     it('never reuses without revisions, for an explicit `at`, or with reuse: 0', async () => {
       const plain = counted([v1], false);
-      const a1 = createVerifier({ source: plain.source });
+      const a1 = createVerifier({ identity: UNBOUND, source: plain.source });
       for (let i = 0; i < 3; i++) await a1.check({ work: X, use: 'tdm' });
       expect(plain.counter.calls).toBe(3);
       // A state store without revision() may be shared with verifiers that change it unseen.
       const shared = counted([v1]);
       const { load, save } = memoryState();
-      const a2 = createVerifier({ source: shared.source, state: { load, save } });
+      const a2 = createVerifier({ identity: UNBOUND, source: shared.source, state: { load, save } });
       for (let i = 0; i < 3; i++) await a2.check({ work: X, use: 'tdm' });
       expect(shared.counter.calls).toBe(3);
       const timed = counted([v1]);
-      const a3 = createVerifier({ source: timed.source });
+      const a3 = createVerifier({ identity: UNBOUND, source: timed.source });
       for (let i = 0; i < 3; i++) await a3.check({ work: X, use: 'tdm', at: '2026-06-01T00:00:00Z' });
       expect(timed.counter.calls).toBe(3);
       const off = counted([v1]);
-      const a4 = createVerifier({ source: off.source, reuse: 0 });
+      const a4 = createVerifier({ identity: UNBOUND, source: off.source, reuse: 0 });
       for (let i = 0; i < 3; i++) await a4.check({ work: X, use: 'tdm' });
       expect(off.counter.calls).toBe(3);
-      expect(() => createVerifier({ source: off.source, reuse: -1 })).toThrow(RangeError);
+      expect(() => createVerifier({ identity: UNBOUND, source: off.source, reuse: -1 })).toThrow(RangeError);
     });
 
     it('asks again when another verifier records a newer version in a shared state store', async () => {
       const state = memoryState();
       const old = counted([v1]);
-      const stale = createVerifier({ source: old.source, state });
+      const stale = createVerifier({ identity: UNBOUND, source: old.source, state });
       for (let i = 0; i < 3; i++) expect((await stale.check({ work: X, use: 'tdm' })).decision).toBe('allow');
       expect(old.counter.calls).toBe(2);
-      await createVerifier({ source: memorySource([v2]), state }).check({ work: X, use: 'tdm' });
+      await createVerifier({ identity: UNBOUND, source: memorySource([v2]), state }).check({
+        work: X,
+        use: 'tdm',
+      });
       const after = await stale.check({ work: X, use: 'tdm' });
       expect([after.decision, after.warnings[0]?.code]).toEqual(['deny', 'ROLLBACK_DETECTED']);
     });
 
     it('keeps at most `reuse` answers, the oldest going first', async () => {
       const { source, counter } = counted([big]);
-      const verifier = createVerifier({ source, reuse: 2 });
+      const verifier = createVerifier({ identity: UNBOUND, source, reuse: 2 });
       const ask = (i: number) => verifier.check({ work: isrc(i), use: 'tdm' });
       await ask(0); // verifies and records: not kept
       for (const i of [0, 1, 2]) await ask(i); // kept: 0, 1, 2 → 0 leaves
@@ -382,7 +419,7 @@ describe('createVerifier', () => {
   });
 
   it('accepts an organisation domain in any case', async () => {
-    const r = await createVerifier({ source: memorySource([v1]) }).check({
+    const r = await createVerifier({ identity: UNBOUND, source: memorySource([v1]) }).check({
       work: X,
       use: 'tdm',
       org: 'Example.AI',
@@ -413,6 +450,7 @@ describe('createVerifier', () => {
     ];
     const run = (cacheBytes?: number) =>
       createVerifier({
+        identity: UNBOUND,
         source: memorySource([v2, big, prefixed]),
         ...(cacheBytes === undefined ? {} : { cacheBytes }),
       }).checkMany({ works, use: 'tdm' });
@@ -432,7 +470,7 @@ describe('createVerifier', () => {
   });
 
   it('checks tens of thousands of works in one call', async () => {
-    const verifier = createVerifier({ source: memorySource([big]) });
+    const verifier = createVerifier({ identity: UNBOUND, source: memorySource([big]) });
     const works = Array.from({ length: 30_000 }, (_, i) => isrc(i % 80));
     const results = await verifier.checkMany({ works, use: 'tdm' });
     expect(results.length).toBe(30_000);

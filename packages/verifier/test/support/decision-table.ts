@@ -8,6 +8,7 @@ import {
   type Decision,
   generateIdentity,
   type Identity,
+  type IdentityLink,
   isUseTerm,
   type ManifestDraft,
   type SignedManifest,
@@ -51,6 +52,10 @@ export interface ManifestSpec {
   readonly paged: boolean;
   readonly default: Policy | undefined;
   readonly works: readonly { id: string; policy: Policy | undefined }[];
+  /** The binding after the head, `A1[L1]` (docs/decisions.md §8), if any. */
+  readonly binding?: string;
+  /** Identities the manifest claims (set by the binding table). */
+  readonly identities?: readonly IdentityLink[];
 }
 
 export interface Expected {
@@ -74,7 +79,8 @@ export interface DecisionCase {
   readonly expected: Expected;
 }
 
-function section(doc: string, name: string): string[][] {
+/** The rows of the table between `<!-- NAME:start -->` and `<!-- NAME:end -->`, cells unquoted. */
+export function section(doc: string, name: string): string[][] {
   const start = doc.indexOf(`<!-- ${name}:start -->`);
   const end = doc.indexOf(`<!-- ${name}:end -->`);
   if (start === -1 || end === -1) throw new Error(`docs/decisions.md has no ${name} section`);
@@ -94,7 +100,7 @@ function section(doc: string, name: string): string[][] {
     );
 }
 
-const empty = (cell: string | undefined) => cell === undefined || cell === '—' || cell === '';
+export const empty = (cell: string | undefined) => cell === undefined || cell === '—' || cell === '';
 
 function date(text: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new Error(`bad date ${text}`);
@@ -138,11 +144,12 @@ function policy(text: string): Policy | undefined {
   return out;
 }
 
-function manifestSpecs(cell: string, aliases: Map<string, string>): ManifestSpec[] {
+/** The manifests of a cell in §6's notation (§8 adds a binding after the head: `A1[L1]`). */
+export function manifestSpecs(cell: string, aliases: Map<string, string>): ManifestSpec[] {
   if (empty(cell)) return [];
   return cell.split(' ; ').map((text) => {
     const [head, ...tokens] = text.trim().split(/\s+/);
-    const m = /^(!?)([A-Z])(\d+)([a-z]?)$/.exec(head ?? '');
+    const m = /^(!?)([A-Z])(\d+)([a-z]?)(?:\[(\w+)\])?$/.exec(head ?? '');
     if (m === null) throw new Error(`bad manifest head ${head}`);
     let from: string | undefined;
     let until: string | undefined;
@@ -176,6 +183,7 @@ function manifestSpecs(cell: string, aliases: Map<string, string>): ManifestSpec
       paged,
       default: defaults,
       works,
+      ...(m[5] === undefined ? {} : { binding: m[5] }),
     };
   });
 }
@@ -261,6 +269,7 @@ function draftOf(spec: ManifestSpec): ManifestDraft {
     works: spec.works.map((w) => ({ ids: [w.id], ...(w.policy === undefined ? {} : { policy: w.policy }) })),
     validFrom: spec.from ?? DEFAULT_VALID_FROM,
     ...(spec.until === undefined ? {} : { validUntil: spec.until }),
+    ...(spec.identities === undefined || spec.identities.length === 0 ? {} : { identities: spec.identities }),
   } as ManifestDraft;
 }
 
