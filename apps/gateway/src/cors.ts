@@ -33,6 +33,7 @@ export function isCorsPath(path: string): boolean {
     path === '/v1/candidates' ||
     path.startsWith('/v1/manifests/') ||
     path.startsWith('/v1/creators/') ||
+    path.startsWith('/v1/attestations/') ||
     path.startsWith('/ipfs/') ||
     path.startsWith('/log/') ||
     path === '/v1/equivocations' ||
@@ -40,7 +41,15 @@ export function isCorsPath(path: string): boolean {
   );
 }
 
+/**
+ * Paths whose GET is a read other origins may make, while a POST to them publishes (same-origin only):
+ * their answers to GET carry CORS, but no preflight is granted, so a page elsewhere cannot POST JSON.
+ */
+function isCorsRead(c: Context): boolean {
+  return c.req.path === '/v1/attestations' && (c.req.method === 'GET' || c.req.method === 'HEAD');
+}
+
 /** The headers every response to this request carries (CORS on the routes that have it). */
 export function baseHeaders(c: Context): Readonly<Record<string, string>> {
-  return isCorsPath(c.req.path) ? CORS : NO_HEADERS;
+  return isCorsPath(c.req.path) || isCorsRead(c) ? CORS : NO_HEADERS;
 }

@@ -2,6 +2,7 @@ import { isAssentError } from '@assent/manifest';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { pino } from 'pino';
+import { addAttestationRoutes } from './attestation-routes.js';
 import { BodyBudget } from './body-budget.js';
 import { addCandidateRoutes } from './candidate-routes.js';
 import { utcSeconds } from './check-answer.js';
@@ -34,6 +35,8 @@ const ROUTE_PATHS = [
   '/v1/manifests/:cid',
   '/v1/manifests/:cid/proof',
   '/v1/creators/:did',
+  '/v1/attestations',
+  '/v1/attestations/:cid',
   '/v1/check',
   '/v1/candidates',
   '/ipfs/:cid',
@@ -253,6 +256,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
 
   addManifestRoutes(app, ctx);
   addCreatorRoutes(app, ctx);
+  addAttestationRoutes(app, ctx);
   const checkOne = addCheckRoutes(app, ctx);
   addCandidateRoutes(app, ctx);
   addLogRoutes(app, ctx);

@@ -61,6 +61,32 @@ export const CreatorQuerySchema = z.object({
     .openapi({ description: 'history entries per page, 1 to 1,000 (default 100)', example: '100' }),
 });
 
+const DidString = z.string().max(200).openapi({ example: 'did:key:z6Mk…' });
+
+export const AttestationSummarySchema = z
+  .object({
+    cid: CidString,
+    issuer: DidString.openapi({ description: "the attester's did:key" }),
+    subject: DidString.openapi({ description: "the creator's did:key" }),
+    role: z.string().nullable().openapi({ example: 'artist' }),
+    validFrom: z.string().openapi({ example: '2026-11-26T10:00:00Z' }),
+    validUntil: z.string().nullable().openapi({ description: 'null: no end' }),
+    isrcs: z.number().int().openapi({ description: 'how many ISRCs it names' }),
+    isrcPrefixes: z.number().int().openapi({ description: 'how many ISRC registrant prefixes it names' }),
+    urlPrefixes: z.number().int().openapi({ description: 'how many URL prefixes it names' }),
+  })
+  .openapi('AttestationSummary');
+
+export const AttestationListSchema = z
+  .object({
+    subject: DidString,
+    attestations: z.array(AttestationSummarySchema).openapi({
+      description:
+        'the attestations this node holds naming the creator, expired ones too, newest stored first',
+    }),
+  })
+  .openapi('AttestationList');
+
 export const HealthSchema = z
   .object({
     ok: z.boolean(),
@@ -255,6 +281,68 @@ export const routes = [
     },
     responses: {
       200: { description: 'the creator', content: { 'application/json': { schema: CreatorSchema } } },
+      ...errors([400, 404, 429]),
+    },
+  }),
+  createRoute({
+    method: 'post',
+    path: '/v1/attestations',
+    summary: 'Publish a signed attestation',
+    description:
+      'A third party’s signed statement that a creator’s DID speaks for ISRCs, ISRC prefixes or URL prefixes (docs/spec/attestation.md), as JSON (any JSON text passing the strict parse; canonicalized before storing). Verified completely (schema, the issuer’s signature, valid now) before anything is stored; nothing from a rejected request is stored. The node trusts no attester: verifiers apply their own trust list. Stored attestations replicate to the node’s peers. Same body cap and write rate limit as `POST /v1/manifests`; same-origin only.',
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z.object({}).passthrough().openapi({ description: 'a signed attestation' }),
+          },
+        },
+      },
+    },
+    responses: {
+      201: {
+        description: 'stored',
+        content: { 'application/json': { schema: AttestationSummarySchema } },
+      },
+      200: {
+        description: 'already held',
+        content: { 'application/json': { schema: AttestationSummarySchema } },
+      },
+      ...errors([400, 413, 415, 422, 429, 503]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/v1/attestations',
+    summary: 'The attestations naming a creator',
+    description:
+      'Summaries, newest stored first; fetch one’s bytes with GET /v1/attestations/{cid} and verify it yourself.',
+    request: {
+      query: z.object({
+        subject: DidString.openapi({ description: "the creator's did:key" }),
+        limit: z.string().optional().openapi({ description: '1 to 1,000 (default 100)', example: '100' }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'the attestations',
+        content: { 'application/json': { schema: AttestationListSchema } },
+      },
+      ...errors([400, 429]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/v1/attestations/{cid}',
+    summary: "An attestation's exact bytes",
+    description: 'The exact stored bytes (the JCS canonical form the CID hashes). Immutable.',
+    request: { params: z.object({ cid: CidString }) },
+    responses: {
+      200: {
+        description: 'the bytes',
+        content: { 'application/json': { schema: z.object({}).passthrough() } },
+      },
       ...errors([400, 404, 429]),
     },
   }),

@@ -387,6 +387,8 @@ describe('operations', () => {
       '/log/checkpoint',
       '/log/tile/{path}',
       '/metrics',
+      '/v1/attestations',
+      '/v1/attestations/{cid}',
       '/v1/candidates',
       '/v1/check',
       '/v1/creators/{did}',
