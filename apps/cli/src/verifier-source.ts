@@ -5,6 +5,7 @@ import { fileCheckpoints, fileState } from '@assent/verifier/node';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
 import { gatewayUrl } from './gateway-client.js';
+import { IDENTITY_FLAGS, identityOptionsOf } from './identity-flags.js';
 
 /** A verifier over the gateway, or over a local node's data with `--offline`. */
 export interface OpenVerifier {
@@ -34,12 +35,13 @@ export async function openVerifier(
   options: { batchSize?: number } = {},
 ): Promise<OpenVerifier> {
   const state = fileState(join(ctx.home, 'verifier-state.json'));
+  const identity = await identityOptionsOf(values);
   if (values.offline === true) {
     const dataDir = (values.data as string | undefined) ?? ctx.home;
     const { createRegistry, registrySource } = await import('@assent/registry');
     const registry = await createRegistry({ dataDir, network: false });
     return {
-      verifier: createVerifier({ source: registrySource(registry), state, ...options }),
+      verifier: createVerifier({ source: registrySource(registry), state, identity, ...options }),
       source: { offline: dataDir },
       close: () => registry.stop(),
     };
@@ -49,6 +51,7 @@ export async function openVerifier(
     verifier: createVerifier({
       source: gatewaySource(gateway, { timeout: 30_000, concurrency: 8 }),
       state,
+      identity,
       ...options,
     }),
     source: { gateway },
@@ -78,4 +81,5 @@ export const SOURCE_OPTIONS = {
   gateway: { type: 'string' },
   offline: { type: 'boolean' },
   data: { type: 'string' },
+  ...IDENTITY_FLAGS,
 } as const;

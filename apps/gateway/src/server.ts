@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { join, sep } from 'node:path';
 import { createRegistry, type Registry, registrySource } from '@assent/registry';
-import { createVerifier } from '@assent/verifier';
+import { createVerifier, type IdentityOptions } from '@assent/verifier';
 import { getRequestListener } from '@hono/node-server';
 import { clientKeyOfAddress } from './client-key.js';
 import { createGateway, type GatewayDeps, type GatewayInternals, gatewayInternals } from './gateway.js';
@@ -35,6 +35,11 @@ export interface StartGatewayOptions extends Omit<GatewayDeps, 'registry' | 'ver
   readonly idleTimeoutMs?: number;
   /** Concurrent connections at most (default 1024). */
   readonly maxConnections?: number;
+  /**
+   * Whom the node's verifier trusts for identity (docs/decisions.md §7): attesters, observers, or no
+   * bindings required. Default: bindings required, no trusted attesters.
+   */
+  readonly identity?: IdentityOptions;
 }
 
 /** A running gateway. */
@@ -198,8 +203,9 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     source: registrySource(registry),
     batchSize: 10_000,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.identity === undefined ? {} : { identity: options.identity }),
   });
-  const { host: _h, port: _p, registry: _r, dataDir: _d, webRoot, ...rest } = options;
+  const { host: _h, port: _p, registry: _r, dataDir: _d, webRoot, identity: _i, ...rest } = options;
   const app = createGateway({
     ...rest,
     registry,

@@ -20,8 +20,14 @@ export {
 } from './decide.js';
 export { VERIFIER_ERROR_CODES, type VerifierErrorCode, type Warning, type WarningCode } from './errors.js';
 export { type GatewaySourceOptions, gatewaySource } from './gateway-source.js';
+export type {
+  ClaimantAttestation,
+  ClaimantLink,
+  IdentityOptions,
+} from './identity-standing.js';
 export { type IndexedDbStateOptions, indexedDbState } from './indexeddb-state.js';
 export { type MemoryManifest, type MemorySourceOptions, memorySource } from './memory-source.js';
+export type { Claimant } from './ranking.js';
 export {
   type ConsentCheckReceipt,
   RECEIPT_CHUNK_SIZE,

@@ -2,6 +2,7 @@ import { isUseTerm, USE_TERMS, type UseTerm, type WorkId } from '@assent/manifes
 import type { CheckpointMemory, CheckResult } from '@assent/verifier';
 import type { Command, Context } from '../context.js';
 import { cliError, exitCodeOf } from '../errors.js';
+import { IDENTITY_FLAGS_HELP } from '../identity-flags.js';
 import type { ReceiptFailure } from '../receipt-failure.js';
 import { writeReceiptFile } from '../receipt-file.js';
 import { candidateBlocks, type ReceiptQuestion, requestReceipt, verifyAnswer } from '../receipt-request.js';
@@ -77,7 +78,7 @@ async function keepReceipt(
 /** `assent check WORK_ID... --use TERM [--org DID] [--gateway URL] [--receipt FILE]` */
 export const check: Command = {
   usage: `assent check WORK_ID... --use TERM [--org DID] [--gateway URL] [--offline [--data DIR]]
-             [--receipt FILE] [--fail-on deny|unknown] [--json]
+             [--trust FILE] [--unbound-grants] [--receipt FILE] [--fail-on deny|unknown] [--json]
 
 Checks works for one AI use. The gateway only supplies manifests: this CLI verifies each one and
 decides locally (and remembers each creator's newest version in $ASSENT_HOME/verifier-state.json, so a
@@ -93,6 +94,8 @@ the manifests), checks that the node decided every work as this CLI did, and onl
 {"receipt": {...}, "results": [...]}, the node's results exactly as it sent them, on one line.
 Verify it again later, offline: assent receipt verify FILE. A receipt that fails is not written, and
 the command exits with its code (4; 5 for EQUIVOCATION). Not with --offline: a receipt needs a node.
+
+${IDENTITY_FLAGS_HELP}
 
 Examples:
   assent check isrc:USRC17607839 --use train-genai --org did:web:example.ai

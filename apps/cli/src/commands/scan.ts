@@ -4,6 +4,7 @@ import { extname, resolve } from 'node:path';
 import type { CheckResult } from '@assent/verifier';
 import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
+import { IDENTITY_FLAGS_HELP } from '../identity-flags.js';
 import { ReceiptRejected, reportReceiptFailure } from '../receipt-failure.js';
 import { formatReceiptRecord } from '../receipt-file.js';
 import { requestReceipt, verifyAnswer } from '../receipt-request.js';
@@ -86,7 +87,7 @@ function sinkOf(stream: NodeJS.WritableStream, what: string) {
 export const scan: Command = {
   usage: `assent scan PATH... --use TERM [--org DID] [--gateway URL] [--offline [--data DIR]]
             [--out FILE] [--format table|json|jsonl|csv] [--receipt FILE] [--fail-on deny|unknown]
-            [--json]
+            [--trust FILE] [--unbound-grants] [--json]
 
 Checks every item of a dataset. PATH is a folder (files hashed in parallel, ISRC read from tags), an
 audio or other file, or a list: .csv (columns url, id, isrc, …), .jsonl or .txt of URLs or ids.
@@ -97,7 +98,8 @@ and warnings; memory stays flat whatever the dataset's size. A summary table end
 per warning code). Progress goes to stderr on a terminal. --format defaults to the --out extension.
 Exit codes: 1 when --fail-on matches (deny: an item is denied; unknown: also unknown or unreadable);
 the warning's own code when an item carries one (5 ROLLBACK_DETECTED, HEAD_MISSING, FORKED; 4
-MANIFEST_REJECTED; 3 CATALOG_PAGE_REJECTED; 1 STALE), the highest if several; the report is complete.
+MANIFEST_REJECTED; 3 CATALOG_PAGE_REJECTED; 1 STALE, INSUFFICIENT_BINDING), the highest if several;
+the report is complete.
 
 --receipt FILE: each batch is also asked of the gateway's node with a receipt it signs (one more
 POST /v1/check?receipt=1 per batch), verified as it arrives (signature, log checkpoint and inclusion
@@ -106,6 +108,8 @@ batch, in input order, as JSON Lines: {"receipt": {...}, "results": [...]}, the 
 sent (one per work id asked, not per report item). A receipt that fails stops the scan with its code
 (4; 5 for EQUIVOCATION); every line already written verified. Verify the file again, offline, with
 assent receipt verify FILE. Not with --offline: a receipt needs a node.
+
+${IDENTITY_FLAGS_HELP}
 
 Example:
   assent scan ./dataset urls.csv --use train-genai --org did:web:example.ai --out report.jsonl --fail-on deny`,

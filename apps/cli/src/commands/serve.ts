@@ -2,6 +2,7 @@ import type { LogPeer } from '@assent/registry';
 import { isValidKeyName, parseVkey, SIGNATURE_TYPE_ED25519 } from '@assent/tlog';
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
+import { IDENTITY_FLAGS, IDENTITY_FLAGS_HELP, identityOptionsOf } from '../identity-flags.js';
 
 /** The number given to `--flag` (decimal, at least `min`), undefined when absent, else `USAGE`. */
 function numberFlag(flag: string, value: unknown, min: number): number | undefined {
@@ -62,7 +63,7 @@ function logPeers(values: unknown, normalize: (url: string) => string): LogPeer[
 
 /** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...] [--fsync] [--peer-allow PEERID ...]` */
 export const serve: Command = {
-  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--log-peer "URL [VKEY] [WITNESS_VKEY]" ...] [--fsync] [--quiet] [--json]
+  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--log-peer "URL [VKEY] [WITNESS_VKEY]" ...] [--trust FILE] [--unbound-grants] [--fsync] [--quiet] [--json]
 
 Runs a registry node (Helia blockstore + SQLite index in DIR, default $ASSENT_HOME) and its HTTP
 gateway, with the web app at / (built by \`pnpm build\`; --web serves another build). Prints the HTTP
@@ -79,6 +80,8 @@ never changes after. --log-peer names another node's gateway whose log this node
 it asks to cosign its own checkpoints (docs/witnessing.md); its log and witness keys are learned from
 URL/.well-known/assent-node.json on first contact and remembered (trust on first use), unless pinned
 after the URL. Stops cleanly on SIGINT or SIGTERM.
+
+${IDENTITY_FLAGS_HELP}
 
 Example:
   assent serve --port 8787 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW… --log-peer https://b.example.org`,
@@ -98,6 +101,7 @@ Example:
     quiet: { type: 'boolean' },
     'log-origin': { type: 'string' },
     'log-peer': { type: 'string', multiple: true },
+    ...IDENTITY_FLAGS,
   },
   async run(values, _positionals, ctx) {
     const port = Number((values.port as string | undefined) ?? '8787');
@@ -114,6 +118,7 @@ Example:
     if (logOrigin !== undefined && !isValidKeyName(logOrigin))
       throw cliError('USAGE', '--log-origin takes a name without spaces or "+", e.g. example.org/assent/log');
     const quiet = values.quiet === true;
+    const identity = await identityOptionsOf(values);
     // Loaded here only: Helia, libp2p, SQLite and the HTTP server are for this command alone.
     const { createRegistry, normalizePeerUrl } = await import('@assent/registry');
     const witnessed = logPeers(values['log-peer'], normalizePeerUrl);
@@ -143,6 +148,7 @@ Example:
         rateLimit: writeLimit,
         readRateLimit: readLimit,
         logger,
+        identity,
         ...(quiet ? { log: false as const } : {}),
       });
     } catch (cause) {
