@@ -21,7 +21,8 @@ await build({
   conditions: ['source'],
   // Helia, libp2p, SQLite and the HTTP server (serve, scan --offline) and the tag reader stay as
   // packages, loaded from node_modules on first use. The registry brings its own copy of the SDK.
-  external: ['@assent/registry', '@assent/gateway', '@assent/web', 'music-metadata'],
+  // @assent/links (id link, id links) too: it requires ipaddr.js from its own node_modules at run time.
+  external: ['@assent/registry', '@assent/gateway', '@assent/web', '@assent/links', 'music-metadata'],
   minify: true,
   sourcemap: true,
   logLevel: 'warning',
