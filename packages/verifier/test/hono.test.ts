@@ -1,5 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import { generateIdentity, type Identity, type SignedManifest, signManifest } from '@assent/manifest';
+import {
+  generateIdentity,
+  type Identity,
+  type SignedManifest,
+  signAttestation,
+  signManifest,
+  signObservation,
+} from '@assent/manifest';
 import { toSignalHeaders } from '@assent/signals';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -12,6 +19,12 @@ const Y = 'isrc:GBAYE0601498';
 const REFRESH = 1000;
 
 let creator: Identity;
+/** The label whose attestation binds the creator to X (L3): the middleware trusts it. */
+const label: Identity = await generateIdentity();
+const attestations: Uint8Array[] = [];
+/** A source holding these manifests and the label's attestations. */
+const held = (manifests: SignedManifest[]) => memorySource(manifests, { attestations });
+const trusted = () => ({ trustedAttesters: [label.did] });
 let v1: SignedManifest;
 let v2: SignedManifest;
 let current: ManifestSource;
@@ -42,6 +55,7 @@ app.use(
     source,
     refreshMs: REFRESH,
     now,
+    identity: trusted(),
     policyUrl: 'https://example.com/tdm-policy.json',
     works: (c) => {
       const id = c.req.param('id') ?? '';
@@ -61,6 +75,11 @@ let base = '';
 
 beforeAll(async () => {
   creator = await generateIdentity();
+  const attested = await signAttestation(
+    { subject: creator.did, isrcs: [X], role: 'artist' },
+    { identity: label },
+  );
+  attestations.push(attested.bytes);
   v1 = await signManifest(
     { works: [{ ids: [X], policy: { 'train-genai': 'deny', search: 'allow' } }] },
     { identity: creator },
@@ -69,7 +88,7 @@ beforeAll(async () => {
     { works: [{ ids: [X], policy: { 'train-genai': 'deny', search: 'deny' } }] },
     { identity: creator, head: v1 },
   );
-  current = memorySource([v1]);
+  current = held([v1]);
   t = Date.now() + 1000; // after validFrom
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -101,7 +120,7 @@ describe('assentSignals (Hono, over HTTP)', () => {
     expect(one.robots).toMatch(/noai/);
 
     // Version 2 revokes search; within the TTL the cached policy is still served.
-    current = memorySource([v1, v2]);
+    current = held([v1, v2]);
     const before = calls;
     expect(signals(await fetch(`${base}/tracks/flight`))).toEqual(one);
     expect(calls).toBe(before);
@@ -139,7 +158,7 @@ describe('withAssentSignals (fetch handler)', () => {
         new URL(request.url).pathname === '/moved'
           ? Response.redirect('https://cdn.example.com/a.mp3', 302)
           : new Response('audio'),
-      { source: memorySource([v1]), works: () => [X], now },
+      { source: held([v1]), works: () => [X], now, identity: trusted() },
     );
     const ok = await handler(new Request('https://example.com/t'));
     expect(await ok.text()).toBe('audio');
@@ -172,7 +191,12 @@ describe('createSignalResolver', () => {
       { works: [{ ids: [X], policy: { 'train-genai': 'allow', search: 'deny', 'ai-input': 'allow' } }] },
       { identity: other },
     );
-    const resolver = createSignalResolver({ source: memorySource([v1, rival]), now });
+    const rivalAttested = await signAttestation({ subject: other.did, isrcs: [X] }, { identity: label });
+    const resolver = createSignalResolver({
+      source: memorySource([v1, rival], { attestations: [...attestations, rivalAttested.bytes] }),
+      now,
+      identity: trusted(),
+    });
     const headers = await resolver.headersFor([X]);
     const expected = toSignalHeaders({
       decisions: {
@@ -188,5 +212,67 @@ describe('createSignalResolver', () => {
     expect(headers).toEqual(expected);
     expect(await resolver.headersFor([Y])).toEqual({});
     expect(await resolver.headersFor(['nope', 42 as unknown as string])).toEqual({});
+  });
+});
+
+describe('signals only from creators bound to the work served (issue 19)', () => {
+  const SITE = 'url-prefix:https://soundcloud.com/';
+  const PROFILE = 'https://soundcloud.com/the-flight';
+  const OWN = `url:${PROFILE}/track`;
+  const ELSEWHERE = 'url:https://soundcloud.com/someone/track';
+
+  it('writes nothing for an unbound claimant, however sweeping its deny', async () => {
+    const squatter = await generateIdentity();
+    const sweeping = await signManifest(
+      { works: [{ ids: [SITE], policy: { all: 'deny' } }] },
+      { identity: squatter },
+    );
+    const resolver = createSignalResolver({ source: memorySource([sweeping]), now });
+    expect(await resolver.headersFor([ELSEWHERE])).toEqual({});
+    const unboundIsrc = await signManifest(
+      { works: [{ ids: [Y], policy: { all: 'deny' } }] },
+      { identity: squatter },
+    );
+    const byIsrc = createSignalResolver({ source: memorySource([unboundIsrc]), now, identity: trusted() });
+    expect(await byIsrc.headersFor([Y])).toEqual({});
+  });
+
+  it('writes the bound creator’s signals on its own pages, and the sweeping deny does not override them', async () => {
+    // A node's signed observation of the profile link: node-side checking is tested in @assent/registry;
+    // here a node identity signs what such a node would have seen.
+    const node = await generateIdentity();
+    const flight = await generateIdentity();
+    const squatter = await generateIdentity();
+    const own = await signManifest(
+      {
+        works: [{ ids: [`url-prefix:${PROFILE}/`], policy: { 'train-genai': 'deny', search: 'allow' } }],
+        identities: [{ type: 'profile', id: PROFILE }],
+      },
+      { identity: flight },
+    );
+    const sweeping = await signManifest(
+      { works: [{ ids: [SITE], policy: { all: 'deny' } }] },
+      { identity: squatter },
+    );
+    const seen = await signObservation(
+      {
+        creator: flight.did,
+        identity: { type: 'profile', id: PROFILE },
+        method: 'profile-text',
+        result: 'ok',
+        observedAt: new Date(t - 60_000).toISOString(),
+        evidenceHash: `sha256:${'1'.repeat(64)}`,
+        adapter: 'soundcloud',
+      },
+      { identity: node },
+    );
+    const resolver = createSignalResolver({
+      source: memorySource([own, sweeping], { observations: [seen.bytes] }),
+      now,
+      identity: { observers: [node.did] },
+    });
+    const headers = await resolver.headersFor([OWN]);
+    expect(headers['Content-Usage']).toBe('train-ai=n');
+    expect(await resolver.headersFor([ELSEWHERE])).toEqual({});
   });
 });

@@ -4,13 +4,17 @@
  * `tdm-reservation`/`tdm-policy`, `X-Robots-Tag`), written by `@assent/signals` from the creators'
  * current signed manifests. Manifests come from a source and are verified by a verifier (signature,
  * schema, catalog pages, newest version per creator); several creators of one work give the most
- * restrictive decision per term. Web standards only: runs on Node, Deno, Bun and Workers.
+ * restrictive decision per term. Signals are written only from creators bound to the work served
+ * (docs/decisions.md §7: a checked profile or domain link, or a trusted attestation, covering it): a
+ * platform must not stamp `train-ai=n` on every page because someone with no link to it denied a
+ * whole site, nor an allow nobody proved. Web standards only: runs on Node, Deno, Bun and Workers.
  * @packageDocumentation
  */
 import { type Conditions, type Decision, normalizeWorkId, USE_TERMS, type UseTerm } from '@assent/manifest';
 import { type ResolvedPolicy, type SignalHeadersOptions, toSignalHeaders } from '@assent/signals';
 import type { Context, MiddlewareHandler } from 'hono';
 import { RESTRICTIVENESS } from '../decide.js';
+import type { IdentityOptions } from '../identity-standing.js';
 import type { ManifestSource } from '../source.js';
 import { createVerifier } from '../verifier.js';
 
@@ -28,6 +32,12 @@ export interface SignalOptions {
   readonly maxWorks?: number;
   /** The clock (default: the system clock): cache expiry and the time policies are resolved for. */
   readonly now?: () => Date;
+  /**
+   * Whom the verifier trusts for identity: attesters and observers (docs/decisions.md §7). Bindings
+   * are always required here (`requireBinding` is ignored): only bound creators' decisions become
+   * signals.
+   */
+  readonly identity?: Omit<IdentityOptions, 'requireBinding'>;
 }
 
 /** Options of {@link assentSignals}. */
@@ -98,7 +108,11 @@ export function createSignalResolver(options: SignalOptions): SignalResolver {
   const maxWorks = options.maxWorks ?? DEFAULT_MAX_WORKS;
   if (!Number.isSafeInteger(maxWorks) || maxWorks < 1)
     throw new RangeError('maxWorks must be a positive integer');
-  const verifier = createVerifier({ source: options.source, now });
+  const verifier = createVerifier({
+    source: options.source,
+    now,
+    identity: { ...options.identity, requireBinding: true },
+  });
   const headerOptions: SignalHeadersOptions = {
     ...(options.policyUrl === undefined ? {} : { policyUrl: options.policyUrl }),
     ...(options.include === undefined ? {} : { include: options.include }),
@@ -119,6 +133,8 @@ export function createSignalResolver(options: SignalOptions): SignalResolver {
       for (const r of results) {
         const d = decisions.get(r.work);
         if (d === undefined) continue;
+        // Only a creator bound to the work speaks here; with one, only bound creators count at all.
+        if (!r.claimants.some((c) => c.inScope)) continue;
         d[use] = r.decision;
         if (r.decision === 'conditional' && r.conditions !== undefined) {
           const c = conditions.get(r.work);
