@@ -1,9 +1,18 @@
 import type { Conditions, Decision } from '@assent/manifest';
-import { type CheckResult, type Evidence, RESTRICTIVENESS, type Warning } from '@assent/verifier';
+import {
+  type CheckResult,
+  type Claimant,
+  type Evidence,
+  RESTRICTIVENESS,
+  type Warning,
+} from '@assent/verifier';
 import { stringify } from 'csv-stringify/sync';
+import { claimantName } from './claimant-text.js';
 import type { Style } from './context.js';
 import { exitCodeOf } from './errors.js';
 import type { WorkItem } from './work-items.js';
+
+const NO_CLAIMANTS: readonly Claimant[] = Object.freeze([]);
 
 /** One dataset item's verdict in a scan report. */
 export interface ScanEntry {
@@ -17,6 +26,8 @@ export interface ScanEntry {
   readonly reason: string;
   /** The id whose check decided. */
   readonly decidedBy: string | null;
+  /** The claimants of the check that decided, with their identity links and levels. */
+  readonly claimants: readonly Claimant[];
   readonly evidence: readonly Evidence[];
   readonly warnings: readonly Warning[];
   readonly error?: { readonly code: string; readonly message: string };
@@ -51,6 +62,7 @@ export function entryOf(item: WorkItem, results: readonly CheckResult[]): ScanEn
       disputed: false,
       reason: error.message,
       decidedBy: null,
+      claimants: NO_CLAIMANTS,
       evidence: [],
       warnings: [],
       error,
@@ -72,6 +84,7 @@ export function entryOf(item: WorkItem, results: readonly CheckResult[]): ScanEn
       disputed: only.disputed,
       reason: only.reason,
       decidedBy: only.id ?? only.work,
+      claimants: only.claimants,
       evidence: only.evidence,
       warnings: only.warnings,
     };
@@ -91,6 +104,7 @@ export function entryOf(item: WorkItem, results: readonly CheckResult[]): ScanEn
     ...(decisive.conditions === undefined ? {} : { conditions: decisive.conditions }),
     reason: decisive.reason,
     decidedBy: decisive.id ?? decisive.work,
+    claimants: decisive.claimants,
     evidence: [...evidence.values()],
     warnings: results.flatMap((r) => r.warnings),
   };
@@ -184,6 +198,7 @@ export const CSV_COLUMNS = [
   'evidence',
   'reason',
   'warnings',
+  'claimants',
 ] as const;
 
 /**
@@ -204,6 +219,7 @@ export function csvRows(entries: readonly ScanEntry[], header = false): string {
       [...new Set(e.evidence.map((x) => `${x.cid}@${x.version}`))].join(' '),
       e.reason,
       [...new Set(e.warnings.map((w) => w.code))].join(' '),
+      e.claimants.map((c) => `${c.issuer} ${claimantName(c)}${c.outranked ? ' outranked' : ''}`).join('; '),
     ]);
   }
   return stringify(rows, { escape_formulas: true });
@@ -221,7 +237,9 @@ export function tableLine(e: ScanEntry, style: Style): string {
     e.warnings.length === 0
       ? ''
       : `  ${style.warn(`warning ${[...new Set(e.warnings.map((w) => w.code))].join(' ')}`)}`;
-  return `${colour(e.decision.padEnd(11))} ${e.disputed ? 'disputed ' : ''}${e.source}  ${style.dim(e.decidedBy ?? e.reason)}${warned}`;
+  const by = e.claimants.find((c) => !c.outranked);
+  const who = by === undefined ? '' : ` ${claimantName(by)}`;
+  return `${colour(e.decision.padEnd(11))} ${e.disputed ? 'disputed ' : ''}${e.source}  ${style.dim(`${e.decidedBy ?? e.reason}${who}`)}${warned}`;
 }
 
 /** The summary as a small text table, with a row per warning code (items that carry it). */

@@ -224,6 +224,7 @@ describe('the report formats', () => {
       'evidence',
       'reason',
       'warnings',
+      'claimants',
     ]);
     expect(rows).toHaveLength(12_344);
     const formula = rows.find((r) => r.source === `${list}:10`);

@@ -1,5 +1,6 @@
 import { isUseTerm, USE_TERMS, type UseTerm, type WorkId } from '@assent/manifest';
 import type { CheckpointMemory, CheckResult } from '@assent/verifier';
+import { claimantLine } from '../claimant-text.js';
 import type { Command, Context } from '../context.js';
 import { cliError, exitCodeOf } from '../errors.js';
 import { IDENTITY_FLAGS_HELP } from '../identity-flags.js';
@@ -26,7 +27,7 @@ export function orgOf(values: Record<string, unknown>): { org?: string } {
   return org === undefined ? {} : { org };
 }
 
-/** One verdict as text: decision, reason, conditions, evidence, warnings. */
+/** One verdict as text: decision, reason, conditions, claimants, evidence, warnings. */
 function resultText(result: CheckResult, ctx: Context): string {
   const colour =
     result.decision === 'allow'
@@ -38,6 +39,7 @@ function resultText(result: CheckResult, ctx: Context): string {
     `${colour(result.decision)}${result.disputed ? ctx.style.warn(' (disputed)') : ''}  ${result.work} for ${result.use}`,
     result.reason,
     ...(result.conditions === undefined ? [] : [`conditions: ${JSON.stringify(result.conditions)}`]),
+    ...result.claimants.map((c) => claimantLine(c)),
     ...result.evidence.map((e) =>
       ctx.style.dim(`evidence: ${e.cid} v${e.version} ${e.issuer} → ${e.decision} (${e.rule})`),
     ),
