@@ -20,6 +20,14 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'restore an identity from an encrypted backup',
     load: async () => (await import('./commands/id.js')).importIdentity,
   },
+  'id link': {
+    summary: 'claim a domain or profile page; prints what to publish where',
+    load: async () => (await import('./commands/id-link.js')).link,
+  },
+  'id links': {
+    summary: 'list the links your manifest claims (--check: check them now)',
+    load: async () => (await import('./commands/id-link.js')).links,
+  },
   draft: {
     summary: 'build a consent draft from files, folders and ids',
     load: async () => (await import('./commands/draft.js')).draft,
@@ -35,6 +43,10 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   revoke: {
     summary: 'publish the next version with works or uses denied',
     load: async () => (await import('./commands/revoke.js')).revoke,
+  },
+  attest: {
+    summary: 'sign that a creator speaks for ISRCs or URLs (as a label, a platform)',
+    load: async () => (await import('./commands/attest.js')).attest,
   },
   verify: {
     summary: 'verify a manifest offline: form, signature, chain',
@@ -64,7 +76,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
 
 /** Commands with subcommands (`assent id create`, `assent receipt verify`), and what they take. */
 const GROUPS: Readonly<Record<string, string>> = {
-  id: 'create, show, export or import',
+  id: 'create, show, export, import, link or links',
   receipt: 'verify or item',
 };
 
@@ -79,7 +91,7 @@ ${Object.entries(COMMANDS)
 
 Every command takes --json (machine output; errors as {"error":{"code","message"}}).
 Data directory: $ASSENT_HOME, else ~/.assent. Gateway: --gateway, $ASSENT_GATEWAY, else http://127.0.0.1:8787.
-Exit codes: 0 ok · 1 --fail-on matched · 2 usage · 3 input rejected · 4 signature rejected · 5 chain conflict · 6 operational fault.`;
+Exit codes: 0 ok · 1 --fail-on matched or a link broken · 2 usage · 3 input rejected · 4 signature rejected · 5 chain conflict · 6 operational fault.`;
 
 /** Where `main` reads and writes; the process's own streams by default. */
 export interface MainOptions {
