@@ -23,6 +23,11 @@ export interface Route {
 /** A running fake web; {@link startFakePlatform} starts one. */
 export interface FakePlatform {
   readonly port: number;
+  /**
+   * `http://127.0.0.1:<port>`: serves `https://<host><path>` at `<url>/<host><path>`, for a process that
+   * cannot be handed `mapUrl` (`assent id links --links-mirror`).
+   */
+  readonly url: string;
   readonly routes: Map<string, Route>;
   /** Requests seen, as `METHOD host/path`. */
   readonly requests: string[];
@@ -75,6 +80,7 @@ export async function startFakePlatform(routes: Record<string, Route> = {}): Pro
   const port = (server.address() as AddressInfo).port;
   return {
     port,
+    url: `http://127.0.0.1:${port}`,
     routes: table,
     requests,
     mapUrl: (url) => new URL(`http://${url.hostname}:${port}/${url.hostname}${url.pathname}${url.search}`),
