@@ -11,10 +11,11 @@ import type Database from 'better-sqlite3';
 
 /**
  * The node's transparency log (docs/spec/log.md): an append-only RFC 6962 tree of small JCS records,
- * one per manifest this node acknowledged, kept in the index database so that a leaf is appended in
- * the very transaction that indexes its manifest (a `kill -9` never loses an acknowledged leaf). Its
- * tables are not derived data: `reindex` keeps them. The tree is kept as stored subtree hashes
- * (`@assent/tlog` stored-tree), so roots, proofs and tlog-tiles read a few rows.
+ * one per manifest this node acknowledged and one per link observation it signed, kept in the index
+ * database so that a leaf is appended in the very transaction that indexes its manifest or stores its
+ * observation (a `kill -9` never loses an acknowledged leaf). Its tables are not derived data: `reindex`
+ * keeps them. The tree is kept as stored subtree hashes (`@assent/tlog` stored-tree), so roots, proofs
+ * and tlog-tiles read a few rows.
  */
 
 /** A leaf: the manifest a node acknowledged (DESIGN-TRUST §1.3 item 3). */
@@ -27,6 +28,23 @@ export interface ManifestLeaf {
   readonly version: number;
   readonly previous?: string;
 }
+
+/** A leaf: a link observation this node signed (docs/spec/observation.md), keyed by the observation's CID. */
+export interface LinkLeaf {
+  readonly t: 'link';
+  /** The observation credential's CID (`GET /v1/observations/{cid}` serves its bytes). */
+  readonly cid: string;
+  /** The creator whose link was checked. */
+  readonly creator: string;
+  /** The node that signed the observation (this node's DID). */
+  readonly observer: string;
+  readonly identity: { readonly type: string; readonly id: string };
+  readonly result: 'ok' | 'temp_failure' | 'perm_failure';
+  readonly observedAt: string;
+}
+
+/** A leaf this version writes; readers ignore a `t` they do not know (docs/spec/log.md §1). */
+export type NodeLogLeaf = ManifestLeaf | LinkLeaf;
 
 /** The latest signed checkpoint, as stored. */
 export interface StoredCheckpoint {
@@ -51,6 +69,30 @@ export function manifestLeafBytes(manifest: {
     issuer: manifest.issuer,
     version: manifest.version,
     ...(manifest.previous === undefined ? {} : { previous: manifest.previous }),
+  };
+  return new TextEncoder().encode(canonicalize(leaf as unknown as Parameters<typeof canonicalize>[0]));
+}
+
+/** The JCS bytes of the leaf of a signed link observation. */
+export function linkLeafBytes(signed: {
+  cid: string;
+  observer: string;
+  observation: {
+    creator: string;
+    identity: { type: string; id: string };
+    result: LinkLeaf['result'];
+    observedAt: string;
+  };
+}): Uint8Array {
+  const { observation } = signed;
+  const leaf: LinkLeaf = {
+    t: 'link',
+    cid: signed.cid,
+    creator: observation.creator,
+    observer: signed.observer,
+    identity: { type: observation.identity.type, id: observation.identity.id },
+    result: observation.result,
+    observedAt: observation.observedAt,
   };
   return new TextEncoder().encode(canonicalize(leaf as unknown as Parameters<typeof canonicalize>[0]));
 }
@@ -112,10 +154,10 @@ export class NodeLog {
   }
 
   /**
-   * Appends leaves keyed by `key` (a manifest CID), in order, skipping a key the log has; answers
-   * each one's index. Call inside the transaction that makes the leaves' facts true (the manifests'
-   * index rows), so that both commit or neither does. The size is read once per call: a group commit
-   * appends its manifests together.
+   * Appends leaves keyed by `key` (a manifest's or an observation's CID), in order, skipping a key the
+   * log has; answers each one's index. Call inside the transaction that makes the leaves' facts true
+   * (the manifests' index rows, the stored observation), so that both commit or neither does. The size
+   * is read once per call: a group commit appends its manifests together.
    */
   append(entries: readonly { readonly key: string; readonly leaf: Uint8Array }[]): number[] {
     let size = this.size();
