@@ -1,4 +1,4 @@
-import type { Identity, Result, VerifiedAttestation } from '@assent/manifest';
+import type { Identity, LinkResult, Result, VerifiedAttestation } from '@assent/manifest';
 import type { IngestErrorCode } from './errors.js';
 
 /**
@@ -127,6 +127,9 @@ export interface RegistryOptions {
   /** Stops the registry when aborted. */
   readonly signal?: AbortSignal;
 }
+
+/** A link's state, as Keybase names proof states: `looking` until its first check ends. */
+export type LinkState = 'looking' | LinkResult;
 
 /** Options of {@link Registry.ingest}. */
 export interface IngestOptions {
