@@ -18,12 +18,15 @@ import { lockDataDir } from './data-dir-lock.js';
 import type { RegistryErrorCode } from './errors.js';
 import { openIndexDatabase } from './index-database.js';
 import { type IngestContext, Ingester } from './ingester.js';
+import type { LinkObserver } from './link-observer.js';
+import { LinkStore } from './link-store.js';
 import { type IndexedManifest, type IndexHit, ManifestIndex } from './manifest-index.js';
 import { type EmbeddedNode, startNode } from './node.js';
 import { loadNodeKeys, type NodeKeys } from './node-keys.js';
 import { manifestLeafBytes, NodeLog } from './node-log.js';
 import { NodeState } from './node-state.js';
 import { PeerLedger } from './peer-ledger.js';
+import { registryLinks } from './registry-links.js';
 import { rebuildIndex } from './reindex.js';
 import { Replicator } from './replicator.js';
 import type {
@@ -36,6 +39,7 @@ import type {
   ManifestRef,
   Registry,
   RegistryAttestations,
+  RegistryLinks,
   RegistryLog,
   RegistryOptions,
   RegistryStats,
@@ -51,6 +55,8 @@ interface Stores {
   readonly db: Database.Database;
   readonly index: ManifestIndex;
   readonly log: NodeLog;
+  /** Identity links and the observations signed of them, in `index.sqlite` too. */
+  readonly links: LinkStore;
   readonly keys: NodeKeys;
   readonly state: NodeState;
 }
@@ -95,7 +101,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     const index = new ManifestIndex(db);
     const log = new NodeLog(db);
     const state = new NodeState(join(options.dataDir, 'state.sqlite'), { fsync });
-    stores = { blocks, db, index, log, keys, state };
+    stores = { blocks, db, index, log, links: new LinkStore(db, log), keys, state };
   } catch (error) {
     db?.close();
     unlock();
@@ -148,6 +154,9 @@ class RegistryNode implements Registry {
   readonly #attestationStore: AttestationStore;
   readonly #attestationView: RegistryAttestations;
   #attestationReplicator: AttestationReplicator | undefined;
+  readonly #links: LinkStore;
+  readonly #linkObserver: LinkObserver | undefined;
+  readonly #linksView: RegistryLinks;
 
   constructor(stores: Stores, options: RegistryOptions, unlock: () => void) {
     const { blocks, index } = stores;
@@ -192,13 +201,29 @@ class RegistryNode implements Registry {
       logger: options.logger,
       stopped: () => this.#stopped,
     });
+    this.#links = stores.links;
+    const links = registryLinks({
+      store: stores.links,
+      options: options.links,
+      identity: stores.keys.identity,
+      heads: (creator) => index.heads(creator),
+      read: (cid) => this.#read(cid),
+      exclusive: (fn) => this.#ingester.exclusive(fn),
+      logger: options.logger,
+      assertOpen: () => this.#assertOpen(),
+    });
+    this.#linkObserver = links.observer;
+    this.#linksView = links.view;
   }
 
   async open(): Promise<void> {
     await this.#reconcile();
     // A data directory from before the log (or restored blocks) holds manifests the log lacks.
-    if (this.#index.counts().manifests > this.#log.size()) this.#logMissing();
+    // (Every leaf but the manifests' is an observation's.)
+    if (this.#index.counts().manifests > this.#log.size() - this.#links.observationCount())
+      this.#logMissing();
     await this.#checkpointer.start(this.#options.checkpointIntervalMs ?? 1000);
+    this.#linkObserver?.start();
     this.#witnessing.start(this.#options.logPeerIntervalMs ?? 10_000);
     if (this.#options.network !== false) {
       const ledger = this.#ledger;
@@ -212,8 +237,11 @@ class RegistryNode implements Registry {
       const index = this.#index;
       this.#replicator = new Replicator(this.#node, {
         has: (cid) => index.has(cid),
-        ingest: (bytes, cid, signal) =>
-          this.#ingester.ingest(bytes, this.#context('network', true, undefined, signal, cid)),
+        ingest: async (bytes, cid, signal) =>
+          this.#headAdded(
+            bytes,
+            await this.#ingester.ingest(bytes, this.#context('network', true, undefined, signal, cid)),
+          ),
         log: {
           get epoch() {
             return index.epoch;
@@ -264,7 +292,8 @@ class RegistryNode implements Registry {
     for (const cid of this.#index.journal()) {
       const bytes = await this.#blocks.get(cid);
       this.#index.journalRemove(cid);
-      if (bytes !== undefined) await this.#ingester.ingest(bytes, this.#context('local', true));
+      if (bytes !== undefined)
+        this.#headAdded(bytes, await this.#ingester.ingest(bytes, this.#context('local', true)));
     }
     if (this.#index.counts().manifests === 0) {
       for await (const _ of this.#blocks.entries()) {
@@ -309,7 +338,15 @@ class RegistryNode implements Registry {
       throw new TypeError('ingest expects JSON text or bytes');
     if (options.deadlineMs !== undefined && !(options.deadlineMs > 0))
       throw new RangeError('deadlineMs must be a positive number of milliseconds');
-    return this.#ingester.ingest(input, this.#context('local', options.requireCanonical === true, options));
+    const context = this.#context('local', options.requireCanonical === true, options);
+    return this.#headAdded(input, await this.#ingester.ingest(input, context));
+  }
+
+  /** Tells the link checks of a manifest just added: its creator's claimed identities may change. */
+  #headAdded(input: Uint8Array | string, result: IngestResult): IngestResult {
+    if (result.ok && result.value.status === 'added')
+      this.#linkObserver?.headAdded(result.value.issuer, input);
+    return result;
   }
 
   async lookupWorks(
@@ -494,6 +531,10 @@ class RegistryNode implements Registry {
     return this.#witnessView;
   }
 
+  get links(): RegistryLinks {
+    return this.#linksView;
+  }
+
   get attestations(): RegistryAttestations {
     return this.#attestationView;
   }
@@ -525,7 +566,9 @@ class RegistryNode implements Registry {
 
   revision(): number {
     // Both parts only grow, so their sum changes whenever either does.
-    return this.#stopped ? Number.NaN : this.#index.revision + this.#attestationStore.revision;
+    return this.#stopped
+      ? Number.NaN
+      : this.#index.revision + this.#attestationStore.revision + this.#links.revision;
   }
 
   stats(): RegistryStats {
@@ -544,6 +587,8 @@ class RegistryNode implements Registry {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stopped = true;
+      // No link check starts, and none stores its result, once stopping.
+      this.#linkObserver?.stop();
       // Peers' requests in flight are aborted first: nothing of witnessing writes once stopping.
       this.#witnessing.stop();
       try {

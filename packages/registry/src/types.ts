@@ -1,4 +1,11 @@
-import type { Identity, LinkResult, Result, VerifiedAttestation } from '@assent/manifest';
+import type {
+  Identity,
+  IdentityLink,
+  LinkMethod,
+  LinkResult,
+  Result,
+  VerifiedAttestation,
+} from '@assent/manifest';
 import type { IngestErrorCode } from './errors.js';
 
 /**
@@ -122,14 +129,83 @@ export interface RegistryOptions {
   readonly logPeerIntervalMs?: number;
   /** Time allowed for one HTTP request to a log peer (default 5,000 ms). */
   readonly logPeerTimeoutMs?: number;
+  /**
+   * Checking the identity links creators claim (docs/spec/observation.md): at ingest of a new head, then
+   * about daily; each result is signed by the node and logged. `false`: nothing is checked (tests that
+   * do not need it). Default: checked, with safe fetching.
+   */
+  readonly links?: RegistryLinkOptions | false;
   /** Log lines (replication, recovery); default none. */
   readonly logger?: RegistryLogger;
   /** Stops the registry when aborted. */
   readonly signal?: AbortSignal;
 }
 
+/** Options of the node's identity-link checks ({@link RegistryOptions.links}). */
+export interface RegistryLinkOptions {
+  /**
+   * Allow loopback addresses and plain http in link checks (`assent serve --insecure-links`): tests and
+   * local use only. Off by default: https only, public addresses only.
+   */
+  readonly allowInsecure?: boolean;
+  /** DNS servers for link checks (`'127.0.0.1:5300'`); the system's when omitted. */
+  readonly dnsServers?: readonly string[];
+  /** Where a URL is really fetched from (tests send `https://theflight.test/…` to a loopback server). */
+  readonly mapUrl?: (url: URL) => URL;
+  /** The creator's pages a `rel="me"` link may point to (`https://node.example/c/<did>`); none by default. */
+  readonly relMeTargets?: (creator: string) => readonly string[];
+  /** The clock of checks and schedules (default the system's). */
+  readonly now?: () => Date;
+  /** The random source of the schedule's jitter, in [0, 1) (default `Math.random`). */
+  readonly random?: () => number;
+  /** Links checked at once (default 4). */
+  readonly concurrency?: number;
+}
+
 /** A link's state, as Keybase names proof states: `looking` until its first check ends. */
 export type LinkState = 'looking' | LinkResult;
+
+/** One identity a creator claims, as this node last checked it (`GET /v1/creators/{did}` `links`). */
+export interface CreatorLink {
+  readonly identity: IdentityLink;
+  readonly state: LinkState;
+  /**
+   * Whether the link binds now by this node's latest observation (`linkHolds`: `ok`, or `temp_failure`
+   * within 7 days of the last `ok`; no older than 30 days).
+   */
+  readonly bound: boolean;
+  /** When the latest check ended. */
+  readonly observedAt?: string;
+  /** The last `ok` with no `perm_failure` since. */
+  readonly lastOkAt?: string;
+  /** When this node checks it next. */
+  readonly nextCheckAt: string;
+  /** How the latest check decided. */
+  readonly method?: LinkMethod;
+  /** Why the latest check was not `ok`: a `LINK_*` code of `@assent/links`. */
+  readonly reason?: string;
+  /** The CID of the latest signed observation (`GET /v1/observations/{cid}`). */
+  readonly observation?: string;
+}
+
+/** The identity links this node checks and the observations it signed (docs/spec/observation.md). */
+export interface RegistryLinks {
+  /**
+   * The latest signed observation (`AssentLinkObservation` bytes) of every link of these creators that
+   * this node holds, for a verifier to weigh. One SQLite statement per call, nothing verified again:
+   * this is on the check path.
+   */
+  observationsOf(creators: readonly string[]): readonly Uint8Array[];
+  /** The creator's links, in (type, id) order; empty when it claims none. */
+  linksOf(creator: string): readonly CreatorLink[];
+  /**
+   * Reads the identities the creator's heads claim again and checks each now; resolves with the links
+   * once every check is stored. With `links: false`, checks nothing and answers {@link linksOf}.
+   */
+  recheck(creator: string): Promise<readonly CreatorLink[]>;
+  /** The bytes of an observation this node signed and logged, by CID (what a `link` leaf names). */
+  observation(cid: string): Uint8Array | undefined;
+}
 
 /** Options of {@link Registry.ingest}. */
 export interface IngestOptions {
@@ -227,7 +303,8 @@ export interface LogCheckpoint {
 
 /**
  * The node's transparency log (docs/spec/log.md): one leaf per manifest it acknowledged, appended in
- * the transaction that indexes it; checkpoints signed at most once a second while it grows.
+ * the transaction that indexes it, and one per link observation it signed, appended in the transaction
+ * that stores it; checkpoints signed at most once a second while it grows.
  */
 export interface RegistryLog {
   /** The log's origin: its checkpoints' first line and its key's name. */
@@ -242,7 +319,7 @@ export interface RegistryLog {
   checkpoint(): LogCheckpoint;
   /** The latest checkpoint if it covers `size` leaves, else one signed now. */
   checkpointCovering(size: number): Promise<LogCheckpoint>;
-  /** The index of a manifest's leaf, if this node logged it. */
+  /** The index of the leaf of a manifest or an observation, by CID, if this node logged it. */
   indexOf(cid: string): number | undefined;
   /** The leaf bytes at `index` (a JCS record). */
   leaf(index: number): Uint8Array | undefined;
@@ -429,6 +506,8 @@ export interface Registry {
   readonly log: RegistryLog;
   /** Witnessing of peers' logs and split-view detection (docs/witnessing.md). */
   readonly witness: RegistryWitness;
+  /** The creators' identity links this node checks, and its signed observations of them. */
+  readonly links: RegistryLinks;
   /** The attestations this node stores, serves and replicates. */
   readonly attestations: RegistryAttestations;
   /**
@@ -460,8 +539,9 @@ export interface Registry {
   /** Rebuilds the index from the blockstore alone. */
   reindex(): Promise<ReindexReport>;
   /**
-   * A number that grows whenever what `lookupWorks` or `attestations.ofSubjects` answers may change (a
-   * manifest indexed, a reindex, an attestation stored or expiring); NaN once stopped.
+   * A number that grows whenever what `lookupWorks`, `attestations.ofSubjects` or
+   * `links.observationsOf` answers may change (a manifest indexed, a reindex, an attestation stored or
+   * expiring, an observation stored or a link dropped); NaN once stopped.
    * `registrySource` offers it, so a verifier reuses answers meanwhile.
    */
   revision(): number;
