@@ -33,6 +33,7 @@ export function isCorsPath(path: string): boolean {
     path === '/v1/candidates' ||
     path.startsWith('/v1/manifests/') ||
     path.startsWith('/v1/creators/') ||
+    path.startsWith('/v1/observations/') ||
     path.startsWith('/v1/attestations/') ||
     path.startsWith('/ipfs/') ||
     path.startsWith('/log/') ||

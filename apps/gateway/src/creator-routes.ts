@@ -85,6 +85,8 @@ export function addCreatorRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         forked: heads.forked,
         history: page.refs.map(ref),
         next,
+        // The identities the creator claims, as this node last checked them (docs/spec/observation.md).
+        links: registry.links.linksOf(did),
       },
       200,
       next === null ? CORS : { ...CORS, link: `<${next}>; rel="next"` },

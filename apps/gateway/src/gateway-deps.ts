@@ -33,6 +33,7 @@ export interface GatewayDeps {
     | 'log'
     | 'identity'
     | 'witness'
+    | 'links'
     | 'attestations'
   >;
   /** The decision engine: `createVerifier({ source: registrySource(registry) })`. */

@@ -15,6 +15,7 @@ import type { GatewayDeps, RequestLogEntry } from './gateway-deps.js';
 import { addLogRoutes } from './log-routes.js';
 import { addManifestRoutes } from './manifest-routes.js';
 import { GatewayMetrics } from './metrics.js';
+import { addObservationRoutes } from './observation-routes.js';
 import { addOperationRoutes } from './operation-routes.js';
 import { RateLimiter } from './rate-limit.js';
 import type { NodeRequestEnv } from './read-body.js';
@@ -35,6 +36,7 @@ const ROUTE_PATHS = [
   '/v1/manifests/:cid',
   '/v1/manifests/:cid/proof',
   '/v1/creators/:did',
+  '/v1/observations/:cid',
   '/v1/attestations',
   '/v1/attestations/:cid',
   '/v1/check',
@@ -256,6 +258,7 @@ export function createGateway(deps: GatewayDeps): OpenAPIHono {
 
   addManifestRoutes(app, ctx);
   addCreatorRoutes(app, ctx);
+  addObservationRoutes(app, ctx);
   addAttestationRoutes(app, ctx);
   const checkOne = addCheckRoutes(app, ctx);
   addCandidateRoutes(app, ctx);

@@ -10,6 +10,7 @@ const KNOWN_ROUTES: readonly [RegExp, string][] = [
   [/^\/witness\/[^/]+\/checkpoint$/, '/witness/{originHash}/checkpoint'],
   [/^\/v1\/equivocations\/?$/, '/v1/equivocations'],
   [/^\/v1\/creators\/[^/]+$/, '/v1/creators/{did}'],
+  [/^\/v1\/observations\/[^/]+$/, '/v1/observations/{cid}'],
   [/^\/v1\/attestations\/?$/, '/v1/attestations'],
   [/^\/v1\/attestations\/[^/]+$/, '/v1/attestations/{cid}'],
   [/^\/v1\/check\/?$/, '/v1/check'],

@@ -33,6 +33,36 @@ const ManifestRefSchema = z
   .object({ cid: CidString, version: z.number().int().positive(), previous: CidString.optional() })
   .openapi('ManifestRef');
 
+const CreatorLinkSchema = z
+  .object({
+    identity: z.object({
+      type: z.enum(['domain', 'profile']),
+      id: z.string().openapi({ example: 'https://soundcloud.com/the-flight' }),
+    }),
+    state: z.enum(['looking', 'ok', 'temp_failure', 'perm_failure']).openapi({
+      description:
+        '`looking` until the first check ends, then the result of the latest (Keybase proof states)',
+    }),
+    bound: z.boolean().openapi({
+      description:
+        'the latest observation binds now (`linkHolds`): `ok`, or `temp_failure` within 7 days of the last `ok`; at most 30 days old',
+    }),
+    observedAt: z.string().optional().openapi({ description: 'when the latest check ended' }),
+    lastOkAt: z.string().optional().openapi({ description: 'the last `ok`, with no `perm_failure` since' }),
+    nextCheckAt: z.string().openapi({ description: 'when this node checks the link next' }),
+    method: z
+      .enum(['policy', 'dns-txt', 'well-known', 'did-configuration', 'profile-text', 'rel-me'])
+      .optional(),
+    reason: z
+      .string()
+      .optional()
+      .openapi({ description: 'why not `ok`: a `LINK_*` code', example: 'LINK_NOT_NAMED' }),
+    observation: CidString.optional().openapi({
+      description: 'the latest signed observation: `GET /v1/observations/{cid}`',
+    }),
+  })
+  .openapi('CreatorLink');
+
 export const CreatorSchema = z
   .object({
     issuer: z.string(),
@@ -46,6 +76,10 @@ export const CreatorSchema = z
     next: z.string().nullable().openapi({
       description: 'the path of the next page (also a `Link: <…>; rel="next"` header), or null on the last',
       example: '/v1/creators/did%3Akey%3Az6Mk…?after=100&limit=100',
+    }),
+    links: z.array(CreatorLinkSchema).openapi({
+      description:
+        'the identities the creator’s newest heads claim, as this node last checked them (docs/spec/observation.md)',
     }),
   })
   .openapi('Creator');
@@ -281,6 +315,21 @@ export const routes = [
     },
     responses: {
       200: { description: 'the creator', content: { 'application/json': { schema: CreatorSchema } } },
+      ...errors([400, 404, 429]),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/v1/observations/{cid}',
+    summary: 'A link observation’s exact bytes',
+    description:
+      'An `AssentLinkObservation` credential this node signed (docs/spec/observation.md), as named by a `link` leaf of its log or a creator’s `links[].observation`. Immutable.',
+    request: { params: z.object({ cid: CidString }) },
+    responses: {
+      200: {
+        description: 'the bytes',
+        content: { 'application/json': { schema: z.object({}).passthrough() } },
+      },
       ...errors([400, 404, 429]),
     },
   }),

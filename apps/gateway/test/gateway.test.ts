@@ -176,6 +176,7 @@ describe('reading', () => {
         { cid: v2.cid, version: 2, previous: v1.cid },
       ],
       next: null,
+      links: [],
     });
     const stranger = await generateIdentity();
     expect((await fetch(`${gw.url}/v1/creators/${encodeURIComponent(stranger.did)}`)).status).toBe(404);
@@ -396,6 +397,7 @@ describe('operations', () => {
       '/v1/manifests',
       '/v1/manifests/{cid}',
       '/v1/manifests/{cid}/proof',
+      '/v1/observations/{cid}',
       '/witness/add-checkpoint',
       '/witness/{originHash}/checkpoint',
     ]);
