@@ -1,4 +1,4 @@
-import type { LookupCandidate } from '@assent/registry';
+import { type IdentityEvidence, identityEvidenceOf, type LookupCandidate } from '@assent/registry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { batchBody } from './batch-body.js';
 import { zodFailure } from './check-input.js';
@@ -29,11 +29,18 @@ export function plainCandidatesBody(value: unknown): { works: string[] } | undef
   return { works: works as string[] };
 }
 
+const utf8 = new TextDecoder();
+
 /**
- * `{"asOf":…,"manifests":[{"cid":…,"pages":[…]},…]}`. CIDs are base32 and `asOf` a UTC date-time
- * made here: nothing in them needs escaping.
+ * `{"asOf":…,"manifests":[{"cid":…,"pages":[…]},…],"observations":[…],"attestations":[…]}`. CIDs are
+ * base32 and `asOf` a UTC date-time made here: nothing in them needs escaping. Observations are the
+ * node's signed credentials, stored as canonical JSON: their text is written as it is.
  */
-export function candidatesText(asOf: string, found: readonly LookupCandidate[]): string {
+export function candidatesText(
+  asOf: string,
+  found: readonly LookupCandidate[],
+  evidence: IdentityEvidence = { observations: [], attestations: [] },
+): string {
   let text = `{"asOf":"${asOf}","manifests":[`;
   for (let i = 0; i < found.length; i++) {
     const c = found[i] as LookupCandidate;
@@ -45,12 +52,18 @@ export function candidatesText(asOf: string, found: readonly LookupCandidate[]):
     }
     text += ']}';
   }
-  return `${text}]}`;
+  text += ']';
+  if (evidence.observations.length > 0)
+    text += `,"observations":[${evidence.observations.map((o) => utf8.decode(o)).join(',')}]`;
+  if (evidence.attestations.length > 0)
+    text += `,"attestations":[${evidence.attestations.map((a) => `"${a.cid}"`).join(',')}]`;
+  return `${text}}`;
 }
 
 /**
  * `POST /v1/candidates`: the manifests this node's own verifier is given for these works
- * (`registry.lookupWorks`), by CID, with the catalog pages naming them, and no decision. The verifier
+ * (`registry.lookupWorks`), by CID, with the catalog pages naming them, the node's signed observations
+ * of their creators' identity links and the CIDs of the attestations naming them, and no decision. The verifier
  * SDK's `gatewaySource` asks this instead of `POST /v1/check`, whose verdicts it would only discard.
  * Body cap, strict parse, batch limit, read rate limit and CORS are those of `POST /v1/check`.
  */
@@ -69,6 +82,7 @@ export function addCandidateRoutes(app: OpenAPIHono, ctx: RouteContext): void {
     // What `registrySource` hands the node's own verifier: malformed ids skipped, url prefixes and
     // every branch head of a forked creator added.
     const found = await ctx.registry.lookupWorks(body.works, { signal: signalOf(c) });
-    return new Response(candidatesText(ctx.asOfText(), found), { headers: CANDIDATES_HEADERS });
+    const evidence = identityEvidenceOf(ctx.registry, found);
+    return new Response(candidatesText(ctx.asOfText(), found, evidence), { headers: CANDIDATES_HEADERS });
   });
 }
