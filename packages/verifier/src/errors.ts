@@ -5,7 +5,8 @@ import type { ErrorCode } from '@assent/manifest';
  * ("Verifier") with their HTTP status and CLI exit code. Never rename one; add new ones.
  *
  * Warnings (`ROLLBACK_DETECTED`, `HEAD_MISSING`, `FORKED`, `STALE`, `MANIFEST_REJECTED`,
- * `CATALOG_PAGE_REJECTED`, `SIGNALS_UNAVAILABLE`, `INSUFFICIENT_BINDING`)
+ * `CATALOG_PAGE_REJECTED`, `SIGNALS_UNAVAILABLE`, `SIGNALS_URL_REFUSED`, `SIGNALS_ADDRESS_REFUSED`,
+ * `INSUFFICIENT_BINDING`)
  * travel in a result's `warnings`; the others are thrown as `AssentError` (operational faults).
  */
 export const VERIFIER_ERROR_CODES = [
@@ -17,6 +18,9 @@ export const VERIFIER_ERROR_CODES = [
   'MANIFEST_REJECTED',
   'CATALOG_PAGE_REJECTED',
   'SIGNALS_UNAVAILABLE',
+  // A signal's URL (or a redirect's) refused by signalsSource's fetch policy, before any request.
+  'SIGNALS_URL_REFUSED',
+  'SIGNALS_ADDRESS_REFUSED',
   'INSUFFICIENT_BINDING',
   // Operational faults, thrown
   'SOURCE_UNAVAILABLE',
@@ -40,6 +44,8 @@ export type WarningCode =
       | 'MANIFEST_REJECTED'
       | 'CATALOG_PAGE_REJECTED'
       | 'SIGNALS_UNAVAILABLE'
+      | 'SIGNALS_URL_REFUSED'
+      | 'SIGNALS_ADDRESS_REFUSED'
       | 'INSUFFICIENT_BINDING'
     >
   | Extract<ErrorCode, `WORK_ID_${string}`>;
