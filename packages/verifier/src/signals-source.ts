@@ -16,18 +16,26 @@ import {
   TDMREP_WELL_KNOWN_PATH,
   type TdmRepFile,
 } from '@assent/signals';
-import type { Warning } from './errors.js';
+import type { Warning, WarningCode } from './errors.js';
 import type { CheckResult } from './verifier.js';
 
 /** Options of {@link signalsSource}. */
 export interface SignalsSourceOptions {
-  /** The `fetch` to use; the global one by default. */
+  /**
+   * The `fetch` to use; the global one by default (not in Node, see {@link signalsSource}). A `fetch`
+   * passed here decides which addresses may be reached: the SDK only checks URLs.
+   */
   readonly fetch?: typeof fetch;
+  /**
+   * Also fetch plain `http:` URLs (and, in Node, loopback addresses): for tests and local use. Private
+   * ranges stay refused in Node. Default `false`.
+   */
+  readonly allowInsecure?: boolean;
   /** The crawler's product token or User-Agent, sent and used to pick robots.txt groups. Default `*`. */
   readonly userAgent?: string;
   /** How long robots.txt, tdmrep.json and page headers are cached, in ms. Default 1 hour. */
   readonly ttlMs?: number;
-  /** The most time one request (headers and body) may take, in ms. Default 5000. */
+  /** The most time one read (redirects, headers and body) may take, in ms. Default 5000. */
   readonly timeoutMs?: number;
   /** The most bytes read of one body. Default (and at most) 500 KiB. */
   readonly maxBytes?: number;
@@ -58,7 +66,10 @@ export interface SignalEvidence {
   readonly decisions: Readonly<Record<UseTerm, Decision>>;
   /** The signals that said something, one per standard and location. */
   readonly signals: readonly UnsignedEvidence[];
-  /** `SIGNALS_UNAVAILABLE` for each fetch that failed; such a fetch gives no evidence. */
+  /**
+   * One per fetch that gave no evidence: `SIGNALS_URL_REFUSED` or `SIGNALS_ADDRESS_REFUSED` when the
+   * URL (or a redirect's) was refused before any request, `SIGNALS_UNAVAILABLE` when the fetch failed.
+   */
   readonly warnings: readonly Warning[];
 }
 
@@ -77,32 +88,115 @@ export interface CheckResultWithSignals extends Omit<CheckResult, 'evidence'> {
 const DEFAULT_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_TIMEOUT_MS = 5000;
 const MAX_CACHE_ENTRIES = 1000;
+/** RFC 9309 §2.3.1.2: crawlers SHOULD follow at least five consecutive redirects; we follow five. */
+export const MAX_SIGNAL_REDIRECTS = 5;
 
-type Fetched = { readonly status: number; readonly headers: Headers; readonly body: Uint8Array } | Warning;
+/** Why a fetch of a signal gave nothing: a warning without the URL, which the source adds. */
+export interface SignalsFetchFailure {
+  readonly code: Extract<WarningCode, `SIGNALS_${string}`>;
+  /** What happened, to follow the URL: `is refused: 10.0.0.1 is not a public address`. */
+  readonly message: string;
+}
+
+/** One answer as a transport got it; a 3xx with a `Location` is followed by the source. */
+export interface SignalsResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  /** At most `maxBytes`. */
+  readonly body: Uint8Array;
+  /** The body was longer than `maxBytes` and was cut there. */
+  readonly truncated: boolean;
+  /** The URL the answer came from (after the platform's own redirects, if it follows any). */
+  readonly url: string;
+}
+
+/** One request of a {@link SignalsTransport}. */
+export interface SignalsRequest {
+  readonly method: 'GET' | 'HEAD';
+  /** The User-Agent to send, if any. */
+  readonly userAgent: string | undefined;
+  readonly maxBytes: number;
+  /** What is left of the read's deadline, in ms. */
+  readonly timeoutMs: number;
+  /** Aborted at the deadline or by the caller. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * How a signals source reaches the web: one request, never throwing. The web one wraps `fetch`; the
+ * Node one (`@assent/verifier/node`) checks the address it connects to. Internal to this package.
+ * @internal
+ */
+export type SignalsTransport = (
+  url: URL,
+  request: SignalsRequest,
+) => Promise<SignalsResponse | SignalsFetchFailure>;
+
+type Fetched = SignalsResponse | Warning;
 
 interface Entry<T> {
   readonly expires: number;
   readonly value: Promise<T>;
 }
 
+/** A parsed signal and the URL it was read from (the last one, after redirects). */
+interface Read<T> {
+  readonly from: string;
+  readonly value: T;
+}
+
 /**
  * Unsigned signals as extra, lower-trust evidence for `url:` works: the origin's robots.txt
  * (AIPREF `Content-Usage` rules for `userAgent` and the path), `/.well-known/tdmrep.json`, and the
  * page's `Content-Usage`, `tdm-reservation` and `X-Robots-Tag` headers (a HEAD request). Bodies are
- * capped at `maxBytes` and every request at `timeoutMs`; robots.txt and tdmrep.json are cached per
- * origin, headers per URL, for `ttlMs`. A failed fetch never throws: it gives no evidence and a
- * `SIGNALS_UNAVAILABLE` warning. A 4xx robots.txt or tdmrep.json means "no signal" (RFC 9309 §2.3.1.3).
- * Web standards only (global `fetch`): runs in browsers, Node, Deno and workers.
+ * capped at `maxBytes` (robots.txt is read up to its last whole line there, RFC 9309 §2.5) and every
+ * read at `timeoutMs`; robots.txt and tdmrep.json are cached per origin, headers per URL, for `ttlMs`.
+ * A read never throws: a refused or failed fetch gives no evidence and a warning
+ * (`SIGNALS_URL_REFUSED`, `SIGNALS_ADDRESS_REFUSED`, `SIGNALS_UNAVAILABLE`). A 4xx robots.txt or
+ * tdmrep.json means "no signal" (RFC 9309 §2.3.1.3).
+ *
+ * Only `https:` URLs are fetched (`http:` too with `allowInsecure`), never one with credentials, and
+ * each redirect's target is checked the same way. This entry uses the global `fetch` and cannot see
+ * addresses: in browsers (and workers) the platform's own rules decide what a page may reach and how
+ * redirects are followed; an answer whose final URL is not https is discarded. In Node it would fetch
+ * private addresses for whoever chooses the works, so there it throws a `TypeError` unless you pass a
+ * `fetch`: use `signalsSource` from `@assent/verifier/node`, which refuses them.
+ *
+ * @example
+ * const signals = signalsSource({ userAgent: 'ExampleBot' }); // in a browser
+ * const evidence = await signals.read('url:https://example.com/song');
  */
 export function signalsSource(options: SignalsSourceOptions = {}): SignalsSource {
-  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const custom = options.fetch;
+  if (custom === undefined && runsInNode()) {
+    throw new TypeError(
+      "signalsSource from '@assent/verifier' cannot check the addresses it connects to; in Node, use " +
+        "signalsSource from '@assent/verifier/node' (it refuses private addresses) or pass a fetch",
+    );
+  }
+  return createSignalsSource(
+    webTransport(custom ?? ((input, init) => globalThis.fetch(input, init))),
+    options,
+  );
+}
+
+/**
+ * A signals source over a transport: caching, the URL policy, redirects, the deadline and reading.
+ * `signalsSource` of this entry and of `@assent/verifier/node` differ only in their transport.
+ * @internal
+ */
+export function createSignalsSource(
+  transport: SignalsTransport,
+  options: Omit<SignalsSourceOptions, 'fetch'> = {},
+): SignalsSource {
+  const allowInsecure = options.allowInsecure ?? false;
   const userAgent = options.userAgent ?? '*';
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = Math.min(options.maxBytes ?? MAX_ROBOTS_TXT_BYTES, MAX_ROBOTS_TXT_BYTES);
-  const robotsCache = new Map<string, Entry<RobotsTxt | Warning | null>>();
-  const tdmCache = new Map<string, Entry<TdmRepFile | Warning | null>>();
-  const headCache = new Map<string, Entry<Headers | Warning | null>>();
+  const robotsCache = new Map<string, Entry<Read<RobotsTxt> | Warning | null>>();
+  const tdmCache = new Map<string, Entry<Read<TdmRepFile> | Warning | null>>();
+  const headCache = new Map<string, Entry<Read<Headers> | Warning | null>>();
 
   function cached<T>(cache: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const now = Date.now();
@@ -121,8 +215,10 @@ export function signalsSource(options: SignalsSourceOptions = {}): SignalsSource
     return value;
   }
 
-  async function get(url: string, method: 'GET' | 'HEAD', signal: AbortSignal | undefined): Promise<Fetched> {
+  /** One URL, its redirects followed (each target checked again), under one deadline. */
+  async function get(asked: URL, method: 'GET' | 'HEAD', signal: AbortSignal | undefined): Promise<Fetched> {
     const controller = new AbortController();
+    const deadline = Date.now() + timeoutMs;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -130,23 +226,49 @@ export function signalsSource(options: SignalsSourceOptions = {}): SignalsSource
     }, timeoutMs);
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted === true) controller.abort();
     try {
-      const headers: Record<string, string> = {};
-      if (userAgent !== '*') headers['user-agent'] = userAgent;
-      const response = await doFetch(url, { method, headers, redirect: 'follow', signal: controller.signal });
-      const body = method === 'HEAD' ? new Uint8Array(0) : await readCapped(response, maxBytes);
-      if (method === 'HEAD') await response.body?.cancel().catch(() => undefined);
-      if (response.status >= 500 || response.status === 429) {
-        return unavailable(url, `answered HTTP ${response.status}`);
+      let url = asked;
+      for (let hop = 0; ; hop++) {
+        const refused = urlRefusal(url, allowInsecure);
+        if (refused !== undefined) return warn(asked, url, refused);
+        const answer = await transport(url, {
+          method,
+          userAgent: userAgent === '*' ? undefined : userAgent,
+          maxBytes,
+          timeoutMs: Math.max(1, deadline - Date.now()),
+          signal: controller.signal,
+        });
+        if (!('status' in answer)) {
+          if (timedOut || Date.now() >= deadline) {
+            return unavailable(asked.href, `did not answer within ${timeoutMs} ms`);
+          }
+          if (signal?.aborted === true) return unavailable(asked.href, 'the read was aborted');
+          return warn(asked, url, answer);
+        }
+        // A platform that followed redirects itself: the URL it ended at must pass too.
+        const reached = new URL(answer.url || url.href);
+        const late = reached.href === url.href ? undefined : urlRefusal(reached, allowInsecure);
+        if (late !== undefined) return warn(asked, reached, late);
+        const location = isRedirect(answer.status) ? answer.headers.get('location') : null;
+        if (location === null) {
+          if (answer.status >= 500 || answer.status === 429) {
+            return unavailable(reached.href, `answered HTTP ${answer.status}`);
+          }
+          return { ...answer, url: reached.href };
+        }
+        if (hop === MAX_SIGNAL_REDIRECTS) {
+          return unavailable(asked.href, `redirected more than ${MAX_SIGNAL_REDIRECTS} times`);
+        }
+        let next: URL;
+        try {
+          next = new URL(location, reached);
+        } catch {
+          return unavailable(reached.href, 'redirected to something that is not a URL');
+        }
+        next.hash = '';
+        url = next;
       }
-      return { status: response.status, headers: response.headers, body };
-    } catch (error) {
-      if (timedOut) return unavailable(url, `did not answer within ${timeoutMs} ms`);
-      if (signal?.aborted) return unavailable(url, 'the read was aborted');
-      return unavailable(
-        url,
-        `could not be fetched: ${error instanceof Error ? error.message : String(error)}`,
-      );
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -165,29 +287,27 @@ export function signalsSource(options: SignalsSourceOptions = {}): SignalsSource
       }
       const { signal } = readOptions;
       const origin = url.origin;
-      const robotsUrl = `${origin}/robots.txt`;
-      const tdmUrl = `${origin}${TDMREP_WELL_KNOWN_PATH}`;
-      const [robots, tdmFile, headers] = await Promise.all([
+      const robotsUrl = new URL('/robots.txt', origin);
+      const tdmUrl = new URL(TDMREP_WELL_KNOWN_PATH, origin);
+      const [robots, tdmFile, head] = await Promise.all([
         cached(robotsCache, origin, async () => {
           const r = await get(robotsUrl, 'GET', signal);
-          return isWarning(r)
-            ? r
-            : r.status >= 200 && r.status < 300
-              ? parseRobotsTxt(wholeLines(r.body, maxBytes))
-              : null;
+          if (isWarning(r)) return r;
+          // Over the limit: the rules up to the last whole line (RFC 9309 §2.5).
+          const body = r.truncated ? r.body.subarray(0, r.body.lastIndexOf(0x0a) + 1) : r.body;
+          return r.status >= 200 && r.status < 300 ? { from: r.url, value: parseRobotsTxt(body) } : null;
         }),
         cached(tdmCache, origin, async () => {
           const r = await get(tdmUrl, 'GET', signal);
           if (isWarning(r)) return r;
-          return r.status >= 200 &&
-            r.status < 300 &&
-            r.body.length <= Math.min(maxBytes, MAX_TDMREP_FILE_BYTES)
-            ? parseTdmRepFile(r.body)
+          return r.status >= 200 && r.status < 300 && !r.truncated && r.body.length <= MAX_TDMREP_FILE_BYTES
+            ? { from: r.url, value: parseTdmRepFile(r.body) }
             : null;
         }),
         cached(headCache, url.href, async () => {
-          const r = await get(url.href, 'HEAD', signal);
-          return isWarning(r) ? r : r.status >= 200 && r.status < 400 ? r.headers : null;
+          const r = await get(url, 'HEAD', signal);
+          if (isWarning(r)) return r;
+          return r.status >= 200 && r.status < 400 ? { from: r.url, value: r.headers } : null;
         }),
       ]);
       const warnings: Warning[] = [];
@@ -215,40 +335,42 @@ export function signalsSource(options: SignalsSourceOptions = {}): SignalsSource
         add(
           'aipref',
           'robots.txt',
-          robotsUrl,
-          contentUsageFor(robots, { userAgent, url: url.href }).decisions,
+          robots.from,
+          contentUsageFor(robots.value, { userAgent, url: url.href }).decisions,
         );
         add(
           'content-signal',
           'robots.txt',
-          robotsUrl,
-          contentSignalFor(robots, { userAgent, url: url.href }).decisions,
+          robots.from,
+          contentSignalFor(robots.value, { userAgent, url: url.href }).decisions,
         );
       }
-      if (isWarning(headers)) warnings.push(headers);
-      else if (headers !== null) {
-        const usage = headers.get('content-usage');
+      const page = head === null || isWarning(head) ? undefined : head;
+      if (isWarning(head)) warnings.push(head);
+      else if (page !== undefined) {
+        const usage = page.value.get('content-usage');
         if (usage !== null && usage.length <= MAX_CONTENT_USAGE_LENGTH) {
-          add('aipref', 'header', url.href, parseContentUsage(usage).decisions);
+          add('aipref', 'header', page.from, parseContentUsage(usage).decisions);
         }
         add(
           'x-robots-tag',
           'header',
-          url.href,
-          parseXRobotsTag(headers.get('x-robots-tag'), userAgent).decisions,
+          page.from,
+          parseXRobotsTag(page.value.get('x-robots-tag'), userAgent).decisions,
         );
       }
       if (isWarning(tdmFile)) warnings.push(tdmFile);
+      const file = tdmFile === null || isWarning(tdmFile) ? undefined : tdmFile;
       const tdm = parseTdmRep({
-        ...(headers !== null && !isWarning(headers) ? { headers } : {}),
-        ...(tdmFile !== null && !isWarning(tdmFile) ? { file: tdmFile } : {}),
+        ...(page !== undefined ? { headers: page.value } : {}),
+        ...(file !== undefined ? { file: file.value } : {}),
         url: url.pathname + url.search,
       });
       if (tdm.source !== undefined) {
         add(
           'tdmrep',
           tdm.source === 'header' ? 'header' : 'tdmrep.json',
-          tdm.source === 'header' ? url.href : tdmUrl,
+          tdm.source === 'header' ? (page?.from ?? url.href) : (file?.from ?? tdmUrl.href),
           tdm.decisions,
         );
       }
@@ -329,16 +451,78 @@ function unavailable(url: string, what: string): Warning {
   return Object.freeze({ code: 'SIGNALS_UNAVAILABLE', message: `${url} ${what}; no signal read from it` });
 }
 
-/** Over `max` bytes: the first `max`, cut after the last line break (no half rule is read). */
-function wholeLines(body: Uint8Array, max: number): Uint8Array {
-  if (body.length <= max) return body;
-  const head = body.subarray(0, max);
-  return head.subarray(0, head.lastIndexOf(0x0a) + 1);
+/** A transport's or the URL policy's failure as a warning naming the URL asked (and the hop, if another). */
+function warn(asked: URL, at: URL, failure: SignalsFetchFailure): Warning {
+  const where = at.href === asked.href ? asked.href : `${asked.href} (redirected to ${at.href})`;
+  return Object.freeze({
+    code: failure.code,
+    message: `${where} ${failure.message}; no signal read from it`,
+  });
 }
 
-/** Reads a body up to `max` bytes, cancelling the rest (what was read is kept: parsers truncate). */
-async function readCapped(response: Response, max: number): Promise<Uint8Array> {
-  if (response.body === null) return new Uint8Array(0);
+/** Why a URL is not fetched: not https (unless `allowInsecure` and http), or credentials in it. */
+function urlRefusal(url: URL, allowInsecure: boolean): SignalsFetchFailure | undefined {
+  if (url.protocol !== 'https:' && !(allowInsecure && url.protocol === 'http:')) {
+    return {
+      code: 'SIGNALS_URL_REFUSED',
+      message: `is refused: ${url.protocol} is not fetched, only https:`,
+    };
+  }
+  if (url.username !== '' || url.password !== '') {
+    return { code: 'SIGNALS_URL_REFUSED', message: 'is refused: credentials in a URL are not sent' };
+  }
+  return undefined;
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/** Node (and runtimes that present themselves as Node), where the global fetch reaches any address. */
+function runsInNode(): boolean {
+  const process = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+  return typeof process?.versions?.node === 'string';
+}
+
+/**
+ * The transport over a WHATWG `fetch`: the platform follows redirects under its own rules (the source
+ * checks the URL it ended at); the body is read up to `maxBytes`.
+ */
+function webTransport(doFetch: typeof fetch): SignalsTransport {
+  return async (url, request) => {
+    try {
+      const headers: Record<string, string> = {};
+      if (request.userAgent !== undefined) headers['user-agent'] = request.userAgent;
+      const response = await doFetch(url.href, {
+        method: request.method,
+        headers,
+        redirect: 'follow',
+        signal: request.signal,
+      });
+      if (request.method === 'HEAD') {
+        await response.body?.cancel().catch(() => undefined);
+        return { ...answerOf(response, url), body: new Uint8Array(0), truncated: false };
+      }
+      return { ...answerOf(response, url), ...(await readCapped(response, request.maxBytes)) };
+    } catch (error) {
+      return {
+        code: 'SIGNALS_UNAVAILABLE',
+        message: `could not be fetched: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+  };
+}
+
+function answerOf(response: Response, asked: URL): { status: number; headers: Headers; url: string } {
+  return { status: response.status, headers: response.headers, url: response.url || asked.href };
+}
+
+/** Reads a body up to `max` bytes, cancelling the rest; `truncated` when there was more. */
+async function readCapped(
+  response: Response,
+  max: number,
+): Promise<{ body: Uint8Array; truncated: boolean }> {
+  if (response.body === null) return { body: new Uint8Array(0), truncated: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -353,13 +537,13 @@ async function readCapped(response: Response, max: number): Promise<Uint8Array> 
     if (size > max) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
-  const out = new Uint8Array(Math.min(size, max + 1));
+  const body = new Uint8Array(Math.min(size, max));
   let offset = 0;
   for (const chunk of chunks) {
-    const part = chunk.subarray(0, out.length - offset);
-    out.set(part, offset);
+    const part = chunk.subarray(0, body.length - offset);
+    body.set(part, offset);
     offset += part.length;
-    if (offset >= out.length) break;
+    if (offset >= body.length) break;
   }
-  return out;
+  return { body, truncated: size > max };
 }

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CheckResult, signalsSource, withSignals } from '../src/index.js';
+import { type CheckResult, withSignals } from '../src/index.js';
+import { type NodeSignalsSourceOptions, signalsSource } from '../src/node/index.js';
 
 const ROBOTS = [
   'User-Agent: *',
@@ -15,6 +16,10 @@ const ROBOTS = [
 ].join('\n');
 
 const TDMREP = JSON.stringify([{ location: '/tdm/', 'tdm-reservation': 1 }]);
+
+/** These fixtures are plain http on 127.0.0.1: reachable only with `allowInsecure` (see signals-guard.test.ts). */
+const localSignals = (options: NodeSignalsSourceOptions = {}) =>
+  signalsSource({ allowInsecure: true, ...options });
 
 const requests: string[] = [];
 let server: Server;
@@ -89,7 +94,7 @@ afterAll(async () => {
 
 describe('signalsSource: decisions per term', () => {
   it('reads robots.txt Content-Usage for the path and user agent', async () => {
-    const source = signalsSource();
+    const source = localSignals();
     const open = await source.read(`url:${base}/page`);
     expect(open.signed).toBe(false);
     expect(open.decisions['train-genai']).toBe('allow');
@@ -106,12 +111,12 @@ describe('signalsSource: decisions per term', () => {
         url: `${base}/robots.txt`,
       }),
     ]);
-    const bot = await signalsSource({ userAgent: 'ExampleBot' }).read(`url:${base}/open/a`);
+    const bot = await localSignals({ userAgent: 'ExampleBot' }).read(`url:${base}/open/a`);
     expect(bot.decisions.search).toBe('deny');
     expect(bot.decisions['train-genai']).toBe('unknown');
     // The Content-Signal line of its own group, found from the whole User-Agent string too.
     expect(bot.decisions['ai-input']).toBe('deny');
-    const ua = await signalsSource({ userAgent: 'Mozilla/5.0 (compatible; ExampleBot/1.0)' }).read(
+    const ua = await localSignals({ userAgent: 'Mozilla/5.0 (compatible; ExampleBot/1.0)' }).read(
       `url:${base}/open/a`,
     );
     expect(ua.decisions).toEqual(bot.decisions);
@@ -119,7 +124,7 @@ describe('signalsSource: decisions per term', () => {
   });
 
   it('reads Content-Usage and X-Robots-Tag headers, and TDMRep from header and file', async () => {
-    const source = signalsSource();
+    const source = localSignals();
     const ai = await source.read(`url:${base}/headers/ai`);
     expect(ai.decisions['ai-input']).toBe('deny');
     expect(ai.decisions['train-ai']).toBe('deny');
@@ -150,7 +155,7 @@ describe('signalsSource: decisions per term', () => {
   });
 
   it('caches robots.txt and tdmrep.json per origin within the TTL, headers per URL', async () => {
-    const source = signalsSource({ ttlMs: 60_000 });
+    const source = localSignals({ ttlMs: 60_000 });
     requests.length = 0;
     await source.read(`url:${base}/a`);
     await source.read(`url:${base}/b`);
@@ -158,7 +163,7 @@ describe('signalsSource: decisions per term', () => {
     expect(requests.filter((r) => r === 'GET /robots.txt')).toHaveLength(1);
     expect(requests.filter((r) => r === 'GET /.well-known/tdmrep.json')).toHaveLength(1);
     expect(requests.filter((r) => r.startsWith('HEAD '))).toEqual(['HEAD /a', 'HEAD /b']);
-    const expired = signalsSource({ ttlMs: 0 });
+    const expired = localSignals({ ttlMs: 0 });
     requests.length = 0;
     await expired.read(`url:${base}/a`);
     await expired.read(`url:${base}/a`);
@@ -168,7 +173,7 @@ describe('signalsSource: decisions per term', () => {
 
 describe('signalsSource: hostile servers never throw or hang', () => {
   it('times out a silent server, caps an endless body, and warns', async () => {
-    const source = signalsSource({ timeoutMs: 300, maxBytes: 100_000 });
+    const source = localSignals({ timeoutMs: 300, maxBytes: 100_000 });
     const started = Date.now();
     const evidence = await source.read(`url:${slowBase}/page`);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -183,7 +188,7 @@ describe('signalsSource: hostile servers never throw or hang', () => {
   });
 
   it('reads garbage as no signal', async () => {
-    const evidence = await signalsSource().read(`url:${garbageBase}/x`);
+    const evidence = await localSignals().read(`url:${garbageBase}/x`);
     expect(Object.values(evidence.decisions).every((d) => d === 'unknown')).toBe(true);
     expect(evidence.warnings).toEqual([]);
   });
@@ -192,15 +197,15 @@ describe('signalsSource: hostile servers never throw or hang', () => {
     const closed = createServer();
     const url = await listen(closed);
     await new Promise((resolve) => closed.close(resolve));
-    const evidence = await signalsSource({ timeoutMs: 2000 }).read(`url:${url}/x`);
+    const evidence = await localSignals({ timeoutMs: 2000 }).read(`url:${url}/x`);
     expect(evidence.warnings.map((w) => w.code)).toContain('SIGNALS_UNAVAILABLE');
-    const odd = await signalsSource().read('isbn:9780000000000');
+    const odd = await localSignals().read('isbn:9780000000000');
     expect(odd.warnings.map((w) => w.code)).toEqual(['SIGNALS_UNAVAILABLE']);
   });
 
   it('honours a caller abort', async () => {
     const controller = new AbortController();
-    const pending = signalsSource({ timeoutMs: 60_000 }).read(`url:${slowBase}/p`, {
+    const pending = localSignals({ timeoutMs: 60_000 }).read(`url:${slowBase}/p`, {
       signal: controller.signal,
     });
     setTimeout(() => controller.abort(), 50);
@@ -233,12 +238,13 @@ function signed(decision: CheckResult['decision']): CheckResult {
     ],
     reason: 'The creator decided.',
     warnings: [],
+    claimants: [],
   };
 }
 
 describe('withSignals', () => {
   it('a signed allow plus a robots.txt deny is a deny, with both in evidence', async () => {
-    const signals = await signalsSource().read(`url:${base}/private/x`);
+    const signals = await localSignals().read(`url:${base}/private/x`);
     const result = withSignals(signed('allow'), signals);
     expect(result.decision).toBe('deny');
     expect(result.reason).toContain('robots.txt');
@@ -248,7 +254,7 @@ describe('withSignals', () => {
   });
 
   it('a signed deny plus a header allow stays deny; an unsigned allow never upgrades unknown', async () => {
-    const signals = await signalsSource().read(`url:${base}/headers/allow`);
+    const signals = await localSignals().read(`url:${base}/headers/allow`);
     expect(signals.decisions['train-genai']).toBe('allow');
     const denied = withSignals(signed('deny'), signals);
     expect(denied.decision).toBe('deny');
@@ -258,11 +264,11 @@ describe('withSignals', () => {
   });
 
   it('a deny of a broader term denies the use; warnings are carried', async () => {
-    const signals = await signalsSource({ timeoutMs: 300 }).read(`url:${slowBase}/x`);
+    const signals = await localSignals({ timeoutMs: 300 }).read(`url:${slowBase}/x`);
     const result = withSignals(signed('allow'), signals);
     expect(result.decision).toBe('allow');
     expect(result.warnings.map((w) => w.code)).toContain('SIGNALS_UNAVAILABLE');
-    const tdm = await signalsSource().read(`url:${base}/headers/tdm`);
+    const tdm = await localSignals().read(`url:${base}/headers/tdm`);
     expect(withSignals(signed('conditional'), tdm)).toMatchObject({ decision: 'deny' });
   });
 });

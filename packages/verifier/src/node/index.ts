@@ -4,3 +4,4 @@
  */
 export { fileCheckpoints } from './file-checkpoints.js';
 export { type FileStateOptions, fileState } from './file-state.js';
+export { type NodeSignalsSourceOptions, signalsSource } from './signals-source.js';
