@@ -26,8 +26,8 @@ export interface NodeLinkView {
   readonly nextCheckAt?: string;
   readonly method?: string;
   readonly reason?: string;
-  /** The node's signed observation, as the node sent it (not verified here). */
-  readonly observation?: unknown;
+  /** The CID of the node's latest signed observation (`GET /v1/observations/{cid}`; not fetched here). */
+  readonly observation?: string;
 }
 
 /** What the node said: `links` absent means a node that does not report link states. */
@@ -54,13 +54,13 @@ function viewOf(entry: unknown): NodeLinkView | undefined {
     nextCheckAt: optionalString(entry.nextCheckAt),
     method: optionalString(entry.method),
     reason: optionalString(entry.reason),
+    observation: optionalString(entry.observation),
   };
   return {
     identity: { type, id },
     state: state as NodeLinkState,
     bound: entry.bound === true,
     ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
-    ...(isObject(entry.observation) ? { observation: entry.observation } : {}),
   };
 }
 

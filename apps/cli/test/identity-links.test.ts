@@ -341,6 +341,7 @@ describe('assent id links', () => {
               lastOkAt: at,
               nextCheckAt: '2026-12-08T10:00:00.000Z',
               method: 'profile-text',
+              observation: 'bagaaieraobservation',
             },
             {
               identity: { type: 'domain', id: DOMAIN },
@@ -360,7 +361,12 @@ describe('assent id links', () => {
       expect(seen.code).toBe(1);
       const seenOut = json<LinksOutput>(seen);
       expect(seenOut.code).toBe('LINKS_BROKEN');
-      expect(byId(seenOut, PROFILE)?.node).toMatchObject({ state: 'ok', bound: true, lastOkAt: at });
+      expect(byId(seenOut, PROFILE)?.node).toMatchObject({
+        state: 'ok',
+        bound: true,
+        lastOkAt: at,
+        observation: 'bagaaieraobservation',
+      });
       expect(byId(seenOut, DOMAIN)?.node).toMatchObject({
         state: 'perm_failure',
         bound: false,
