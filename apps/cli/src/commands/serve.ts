@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { LogPeer } from '@assent/registry';
 import { isValidKeyName, parseVkey, SIGNATURE_TYPE_ED25519 } from '@assent/tlog';
 import type { Command } from '../context.js';
@@ -61,9 +62,34 @@ function logPeers(values: unknown, normalize: (url: string) => string): LogPeer[
   });
 }
 
+/** An IP address and an optional port, as node:dns takes a server: `1.2.3.4:53`, `::1`, `[::1]:53`. */
+function isDnsServer(text: string): boolean {
+  if (isIP(text) !== 0) return true;
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  if (match === null) return false;
+  const [, v6, v4, port] = match;
+  const address = v6 === undefined ? isIP(v4 ?? '') === 4 : isIP(v6) === 6;
+  return address && Number(port) >= 1 && Number(port) <= 65535;
+}
+
+/**
+ * The DNS servers of `--dns-server IP[:PORT]` (repeatable) for link checks: node:dns takes IP addresses
+ * only, so a host name is a usage error here rather than a failure at start-up.
+ */
+function dnsServers(values: unknown): string[] | undefined {
+  const servers = values as string[] | undefined;
+  for (const server of servers ?? [])
+    if (!isDnsServer(server))
+      throw cliError(
+        'USAGE',
+        `--dns-server takes IP[:PORT] (e.g. 127.0.0.1:5300), not ${JSON.stringify(server)}`,
+      );
+  return servers;
+}
+
 /** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...] [--fsync] [--peer-allow PEERID ...]` */
 export const serve: Command = {
-  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--log-peer "URL [VKEY] [WITNESS_VKEY]" ...] [--trust FILE] [--unbound-grants] [--fsync] [--quiet] [--json]
+  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--log-peer "URL [VKEY] [WITNESS_VKEY]" ...] [--insecure-links] [--dns-server IP[:PORT] ...] [--trust FILE] [--unbound-grants] [--fsync] [--quiet] [--json]
 
 Runs a registry node (Helia blockstore + SQLite index in DIR, default $ASSENT_HOME) and its HTTP
 gateway, with the web app at / (built by \`pnpm build\`; --web serves another build). Prints the HTTP
@@ -79,7 +105,11 @@ transparency log on its first start (e.g. example.org/assent/log; default assent
 never changes after. --log-peer names another node's gateway whose log this node witnesses and which
 it asks to cosign its own checkpoints (docs/witnessing.md); its log and witness keys are learned from
 URL/.well-known/assent-node.json on first contact and remembered (trust on first use), unless pinned
-after the URL. Stops cleanly on SIGINT or SIGTERM.
+after the URL. The node checks the identity links creators claim when it receives their manifests, then
+about daily, and signs and logs each result (docs/spec/observation.md): over https, public addresses
+only. --insecure-links also allows loopback addresses and plain http for these checks (tests and local
+use; off by default); --dns-server sends their DNS look-ups to these servers instead of the system's.
+Stops cleanly on SIGINT or SIGTERM.
 
 ${IDENTITY_FLAGS_HELP}
 
@@ -101,6 +131,8 @@ Example:
     quiet: { type: 'boolean' },
     'log-origin': { type: 'string' },
     'log-peer': { type: 'string', multiple: true },
+    'insecure-links': { type: 'boolean' },
+    'dns-server': { type: 'string', multiple: true },
     ...IDENTITY_FLAGS,
   },
   async run(values, _positionals, ctx) {
@@ -119,6 +151,8 @@ Example:
       throw cliError('USAGE', '--log-origin takes a name without spaces or "+", e.g. example.org/assent/log');
     const quiet = values.quiet === true;
     const identity = await identityOptionsOf(values);
+    const linkDns = dnsServers(values['dns-server']);
+    const insecureLinks = values['insecure-links'] === true;
     // Loaded here only: Helia, libp2p, SQLite and the HTTP server are for this command alone.
     const { createRegistry, normalizePeerUrl } = await import('@assent/registry');
     const witnessed = logPeers(values['log-peer'], normalizePeerUrl);
@@ -136,6 +170,10 @@ Example:
       fsync: values.fsync === true,
       ...(logOrigin === undefined ? {} : { logOrigin }),
       ...(witnessed.length === 0 ? {} : { logPeers: witnessed }),
+      links: {
+        ...(insecureLinks ? { allowInsecure: true } : {}),
+        ...(linkDns === undefined ? {} : { dnsServers: linkDns }),
+      },
       logger: logger.child({ component: 'registry' }),
     });
     let server: { url: string; close(): Promise<void> };
