@@ -172,7 +172,9 @@ describe('the AI company', () => {
     const csv = await assent(['scan', music, '--use', 'ai-input', '--format', 'csv'], company);
     expect(csv.code, csv.stderr).toBe(0);
     const rows = csv.stdout.trim().split('\n');
-    expect(rows[0]).toBe('source,ids,decision,disputed,conditions,decided_by,evidence,reason,warnings,claimants');
+    expect(rows[0]).toBe(
+      'source,ids,decision,disputed,conditions,decided_by,evidence,reason,warnings,claimants',
+    );
     expect(rows).toHaveLength(13);
     for (const row of rows.slice(1))
       expect(row).toContain(',conditional,false,"{""attribution"":""The Flight""}"');

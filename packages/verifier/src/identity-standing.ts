@@ -198,10 +198,16 @@ export class IdentityBook {
       if (o === null || !plans.has(o.observation.creator)) continue;
       if (this.#observers !== undefined && !this.#observers.has(o.observer)) continue;
       let byIdentity = seen.get(o.observation.creator);
-      if (byIdentity === undefined) seen.set(o.observation.creator, (byIdentity = new Map()));
+      if (byIdentity === undefined) {
+        byIdentity = new Map();
+        seen.set(o.observation.creator, byIdentity);
+      }
       const identity = identityKey(o.observation.identity);
       let byObserver = byIdentity.get(identity);
-      if (byObserver === undefined) byIdentity.set(identity, (byObserver = new Map()));
+      if (byObserver === undefined) {
+        byObserver = new Map();
+        byIdentity.set(identity, byObserver);
+      }
       const earlier = byObserver.get(o.observer);
       if (earlier === undefined || earlier.observation.observedAt < o.observation.observedAt)
         byObserver.set(o.observer, o);

@@ -164,7 +164,13 @@ async function evidenceOf(
   const attest = async (by: Identity, isrc: string, prefix: string) =>
     (
       await signAttestation(
-        { subject: creator, isrcs: [isrc], urlPrefixes: [prefix], role: 'artist', validFrom: '2026-01-01T00:00:00Z' },
+        {
+          subject: creator,
+          isrcs: [isrc],
+          urlPrefixes: [prefix],
+          role: 'artist',
+          validFrom: '2026-01-01T00:00:00Z',
+        },
         { identity: by, created: '2026-01-01T00:00:00Z' },
       )
     ).bytes;
@@ -176,7 +182,9 @@ async function evidenceOf(
     case 'L2':
     case 'S2':
       return {
-        observations: [await observe(node, creator, CLAIMS[binding]?.[0] as IdentityLink, 'ok', '2026-05-31')],
+        observations: [
+          await observe(node, creator, CLAIMS[binding]?.[0] as IdentityLink, 'ok', '2026-05-31'),
+        ],
         attestations: [],
       };
     case 'N1':
@@ -219,7 +227,9 @@ async function evidenceOf(
     case 'A3u':
       return {
         observations: [],
-        attestations: [await attest(parties.strangerLabel, 'USRC17607839', 'https://soundcloud.com/the-flight/')],
+        attestations: [
+          await attest(parties.strangerLabel, 'USRC17607839', 'https://soundcloud.com/the-flight/'),
+        ],
       };
     default:
       throw new Error(`unknown binding ${binding}`);
