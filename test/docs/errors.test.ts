@@ -24,6 +24,7 @@ const PACKAGES: { name: string; codes: readonly string[]; sections: readonly str
       'Identity',
       'Manifest schema',
       'Attestations',
+      'Link observations',
       'Proof and signature',
       'Version chain',
     ],
