@@ -2,7 +2,7 @@ import type { LinkResult } from '@assent/manifest';
 
 /**
  * Why a link check did not end `ok`: the `reason` of a `LinkObservation`. Stable codes, public API
- * (docs/errors.md, "Identity links"); never renamed, only added to. Each has one result: a
+ * (listed in packages/links/README.md, "Reasons"); never renamed, only added to. Each has one result: a
  * `temp_failure` is worth retrying (the 7-day grace of DESIGN-TRUST §3.3 item 7 applies), a
  * `perm_failure` means the identity does not name the creator now.
  */
