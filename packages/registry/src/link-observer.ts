@@ -111,6 +111,7 @@ export class LinkObserver {
   /** Creators whose claims to read, and whether their new head may claim identities. */
   readonly #pending = new Map<string, boolean>();
   #reading = false;
+  #readScheduled = false;
   #warnedFull = false;
 
   constructor(deps: LinkObserverDeps) {
@@ -148,7 +149,14 @@ export class LinkObserver {
       return;
     }
     this.#pending.set(creator, mayClaim || this.#pending.get(creator) === true);
-    if (!this.#reading) void this.#readPending();
+    // Later, not on the ingest's way back: even the look-up of a creator's links waits.
+    if (!this.#reading && !this.#readScheduled) {
+      this.#readScheduled = true;
+      setImmediate(() => {
+        this.#readScheduled = false;
+        if (!this.#reading) void this.#readPending();
+      });
+    }
   }
 
   async #readPending(): Promise<void> {
