@@ -15,7 +15,10 @@ const DAY_MS = 24 * HOUR_MS;
 export interface LinkScheduleOptions {
   /** The delay before checking a link again after `ok` or `perm_failure` (one day: Keybase's cadence). */
   readonly recheckMs: number;
-  /** Spread of every delay, as a fraction of it (0.1: ±10%), so that links checked together drift apart. */
+  /**
+   * Spread of every delay, as a fraction of it added on top (0.2: up to 20% longer), so that links
+   * checked together drift apart. Only ever longer: a link is checked again at most once a day.
+   */
   readonly jitter: number;
   /** The delay after a first temporary failure (one hour); it doubles with each one after. */
   readonly backoffMs: number;
@@ -26,7 +29,7 @@ export interface LinkScheduleOptions {
 /** The schedule a node uses unless told otherwise. */
 export const DEFAULT_LINK_SCHEDULE: LinkScheduleOptions = Object.freeze({
   recheckMs: DAY_MS,
-  jitter: 0.1,
+  jitter: 0.2,
   backoffMs: HOUR_MS,
   maxBackoffMs: DAY_MS,
 });
@@ -50,11 +53,11 @@ export function newLinkStatus(nowMs: number): LinkStatus {
   return { state: 'looking', lastOkAt: undefined, tempFailures: 0, nextCheckAt: nowMs };
 }
 
-/** `delayMs` spread by ±`jitter` with `random()` in [0, 1). */
+/** `delayMs` lengthened by up to `jitter` of it, with `random()` in [0, 1). */
 function jittered(delayMs: number, jitter: number, random: () => number): number {
   const r = random();
   const unit = r >= 0 && r < 1 ? r : 0.5;
-  return Math.round(delayMs * (1 + jitter * (2 * unit - 1)));
+  return Math.round(delayMs * (1 + jitter * unit));
 }
 
 /**
@@ -73,11 +76,11 @@ export function lastOkAtToSign(
 
 /**
  * The status after a check ended with `result` at `observedAt`:
- * - `ok`: lastOkAt is now; next check in `recheckMs` ± jitter;
+ * - `ok`: lastOkAt is now; next check in `recheckMs` + jitter;
  * - `temp_failure`: lastOkAt kept; next check after `backoffMs`, doubled for each temporary failure in a
- *   row, at most `maxBackoffMs`, ± jitter;
+ *   row, at most `maxBackoffMs`, + jitter;
  * - `perm_failure` (the proof is gone): lastOkAt forgotten, so a later temporary failure gets no grace
- *   from before the removal; next check in `recheckMs` ± jitter, in case the proof comes back.
+ *   from before the removal; next check in `recheckMs` + jitter, in case the proof comes back.
  */
 export function nextLinkStatus(
   before: LinkStatus,
