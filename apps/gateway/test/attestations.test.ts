@@ -6,7 +6,14 @@ import {
   signAttestation,
   type VerifiedAttestation,
 } from '@assent/manifest';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  hasSharedVectors,
+  sharedVectorBytes,
+  sharedVectorFiles,
+  skipReason,
+} from '../../../test/support/shared-vectors.js';
 import { cleanup, postJson, startTestGateway, text } from './support/fixture.js';
 
 // A real registry (SQLite and blocks in a temp dir) behind a real gateway on 127.0.0.1.
@@ -128,6 +135,46 @@ describe('POST /v1/attestations', () => {
     });
     expect(status).toBe(413);
     expect(JSON.parse(body).error.code).toBe('BODY_TOO_LARGE');
+  });
+
+  it.skipIf(!hasSharedVectors)(
+    `answers every n_* JSON parsing vector with a 4xx, storing nothing${skipReason}`,
+    async () => {
+      const files = sharedVectorFiles('json-parsing').filter((f) => f.startsWith('n_'));
+      expect(files.length).toBeGreaterThan(100);
+      for (const file of files) {
+        const res = await postJson(`${gw.url}/v1/attestations`, sharedVectorBytes(`json-parsing/${file}`));
+        expect(res.status, file).toBeGreaterThanOrEqual(400);
+        expect(res.status, file).toBeLessThan(500);
+        expect(Object.keys(await res.json()), file).toEqual(['error']);
+      }
+      expect(await listed(artist.did)).toHaveLength(1);
+    },
+  );
+
+  it('answers any one-byte change of a signed attestation with a 4xx (or 2xx when it still verifies), never a 5xx', async () => {
+    const other = await generateIdentity();
+    const signed = await signAttestation(
+      { subject: other.did, isrcs: isrcs(20), urlPrefixes: ['https://example.org/a/'] },
+      { identity: label },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: signed.bytes.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        async (at, byte) => {
+          const changed = signed.bytes.slice();
+          changed[at] = byte;
+          const res = await postJson(`${gw.url}/v1/attestations`, changed);
+          expect(res.status).toBeLessThan(500);
+          const body = await res.json();
+          if (res.status >= 400) expect(Object.keys(body)).toEqual(['error']);
+          // Only an unchanged document verifies (a changed byte of JSON whitespace cannot occur: JCS has none).
+          else expect(body.cid).toBe(signed.cid);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('counts against the write rate limit of publishing', async () => {
