@@ -295,7 +295,8 @@ class RegistryNode implements Registry {
       if (bytes !== undefined)
         this.#headAdded(bytes, await this.#ingester.ingest(bytes, this.#context('local', true)));
     }
-    if (this.#index.counts().manifests === 0) {
+    // A node holding attestations and no manifest has blocks and an index that is not lost.
+    if (this.#index.counts().manifests === 0 && this.#attestationStore.count() === 0) {
       for await (const _ of this.#blocks.entries()) {
         await this.#rebuild();
         break;
