@@ -262,7 +262,36 @@ interface ResultShape {
   readonly term: unknown;
   readonly disputed: unknown;
   readonly conditions?: unknown;
-  readonly evidence: readonly { readonly cid: string; readonly version: number }[];
+  readonly rule?: unknown;
+  readonly evidence: readonly {
+    readonly cid: string;
+    readonly version: number;
+    readonly issuer?: unknown;
+    readonly decision?: unknown;
+  }[];
+  /** What the node says of each claimant's identity binding (results before identity links have none). */
+  readonly claimants?: unknown;
+}
+
+/**
+ * Whether identity evidence may have changed the decision (docs/decisions.md §7): a grant without a
+ * binding decided `unknown`, a claimant was outranked, or an unbound claimant's grant was set aside. A
+ * receipt names the manifests it decided from, not the observations and attestations the node weighed,
+ * so such a decision cannot be derived again from the manifests alone. Every other decision is the same
+ * with or without bindings.
+ */
+function identityWeighed(result: ResultShape): boolean {
+  if (result.rule === 'insufficient-binding') return true;
+  if (!Array.isArray(result.claimants)) return false;
+  for (const c of result.claimants as unknown[]) {
+    if (!isObject(c)) return true;
+    if (c.outranked === true) return true;
+    const grants = result.evidence.some(
+      (e) => e.issuer === c.issuer && (e.decision === 'allow' || e.decision === 'conditional'),
+    );
+    if (c.level === 0 && grants) return true;
+  }
+  return false;
 }
 
 function resultShape(value: unknown, where: string): ResultShape {
@@ -337,7 +366,9 @@ async function rederive(
     else pages.set(cid, bytes);
   }
   const candidates: ManifestCandidate[] = [...manifests].map(([cid, bytes]) => ({ cid, bytes, pages }));
-  const verifier = createVerifier({ source: memorySource(candidates) });
+  // Derived by the rules without identity (the receipt names no observations): a decision that differs
+  // counts as a mismatch only when identity evidence cannot explain it (see identityWeighed).
+  const verifier = createVerifier({ source: memorySource(candidates), identity: { requireBinding: false } });
   let rederived = 0;
   for (const result of results) {
     if (!result.evidence.every((e) => manifests.has(e.cid))) continue;
@@ -353,6 +384,7 @@ async function rederive(
       again.disputed === result.disputed &&
       canonicalize((again.conditions ?? null) as JsonValue) ===
         canonicalize((result.conditions ?? null) as JsonValue);
+    if (!same && identityWeighed(result)) continue;
     if (!same)
       fail(
         'RECEIPT_DECISION_MISMATCH',

@@ -104,7 +104,8 @@ export async function receiptCorpus(): Promise<ReceiptCorpus> {
       const ingested = await registry.ingest(m.bytes, { pages: m.pages.map((p) => p.bytes) });
       if (!ingested.ok) throw new Error(`ingest: ${ingested.code}`);
     }
-    gateway = await startGateway({ registry, port: 0, log: false });
+    // Not about identity: grants count unbound (docs/decisions.md §7 item 5).
+    gateway = await startGateway({ registry, port: 0, log: false, identity: { requireBinding: false } });
 
     const batch = await post(gateway, [X, Y, PAGED, NOBODY, 'not-a-work-id'], { org: 'did:web:example.ai' });
     const res = await fetch(`${gateway.url}/v1/check?work=${X}&use=train-genai&receipt=1`);
