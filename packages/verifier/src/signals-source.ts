@@ -89,7 +89,7 @@ const DEFAULT_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_TIMEOUT_MS = 5000;
 const MAX_CACHE_ENTRIES = 1000;
 /** RFC 9309 §2.3.1.2: crawlers SHOULD follow at least five consecutive redirects; we follow five. */
-export const MAX_SIGNAL_REDIRECTS = 5;
+const MAX_SIGNAL_REDIRECTS = 5;
 
 /** Why a fetch of a signal gave nothing: a warning without the URL, which the source adds. */
 export interface SignalsFetchFailure {
@@ -453,7 +453,10 @@ function unavailable(url: string, what: string): Warning {
 
 /** A transport's or the URL policy's failure as a warning naming the URL asked (and the hop, if another). */
 function warn(asked: URL, at: URL, failure: SignalsFetchFailure): Warning {
-  const where = at.href === asked.href ? asked.href : `${asked.href} (redirected to ${at.href})`;
+  const where =
+    at.href === asked.href
+      ? withoutCredentials(asked)
+      : `${withoutCredentials(asked)} (redirected to ${withoutCredentials(at)})`;
   return Object.freeze({
     code: failure.code,
     message: `${where} ${failure.message}; no signal read from it`,
@@ -472,6 +475,15 @@ function urlRefusal(url: URL, allowInsecure: boolean): SignalsFetchFailure | und
     return { code: 'SIGNALS_URL_REFUSED', message: 'is refused: credentials in a URL are not sent' };
   }
   return undefined;
+}
+
+/** A URL to show in a warning: credentials refused in it are not repeated in logs. */
+function withoutCredentials(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const shown = new URL(url.href);
+  shown.username = '';
+  shown.password = '';
+  return shown.href;
 }
 
 function isRedirect(status: number): boolean {

@@ -217,6 +217,7 @@ describe('Node signalsSource: https only, no credentials', () => {
     );
     expect(codes(evidence)).toEqual(['SIGNALS_URL_REFUSED']);
     expect(evidence.warnings[0]?.message).toContain('credentials in a URL are not sent');
+    expect(evidence.warnings[0]?.message).not.toContain('pw');
   });
 });
 
