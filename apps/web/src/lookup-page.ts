@@ -17,6 +17,7 @@ import {
   type Verifier,
 } from '@assent/verifier';
 import { readAudioFile } from './audio-file.js';
+import { claimantList } from './claimant-list.js';
 import { describeConditions, describeStatement } from './consent-form.js';
 import { badge } from './decision-badge.js';
 import { h, replace } from './element.js';
@@ -196,23 +197,22 @@ export function lookupPage(): HTMLElement {
   );
 }
 
-function evidenceList(result: CheckResult): HTMLElement | false {
-  const seen = new Set<string>();
-  const items = result.evidence.filter((e) => !seen.has(e.cid) && seen.add(e.cid));
-  if (items.length === 0) return false;
+/** A grant that did not count for want of a binding, in plain words (docs/decisions.md §7 item 2). */
+function insufficientBinding(checks: readonly CheckResult[]): HTMLElement | false {
+  const uses = checks.filter((c) => c.rule === 'insufficient-binding');
+  if (uses.length === 0) return false;
   return h(
-    'ul',
-    { class: 'evidence' },
-    ...items.map((e) =>
-      h(
-        'li',
-        { 'data-cid': e.cid },
-        'Signed by ',
-        h('code', { class: 'did' }, e.issuer),
-        `, version ${e.version} · `,
-        h('a', { href: `v1/manifests/${e.cid}` }, 'manifest'),
-        h('span', { class: 'signed-at', 'data-cid': e.cid }),
-      ),
+    'div',
+    { class: 'notice insufficient-binding' },
+    h(
+      'p',
+      {},
+      `Why “No answer” for ${uses.map((c) => TERM_LABELS[c.use]).join(', ')}: a signer allows it, but has not shown that this work is theirs.`,
+    ),
+    h(
+      'p',
+      {},
+      'Anyone can sign a manifest and name any work. A permission counts only from a signer with a checked link to the profile page or website the work is published under (or, for an ISRC, a label or distributor this page trusts vouching for them). Until then the “yes” is not relied on. A “no” always counts.',
     ),
   );
 }
@@ -278,7 +278,8 @@ function workResult(id: string, checks: readonly CheckResult[], label: string | 
         ),
       ),
     ),
-    first !== undefined && evidenceList(first),
+    insufficientBinding(checks),
+    first !== undefined && claimantList(first),
   );
   // The signing time is in the manifest itself; fetch it (verified) for each manifest shown.
   for (const span of section.querySelectorAll<HTMLElement>('.signed-at')) {
