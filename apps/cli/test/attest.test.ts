@@ -176,8 +176,9 @@ describe('assent attest', () => {
         'GATEWAY_UNREACHABLE',
       ],
     ];
-    for (const [args, code, error] of cases) {
-      const run = await assent([...args, '--json'], labelEnv);
+    const runs = await Promise.all(cases.map(([args]) => assent([...args, '--json'], labelEnv)));
+    for (const [i, [args, code, error]] of cases.entries()) {
+      const run = runs[i] as (typeof runs)[number];
       expect(run.code, `${args.join(' ')}\n${run.stdout}${run.stderr}`).toBe(code);
       expect(json<{ error: { code: string } }>(run).error.code, args.join(' ')).toBe(error);
     }
@@ -186,7 +187,13 @@ describe('assent attest', () => {
     });
     expect(noIdentity.code).toBe(2);
     expect(noIdentity.stderr).toContain('IDENTITY_MISSING');
-  });
+    // A malformed ISRC is found before the identity is even read.
+    const typo = await assent(['attest', artistDid, '--isrc', 'QZDZ5260000'], {
+      ASSENT_HOME: join(dir, 'nobody'),
+    });
+    expect(typo.code).toBe(3);
+    expect(typo.stderr).toContain('WORK_ID_ISRC_MALFORMED');
+  }, 120_000);
 
   it('--help explains the command with an example, and the overview lists it', async () => {
     const help = await assent(['attest', '--help'], labelEnv);

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AssentError,
+  generateIdentity,
   MAX_ATTESTED_ISRCS,
   parseDidKey,
   signAttestation,
@@ -138,18 +139,19 @@ Examples:
     const validUntil = validUntilText === undefined ? undefined : dateFromFlag(validUntilText, 'valid-until');
     // The gateway is checked before the passphrase is asked for.
     const gateway = values.publish === true ? gatewayUrl(values, ctx) : undefined;
+    const draft = {
+      subject,
+      ...(isrcs.length === 0 ? {} : { isrcs }),
+      ...(isrcPrefixes.length === 0 ? {} : { isrcPrefixes }),
+      ...(urlPrefixes.length === 0 ? {} : { urlPrefixes }),
+      ...(role === undefined ? {} : { role }),
+      ...(validUntil === undefined ? {} : { validUntil }),
+    };
+    // Checked first by signing with a throwaway key: the one normalizer (signAttestation's), and a
+    // malformed ISRC is reported before the passphrase is asked for.
+    await signAttestation(draft, { identity: await generateIdentity() });
     const identity = await unlockIdentity(ctx);
-    const attestation = await signAttestation(
-      {
-        subject,
-        ...(isrcs.length === 0 ? {} : { isrcs }),
-        ...(isrcPrefixes.length === 0 ? {} : { isrcPrefixes }),
-        ...(urlPrefixes.length === 0 ? {} : { urlPrefixes }),
-        ...(role === undefined ? {} : { role }),
-        ...(validUntil === undefined ? {} : { validUntil }),
-      },
-      { identity },
-    );
+    const attestation = await signAttestation(draft, { identity });
     const out = values.out as string | undefined;
     if (out !== undefined) {
       try {
