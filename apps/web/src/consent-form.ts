@@ -5,7 +5,10 @@ import {
   type ConsentChange,
   type ConsentSnapshot,
   canonicalize,
+  type DraftChange,
   deriveNextDraft,
+  type IdentityLink,
+  identityKey,
   isDateTime,
   isOrgId,
   type JsonObject,
@@ -66,6 +69,8 @@ export interface ConsentForm {
   uses: Record<UseTerm, UseChoice>;
   /** When the whole manifest ends (`validUntil`): a UTC date-time, or '' for never. */
   validUntil: string;
+  /** The identities the next version claims (spec §3.5), normalized, in order. */
+  identities: IdentityLink[];
 }
 
 export function emptyChoice(): UseChoice {
@@ -83,7 +88,7 @@ export function emptyChoice(): UseChoice {
 export function emptyForm(): ConsentForm {
   const uses = {} as Record<UseTerm, UseChoice>;
   for (const term of FORM_TERMS) uses[term] = emptyChoice();
-  return { works: [], uses, validUntil: '' };
+  return { works: [], uses, validUntil: '', identities: [] };
 }
 
 /** A mistake in the form, with the use it concerns. */
@@ -199,6 +204,7 @@ export function formOf(current: ConsentSnapshot): ConsentForm {
     ...(w.policy === undefined ? {} : { policy: w.policy }),
   }));
   form.validUntil = current.validUntil ?? '';
+  form.identities = [...(current.identities ?? [])];
   return form;
 }
 
@@ -261,15 +267,27 @@ function defaultChanges(
   return changes;
 }
 
+/** The identities linked and unlinked between the current state and the form, as one change each. */
+export function identityChanges(current: ConsentSnapshot, form: ConsentForm): DraftChange[] {
+  const before = new Set((current.identities ?? []).map(identityKey));
+  const after = new Set(form.identities.map(identityKey));
+  const unlinked = (current.identities ?? []).filter((l) => !after.has(identityKey(l)));
+  const linked = form.identities.filter((l) => !before.has(identityKey(l)));
+  const changes: DraftChange[] = [];
+  if (unlinked.length > 0) changes.push({ op: 'unlink', identities: unlinked });
+  if (linked.length > 0) changes.push({ op: 'link', identities: linked });
+  return changes;
+}
+
 /**
  * What the creator changed, as the changes `deriveNextDraft` applies: works added and removed, the
- * per-use answers (the default), each work's own answers, and the end date.
+ * per-use answers (the default), each work's own answers, the end date and the identities claimed.
  * @throws FormError when something needs fixing first.
  */
-export function changesOf(current: ConsentSnapshot, form: ConsentForm): ConsentChange[] {
+export function changesOf(current: ConsentSnapshot, form: ConsentForm): DraftChange[] {
   const claimed = new Set(current.works.flatMap((w) => w.ids));
   const kept = new Set(form.works.flatMap((w) => w.ids));
-  const changes: ConsentChange[] = [];
+  const changes: DraftChange[] = [];
 
   const removed = [...claimed].filter((id) => !kept.has(id));
   if (removed.length > 0) changes.push({ op: 'remove-works', works: removed });
@@ -299,6 +317,7 @@ export function changesOf(current: ConsentSnapshot, form: ConsentForm): ConsentC
       throw new FormError('The end date of your manifest is not a date.');
     changes.push({ op: 'valid-until', at: form.validUntil === '' ? null : form.validUntil });
   }
+  changes.push(...identityChanges(current, form));
   return changes;
 }
 

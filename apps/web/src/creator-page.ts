@@ -5,6 +5,7 @@ import type { CreatorSession, CreatorState } from './creator-session.js';
 import { h } from './element.js';
 import { showError, showProgress, showStatus } from './feedback.js';
 import { creatorHeads, creatorHistory, fetchCatalogPages, GatewayError } from './gateway-client.js';
+import { identityLinksPanel } from './identity-links-panel.js';
 import { identityPanel } from './identity-panel.js';
 import { forgetIdentity, loadIdentity } from './identity-store.js';
 import { publishPanel } from './publish-panel.js';
@@ -22,6 +23,7 @@ export function creatorPage(): HTMLElement {
     head: undefined,
     snapshot: undefined,
     history: [],
+    links: undefined,
     reviewed: undefined,
     pending: undefined,
     busy: false,
@@ -44,6 +46,7 @@ export function creatorPage(): HTMLElement {
         head: undefined,
         snapshot: undefined,
         history: [],
+        links: undefined,
         form: emptyForm(),
       });
       state.reviewed = undefined;
@@ -58,7 +61,8 @@ export function creatorPage(): HTMLElement {
     },
   };
 
-  const identity = identityPanel(session);
+  const links = identityLinksPanel(session);
+  const identity = identityPanel(session, links.element);
   const published = publishedPanel(session);
   const works = worksPanel(session);
   const consent = consentPanel(session);
@@ -92,6 +96,7 @@ export function creatorPage(): HTMLElement {
     state.head = undefined;
     state.snapshot = undefined;
     state.history = [];
+    state.links = undefined;
     state.form = emptyForm();
     state.reviewed = undefined;
     state.pending = undefined;
@@ -109,6 +114,7 @@ export function creatorPage(): HTMLElement {
         state.head = undefined;
         state.snapshot = undefined;
         state.history = [];
+        state.links = undefined;
       } else {
         const newest = heads.heads[0];
         if (newest === undefined) throw new GatewayError('GATEWAY_BAD_RESPONSE', 'no head');
@@ -123,9 +129,11 @@ export function creatorPage(): HTMLElement {
         state.history = history;
         state.head = head;
         state.snapshot = snapshot;
+        state.links = heads.links;
         state.form = formOf(snapshot);
       }
       published.render(heads !== undefined && heads.heads.length > 1);
+      links.render();
       works.render();
       consent.render();
     } catch (error) {
@@ -139,6 +147,7 @@ export function creatorPage(): HTMLElement {
 
   function renderAll(): void {
     identity.render();
+    links.render();
     const signedIn = state.identity !== undefined;
     published.element.hidden = !signedIn;
     editSections.hidden = !signedIn;

@@ -6,6 +6,7 @@ import type {
   VerifiedManifest,
 } from '@assent/manifest';
 import type { ConsentForm } from './consent-form.js';
+import type { CreatorLinkState } from './gateway-client.js';
 
 /**
  * What the creator page's panels share: the page's state and the few actions that cross panels. The
@@ -26,6 +27,8 @@ export interface CreatorState {
   /** The head's complete state, its catalog pages' works included: what the next version starts from. */
   snapshot: ConsentSnapshot | undefined;
   history: VerifiedManifest[];
+  /** The head's identity links as the node checks them; undefined when it reports none. */
+  links: readonly CreatorLinkState[] | undefined;
   reviewed: Reviewed | undefined;
   /** Signed but not yet accepted by the gateway: kept so "try again" publishes the same bytes. */
   pending: SignedManifest | undefined;

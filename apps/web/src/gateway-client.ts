@@ -40,9 +40,60 @@ export interface PublishResult {
   readonly added: boolean;
 }
 
+/**
+ * One identity link of a creator as the node last checked it (docs/api.md, `GET /v1/creators/{did}`).
+ * The node's word, not verified here: it says what the node will sign and hand verifiers, which
+ * verify its observations themselves.
+ */
+export interface CreatorLinkState {
+  readonly identity: { readonly type: string; readonly id: string };
+  /** `looking` until the first check ends, then `ok`, `temp_failure` or `perm_failure`. */
+  readonly state: string;
+  /** Whether the node's latest observation binds the link now. */
+  readonly bound: boolean;
+  readonly observedAt?: string;
+  readonly lastOkAt?: string;
+  readonly nextCheckAt?: string;
+  readonly method?: string;
+  /** Why the latest check was not `ok`: a `LINK_*` code. */
+  readonly reason?: string;
+}
+
 /** A creator's heads as the gateway reports them. */
 export interface CreatorHeads {
   readonly heads: readonly { readonly cid: string; readonly version: number }[];
+  /** The creator's identity links as the node checks them; undefined from a node that reports none. */
+  readonly links?: readonly CreatorLinkState[];
+}
+
+/** The `links` of a creator answer, each member type-checked; undefined when absent or not a list. */
+function linksOf(value: unknown): CreatorLinkState[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const links: CreatorLinkState[] = [];
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const l = item as Record<string, unknown>;
+    const identity = l.identity as Record<string, unknown> | null | undefined;
+    const type = text(identity?.type);
+    const id = text(identity?.id);
+    const state = text(l.state);
+    if (type === undefined || id === undefined || state === undefined) continue;
+    const optional = {
+      observedAt: text(l.observedAt),
+      lastOkAt: text(l.lastOkAt),
+      nextCheckAt: text(l.nextCheckAt),
+      method: text(l.method),
+      reason: text(l.reason),
+    };
+    links.push({
+      identity: { type, id },
+      state,
+      bound: l.bound === true,
+      ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+    });
+  }
+  return links;
 }
 
 const UNREACHABLE =
@@ -119,6 +170,7 @@ export async function creatorHeads(did: string): Promise<CreatorHeads | undefine
     head?: unknown;
     heads?: { cid?: unknown; version?: unknown }[];
     version?: unknown;
+    links?: unknown;
   };
   const heads: { cid: string; version: number }[] = [];
   if (Array.isArray(body.heads)) {
@@ -131,7 +183,8 @@ export async function creatorHeads(did: string): Promise<CreatorHeads | undefine
   }
   if (heads.length === 0)
     throw new GatewayError('GATEWAY_BAD_RESPONSE', 'The registry named no current version.');
-  return { heads };
+  const links = linksOf(body.links);
+  return links === undefined ? { heads } : { heads, links };
 }
 
 /** Fetches a manifest by CID and verifies it here: canonical bytes, the CID asked for, a valid signature. */

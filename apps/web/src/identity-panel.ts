@@ -37,7 +37,8 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function identityPanel(session: CreatorSession): IdentityPanel {
+/** `links`: the identity links panel, shown under the key (it hides itself without one). */
+export function identityPanel(session: CreatorSession, links?: HTMLElement): IdentityPanel {
   const { state, status } = session;
   const region = h('div', { id: 'identity-region' });
   const element = h(
@@ -45,6 +46,7 @@ export function identityPanel(session: CreatorSession): IdentityPanel {
     { 'aria-labelledby': 'identity-heading' },
     h('h2', { id: 'identity-heading' }, '1. Your identity'),
     region,
+    links,
   );
 
   function render(): void {

@@ -9,6 +9,7 @@ import { describeStatement, draftOf, FORM_TERMS, FormError } from './consent-for
 import type { CreatorSession } from './creator-session.js';
 import { h, replace } from './element.js';
 import { showError, showProgress, showStatus } from './feedback.js';
+import { identityKind, identityLabel } from './identity-input.js';
 import { manifestLink } from './manifest-link.js';
 import { PUBLISH_STEPS, signVersion, uploadVersion } from './publish-version.js';
 import { describeWorkId } from './work-input.js';
@@ -59,6 +60,7 @@ export function publishPanel(session: CreatorSession): PublishPanel {
         version: head === undefined ? 1 : head.version + 1,
         ...(head === undefined ? {} : { previous: head.cid }),
         ...(draft.default === undefined ? {} : { default: draft.default }),
+        ...(draft.identities === undefined ? {} : { identities: draft.identities }),
         works: draft.works.slice(0, SHOWN_WORKS),
       },
     } as JsonObject;
@@ -128,6 +130,14 @@ export function publishPanel(session: CreatorSession): PublishPanel {
           'dd',
           { id: 'summary-valid-until' },
           draft.validUntil === undefined ? 'Never (until you change it)' : draft.validUntil,
+        ),
+        h('dt', {}, 'Identity links'),
+        h(
+          'dd',
+          { id: 'summary-identities' },
+          draft.identities === undefined || draft.identities.length === 0
+            ? 'None'
+            : draft.identities.map((l) => `${identityLabel(l)} (${identityKind(l.type)})`).join(', '),
         ),
       ),
       h(
