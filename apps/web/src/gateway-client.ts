@@ -66,8 +66,12 @@ export interface CreatorHeads {
   readonly links?: readonly CreatorLinkState[];
 }
 
-/** The `links` of a creator answer, each member type-checked; undefined when absent or not a list. */
-function linksOf(value: unknown): CreatorLinkState[] | undefined {
+/**
+ * The `links` of a `GET /v1/creators/{did}` answer, each member type-checked (an entry without an
+ * identity or a state is dropped, a member of another type left out); undefined when absent or not a
+ * list, as from a node that does not report links.
+ */
+export function creatorLinksOf(value: unknown): CreatorLinkState[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const links: CreatorLinkState[] = [];
@@ -183,7 +187,7 @@ export async function creatorHeads(did: string): Promise<CreatorHeads | undefine
   }
   if (heads.length === 0)
     throw new GatewayError('GATEWAY_BAD_RESPONSE', 'The registry named no current version.');
-  const links = linksOf(body.links);
+  const links = creatorLinksOf(body.links);
   return links === undefined ? { heads } : { heads, links };
 }
 
