@@ -199,11 +199,19 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       ...(logger === undefined ? {} : { logger }),
     });
   }
+  // Read once: the trust list may be any iterable, and both the source and the verifier need it.
+  const attesters =
+    options.identity?.trustedAttesters === undefined ? undefined : [...options.identity.trustedAttesters];
+  const identity =
+    options.identity === undefined
+      ? undefined
+      : { ...options.identity, ...(attesters === undefined ? {} : { trustedAttesters: attesters }) };
   const verifier = createVerifier({
-    source: registrySource(registry),
+    // The node's verifier is offered only the attestations it counts (a flood of others costs nothing).
+    source: registrySource(registry, attesters === undefined ? {} : { attesters }),
     batchSize: 10_000,
     ...(options.now === undefined ? {} : { now: options.now }),
-    ...(options.identity === undefined ? {} : { identity: options.identity }),
+    ...(identity === undefined ? {} : { identity }),
   });
   const { host: _h, port: _p, registry: _r, dataDir: _d, webRoot, identity: _i, ...rest } = options;
   const app = createGateway({

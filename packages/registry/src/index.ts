@@ -16,6 +16,7 @@ export {
   type IdentityEvidence,
   identityEvidenceOf,
   type RegistrySourceNode,
+  type RegistrySourceOptions,
   registrySource,
 } from './registry-source.js';
 export { ANNOUNCE_TOPIC } from './replicator.js';

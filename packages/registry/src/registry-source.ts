@@ -10,7 +10,10 @@ export interface RegistrySourceNode
   readonly links?: { observationsOf(creators: readonly string[]): readonly Uint8Array[] };
   /** The attestations the node holds (`registry.attestations`). */
   readonly attestations?: {
-    ofSubjects(subjects: readonly string[]): readonly { readonly cid: string; readonly bytes: Uint8Array }[];
+    ofSubjects(
+      subjects: readonly string[],
+      options?: { readonly issuers?: ReadonlySet<string> },
+    ): readonly { readonly cid: string; readonly bytes: Uint8Array }[];
   };
 }
 
@@ -38,14 +41,25 @@ const NO_EVIDENCE: IdentityEvidence = Object.freeze({ observations: [], attestat
 export function identityEvidenceOf(
   registry: Pick<RegistrySourceNode, 'links' | 'attestations'>,
   found: readonly LookupCandidate[],
+  attesters?: ReadonlySet<string>,
 ): IdentityEvidence {
   const { links, attestations } = registry;
   if (found.length === 0 || (links === undefined && attestations === undefined)) return NO_EVIDENCE;
   const issuers = issuersOf(found);
   return {
     observations: links?.observationsOf(issuers) ?? [],
-    attestations: attestations?.ofSubjects(issuers) ?? [],
+    attestations:
+      attestations?.ofSubjects(issuers, attesters === undefined ? {} : { issuers: attesters }) ?? [],
   };
+}
+
+/** Options of {@link registrySource}. */
+export interface RegistrySourceOptions {
+  /**
+   * Offer only the attestations of these attesters (the verifier's `identity.trustedAttesters`): those
+   * of anyone else count for nothing, so a flood of them costs a check nothing either. Default: all.
+   */
+  readonly attesters?: Iterable<string>;
 }
 
 /**
@@ -58,8 +72,12 @@ export function identityEvidenceOf(
  * const verifier = createVerifier({ source: registrySource(registry) });
  * const result = await verifier.check({ work: 'isrc:USRC17607839', use: 'train-genai' });
  */
-export function registrySource(registry: RegistrySourceNode): ManifestSource {
+export function registrySource(
+  registry: RegistrySourceNode,
+  options: RegistrySourceOptions = {},
+): ManifestSource {
   const revision = registry.revision;
+  const attesters = options.attesters === undefined ? undefined : new Set(options.attesters);
   return {
     // The verifier reuses a check's answer while this stays the same (VerifierOptions.reuse).
     ...(revision === undefined ? {} : { revision: () => revision.call(registry) }),
@@ -71,7 +89,7 @@ export function registrySource(registry: RegistrySourceNode): ManifestSource {
           options.signal === undefined ? {} : { signal: options.signal },
         );
         const manifests = found.map(({ cid, bytes, pages }) => ({ cid, bytes, pages }));
-        const { observations, attestations } = identityEvidenceOf(registry, found);
+        const { observations, attestations } = identityEvidenceOf(registry, found, attesters);
         return {
           manifests,
           ...(observations.length === 0 ? {} : { observations }),
