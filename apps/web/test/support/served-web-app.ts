@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningGateway, startGateway } from '@assent/gateway';
-import { createRegistry, type Registry } from '@assent/registry';
+import { createRegistry, type Registry, type RegistryLinkOptions } from '@assent/registry';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { launchChromium } from '../../../../test/browser/chromium.js';
@@ -26,8 +26,11 @@ export interface ServedWebApp {
 /**
  * Builds the web app with Vite into a temp folder (never apps/web/dist), starts a registry node
  * (network off) and the gateway on 127.0.0.1 port 0 serving it, and opens a page in Debian's Chromium.
+ * `links`: the node's identity-link checks (a loopback fake platform and DNS server in tests).
  */
-export async function serveWebApp(options: { acceptDownloads?: boolean } = {}): Promise<ServedWebApp> {
+export async function serveWebApp(
+  options: { acceptDownloads?: boolean; links?: RegistryLinkOptions } = {},
+): Promise<ServedWebApp> {
   const dir = await mkdtemp(join(tmpdir(), 'assent-web-'));
   const dist = join(dir, 'dist');
   let registry: Registry | undefined;
@@ -45,7 +48,11 @@ export async function serveWebApp(options: { acceptDownloads?: boolean } = {}): 
       logLevel: 'warn',
       build: { outDir: dist, emptyOutDir: true, sourcemap: false },
     });
-    registry = await createRegistry({ dataDir: join(dir, 'node'), network: false });
+    registry = await createRegistry({
+      dataDir: join(dir, 'node'),
+      network: false,
+      ...(options.links === undefined ? {} : { links: options.links }),
+    });
     gateway = await startGateway({ host: '127.0.0.1', port: 0, registry, webRoot: dist, log: false });
     browser = await launchChromium();
     const context = await browser.newContext({
