@@ -13,6 +13,9 @@ import { createGateway, type RunningGateway, startGateway } from '../src/index.j
 import { plainCheckRequest } from '../src/server.js';
 import { captureLogger, cleanup, tempDir, theFlight } from './support/fixture.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
+
 const X = 'isrc:USRC17607839';
 const TRACK = 'url:https://soundcloud.com/the-flight/track';
 
@@ -67,10 +70,17 @@ beforeAll(async () => {
   const t = Date.now();
   const now = () => new Date(t);
   // asOf from the same fixed clock both ways, so the answers compare byte for byte.
-  gateway = await startGateway({ registry, port: 0, now, asOf: now, logger: log.logger });
+  gateway = await startGateway({
+    registry,
+    port: 0,
+    now,
+    asOf: now,
+    logger: log.logger,
+    identity: UNBOUND,
+  });
   app = createGateway({
     registry,
-    verifier: createVerifier({ source: registrySource(registry), now }),
+    verifier: createVerifier({ source: registrySource(registry), now, identity: UNBOUND }),
     now,
     asOf: now,
     log: false,

@@ -12,6 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../src/index.js';
 import { cleanup, tempDir } from './support/fixture.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
+
 const MAX_AGE = 3_000;
 const WORK = 'isrc:USRC17607839';
 const open: { stop(): Promise<void> }[] = [];
@@ -33,7 +36,10 @@ async function until<T>(read: () => Promise<T | undefined> | T | undefined, what
 
 /** A check through the gateway by a new client (no answers remembered) that demands `maxAge`. */
 function check(url: string) {
-  return createVerifier({ source: gatewaySource(url), maxAge: MAX_AGE }).check({ work: WORK, use: 'search' });
+  return createVerifier({ source: gatewaySource(url), maxAge: MAX_AGE, identity: UNBOUND }).check({
+    work: WORK,
+    use: 'search',
+  });
 }
 
 describe('freshness', () => {
@@ -51,6 +57,7 @@ describe('freshness', () => {
       port: 0,
       log: false,
       logger: pino({ level: 'silent' }),
+      identity: UNBOUND,
     });
     open.push({ stop: () => gateway.close() });
 

@@ -13,6 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../src/index.js';
 import { cleanup, postJson, startTestGateway, tempDir, text, theFlight } from './support/fixture.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
+
 let gw: RunningGateway;
 let web: RunningGateway;
 let me: Identity;
@@ -39,7 +42,7 @@ beforeAll(async () => {
   writeFileSync(join(root, 'dist', 'index.html'), '<!doctype html><title>Assent web</title>');
   writeFileSync(join(root, 'dist', 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(root, 'secret.txt'), 'not served');
-  gw = await startTestGateway();
+  gw = await startTestGateway({ identity: UNBOUND });
   web = await startTestGateway({ webRoot: join(root, 'dist') });
   me = await generateIdentity();
   ({ v1, v2 } = await theFlight(me));
@@ -67,6 +70,7 @@ const RESULT_FIELDS = [
   'rule',
   'reason',
   'evidence',
+  'claimants',
   'warnings',
 ];
 
@@ -278,7 +282,7 @@ describe('checking', () => {
     expect(res.headers.get('content-type')).toBe('application/json');
     const body = JSON.parse(await res.text());
     expect(Object.keys(body)).toEqual(['asOf', 'checkpoint', 'results']);
-    const sdk = createVerifier({ source: registrySource(gw.registry) });
+    const sdk = createVerifier({ source: registrySource(gw.registry), identity: UNBOUND });
     expect(body.results).toEqual(await sdk.checkMany({ use: 'train-ai', works, at }));
     expect(body.results.filter((r: { decision: string }) => r.decision === 'allow').length).toBeGreaterThan(
       100,
@@ -294,7 +298,7 @@ describe('checking', () => {
   });
 
   it('gatewaySource over this gateway decides as the gateway does', async () => {
-    const verifier = createVerifier({ source: gatewaySource(gw.url) });
+    const verifier = createVerifier({ source: gatewaySource(gw.url), identity: UNBOUND });
     const results = await verifier.checkMany({
       use: 'train-ai',
       works: [PAGED_IDS[7] as string, 'isrc:USRC17607839'],

@@ -36,6 +36,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../src/index.js';
 import { cleanup, tempDir } from './support/fixture.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
+
 const X = 'isrc:USRC17607839';
 const Y = 'isrc:GBAYE0601498';
 const PAGED = 'isrc:QZRCP2600001';
@@ -95,7 +98,7 @@ beforeAll(async () => {
   ];
   for (const m of manifests)
     expect((await registry.ingest(m.bytes, { pages: m.pages.map((p) => p.bytes) })).ok).toBe(true);
-  gateway = await startGateway({ registry, port: 0, log: false });
+  gateway = await startGateway({ registry, port: 0, log: false, identity: UNBOUND });
 
   batch = await post([X, Y, PAGED, NOBODY, 'not-a-work-id'], { org: 'did:web:example.ai' });
   const res = await fetch(`${gateway.url}/v1/check?work=${X}&use=train-genai&receipt=1`);
