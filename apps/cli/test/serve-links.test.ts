@@ -9,12 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, signManifest } from '@assent/manifest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakePlatform, startFakePlatform } from '../../../test/support/fake-platform.js';
 import { type LoopbackDns, startLoopbackDns } from '../../../test/support/loopback-dns.js';
 import { assent, buildCli, json, type Served, serve } from './support/cli.js';
 
 const dirs: string[] = [];
 const running: Served[] = [];
 let dns: LoopbackDns;
+let web: FakePlatform;
 const creator = await generateIdentity();
 
 function tempDir(): string {
@@ -25,12 +27,14 @@ function tempDir(): string {
 
 beforeAll(async () => {
   dns = await startLoopbackDns({ '_assent.theflight.test': { txt: [[`did=${creator.did}`]] } });
+  web = await startFakePlatform();
   await buildCli();
 }, 300_000);
 
 afterAll(async () => {
   for (const s of running) await s.stop();
   await dns?.close();
+  await web?.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -85,6 +89,50 @@ describe('assent serve and identity links', () => {
     const link = await publishAndWait(node);
     expect(link).toMatchObject({ state: 'perm_failure', bound: false, method: 'policy' });
     expect(link.reason).toMatch(/^LINK_DOMAIN_/);
+  }, 60_000);
+
+  it('--links-mirror: a profile page served by a loopback stand-in names the creator, and the link binds', async () => {
+    const profile = 'https://soundcloud.test/the-flight';
+    web.routes.set('soundcloud.test/the-flight', {
+      body: `<!doctype html><html><body><main><p class="bio">The Flight. assent:${creator.did}</p></main></body></html>`,
+    });
+    const data = tempDir();
+    const node = await serve(
+      [
+        '--data',
+        data,
+        '--insecure-links',
+        '--links-mirror',
+        web.url,
+        '--dns-server',
+        dns.servers[0] as string,
+      ],
+      { ASSENT_HOME: data },
+    );
+    running.push(node);
+    const signed = await signManifest(
+      { works: [], identities: [{ type: 'profile', id: profile }] },
+      { identity: creator },
+    );
+    const published = await fetch(`${node.url}/v1/manifests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: signed.bytes as BodyInit,
+    });
+    expect(published.status).toBe(201);
+    const deadline = Date.now() + 20_000;
+    let link: Record<string, unknown> | undefined;
+    while (link?.state === undefined || link.state === 'looking') {
+      if (Date.now() > deadline) throw new Error(`never checked: ${JSON.stringify(link)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      const body = await (await fetch(`${node.url}/v1/creators/${encodeURIComponent(creator.did)}`)).json();
+      link = body.links?.[0];
+    }
+    expect(link).toMatchObject({ identity: { type: 'profile', id: profile }, state: 'ok', bound: true });
+    // Without --insecure-links the mirror is refused: it is for tests and local use only.
+    const refused = await assent(['serve', '--links-mirror', web.url, '--json'], { ASSENT_HOME: tempDir() });
+    expect(refused.code).toBe(2);
+    expect(json(refused)).toMatchObject({ error: { code: 'USAGE' } });
   }, 60_000);
 
   it('answers a --dns-server that is not IP[:PORT] with USAGE, and says both flags in --help', async () => {

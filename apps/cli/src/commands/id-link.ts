@@ -12,6 +12,7 @@ import { cliError, exitCodeOf } from '../errors.js';
 import { gatewayUrl } from '../gateway-client.js';
 import { readKeystore } from '../keystore.js';
 import { instructionsText, type LinkInstructions, linkInstructions } from '../link-instructions.js';
+import { linksMirror } from '../links-mirror.js';
 import { currentHead } from '../manifest-store.js';
 import { fetchNodeLinkStates, type NodeLinkStates, type NodeLinkView } from '../node-link-states.js';
 import { changeDraftIdentities, type DraftBase } from '../working-draft.js';
@@ -199,21 +200,8 @@ function rowCheck(check: LinkCheck): NonNullable<LinkRow['check']> {
 
 function checkerFrom(values: Record<string, unknown>): LinkChecker {
   const insecure = values['insecure-links'] === true;
-  const mirror = values['links-mirror'] as string | undefined;
   const dnsServers = values['dns-server'] as string[] | undefined;
-  let mapUrl: ((url: URL) => URL) | undefined;
-  if (mirror !== undefined) {
-    if (!insecure) throw cliError('USAGE', '--links-mirror is for tests and local use: add --insecure-links');
-    let base: URL;
-    try {
-      base = new URL(mirror);
-      if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('not http');
-    } catch {
-      throw cliError('USAGE', `--links-mirror must be an http(s) URL, got ${JSON.stringify(mirror)}`);
-    }
-    const prefix = base.href.replace(/\/+$/, '');
-    mapUrl = (url) => new URL(`${prefix}/${url.hostname}${url.pathname}${url.search}`);
-  }
+  const mapUrl = linksMirror(values);
   try {
     return createLinkChecker({
       allowInsecure: insecure,

@@ -4,6 +4,7 @@ import { isValidKeyName, parseVkey, SIGNATURE_TYPE_ED25519 } from '@assent/tlog'
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 import { IDENTITY_FLAGS, IDENTITY_FLAGS_HELP, identityOptionsOf } from '../identity-flags.js';
+import { linksMirror } from '../links-mirror.js';
 
 /** The number given to `--flag` (decimal, at least `min`), undefined when absent, else `USAGE`. */
 function numberFlag(flag: string, value: unknown, min: number): number | undefined {
@@ -89,7 +90,7 @@ function dnsServers(values: unknown): string[] | undefined {
 
 /** `assent serve [--port 8787] [--data DIR] [--peer MULTIADDR ...] [--fsync] [--peer-allow PEERID ...]` */
 export const serve: Command = {
-  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--log-peer "URL [VKEY] [WITNESS_VKEY]" ...] [--insecure-links] [--dns-server IP[:PORT] ...] [--trust FILE] [--unbound-grants] [--fsync] [--quiet] [--json]
+  usage: `assent serve [--port 8787] [--host 127.0.0.1] [--data DIR] [--listen MULTIADDR ...] [--peer MULTIADDR ...] [--peer-allow PEERID ...] [--web DIR] [--write-rate 20] [--write-burst 120] [--read-rate 500] [--read-burst 2000] [--log-origin ORIGIN] [--log-peer "URL [VKEY] [WITNESS_VKEY]" ...] [--insecure-links [--links-mirror URL]] [--dns-server IP[:PORT] ...] [--trust FILE] [--unbound-grants] [--fsync] [--quiet] [--json]
 
 Runs a registry node (Helia blockstore + SQLite index in DIR, default $ASSENT_HOME) and its HTTP
 gateway, with the web app at / (built by \`pnpm build\`; --web serves another build). Prints the HTTP
@@ -108,7 +109,9 @@ URL/.well-known/assent-node.json on first contact and remembered (trust on first
 after the URL. The node checks the identity links creators claim when it receives their manifests, then
 about daily, and signs and logs each result (docs/spec/observation.md): over https, public addresses
 only. --insecure-links also allows loopback addresses and plain http for these checks (tests and local
-use; off by default); --dns-server sends their DNS look-ups to these servers instead of the system's.
+use; off by default); --links-mirror URL, with --insecure-links, fetches https://HOST/PATH from
+URL/HOST/PATH instead (a loopback stand-in for real sites); --dns-server sends their DNS look-ups to
+these servers instead of the system's.
 Stops cleanly on SIGINT or SIGTERM.
 
 ${IDENTITY_FLAGS_HELP}
@@ -133,6 +136,7 @@ Example:
     'log-peer': { type: 'string', multiple: true },
     'insecure-links': { type: 'boolean' },
     'dns-server': { type: 'string', multiple: true },
+    'links-mirror': { type: 'string' },
     ...IDENTITY_FLAGS,
   },
   async run(values, _positionals, ctx) {
@@ -153,6 +157,7 @@ Example:
     const identity = await identityOptionsOf(values);
     const linkDns = dnsServers(values['dns-server']);
     const insecureLinks = values['insecure-links'] === true;
+    const mapUrl = linksMirror(values);
     // Loaded here only: Helia, libp2p, SQLite and the HTTP server are for this command alone.
     const { createRegistry, normalizePeerUrl } = await import('@assent/registry');
     const witnessed = logPeers(values['log-peer'], normalizePeerUrl);
@@ -173,6 +178,7 @@ Example:
       links: {
         ...(insecureLinks ? { allowInsecure: true } : {}),
         ...(linkDns === undefined ? {} : { dnsServers: linkDns }),
+        ...(mapUrl === undefined ? {} : { mapUrl }),
       },
       logger: logger.child({ component: 'registry' }),
     });
