@@ -4,24 +4,28 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assent, buildCli, json, type Run, type Served, serve } from '../../apps/cli/test/support/cli.js';
 import { waitFor } from '../../packages/registry/test/child-registry.js';
+import { type FakePlatform, startFakePlatform } from '../support/fake-platform.js';
 import { type LoopbackDns, startLoopbackDns } from '../support/loopback-dns.js';
 
 /**
  * Issue 19's squatter scenarios, through the built CLI against two real nodes: A and B are each
- * `assent serve --insecure-links --dns-server` (Helia, SQLite in a temp directory, the HTTP gateway on
- * 127.0.0.1), B naming A as its peer, so what is published to one reaches the other. Each node checks
- * the identity links of the manifests it ingests and signs what it saw; the CLI's verifier weighs those
- * observations (docs/decisions.md §7).
+ * `assent serve --insecure-links --links-mirror WEB --dns-server DNS` (Helia, SQLite in a temp directory,
+ * the HTTP gateway on 127.0.0.1), B naming A as its peer, so what is published to one reaches the other.
+ * Each node checks the identity links of the manifests it ingests and signs what it saw; the CLI's
+ * verifier weighs those observations (docs/decisions.md §7).
  *
- * The Flight is bound by a domain link (L2, `_assent.theflight.test` TXT `did=…`), not a profile page
- * (L1): `assent serve` has no option that sends a profile's `https://` URL to a loopback server (the SDK's
- * `links.mapUrl`; `assent id links` has `--links-mirror`), so a node run by the CLI cannot fetch a fake
- * platform's page. Faked, and only this: DNS (a dns2 server on 127.0.0.1, test/support/loopback-dns.ts),
- * because a test cannot publish a real TXT record. Everything else is the product: nodes, replication,
- * HTTP, SQLite, the link checker and the CLI's verifier. Tests share the nodes and run in order.
+ * Scenario 1 runs twice: The Flight bound by a domain link (L2, `_assent.theflight.test` TXT `did=…`), and
+ * bound by a profile page (L1, `https://soundcloud.test/the-flight` naming `assent:<did>` in its bio),
+ * the form issue 19 tells it in. Faked, and only this: DNS (a dns2 server on 127.0.0.1,
+ * test/support/loopback-dns.ts) and the platform (a Hono server on 127.0.0.1, test/support/fake-platform.ts,
+ * which the nodes reach through `--links-mirror`: `https://HOST/PATH` is fetched from `WEB/HOST/PATH`),
+ * because a test can neither publish a real TXT record nor edit a real SoundCloud bio. Everything else is
+ * the product: nodes, replication, HTTP, SQLite, the link checker and the CLI's verifier. Tests share the
+ * nodes (starting them is most of the file's time) and run in order; each scenario has its own creators.
  */
 let dir: string;
 let dns: LoopbackDns;
+let web: FakePlatform;
 let nodeA: Served | undefined;
 let nodeB: Served | undefined;
 
@@ -35,6 +39,22 @@ const SONG = `${SONGS}one`;
 const UNCLAIMED_PAGE = `${SITE}/blog/tour-diary`;
 /** A URL only the unbound creator claims, on another site. */
 const UNBOUND_WORK = 'https://bandcamp.test/unbound/track';
+
+/** The platform standing in for SoundCloud, served by the fake platform through `--links-mirror`. */
+const PLATFORM = 'soundcloud.test';
+/** The Flight's profile page on it, bound to it by `assent:<did>` in the bio. */
+const PROFILE = `https://${PLATFORM}/the-flight`;
+/** The Flight's tracks: the prefix it allows, under its profile. */
+const TRACKS = `${PROFILE}/`;
+const TRACK = `${TRACKS}track`;
+/**
+ * Works of other accounts on the platform, which nobody bound claims; the second shares The Flight's
+ * name as a string prefix, but a profile's scope goes by whole path segments.
+ */
+const OTHER_ACCOUNTS = [
+  `https://${PLATFORM}/someone-else/track`,
+  `https://${PLATFORM}/the-flight-tribute/track`,
+];
 
 /** A party's environment for the CLI: its own home, passphrase and default gateway. */
 interface Party extends Record<string, string> {
@@ -152,8 +172,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'assent-e2e-identity-'));
   // The TXT record is added once The Flight has a DID; every other name is NXDOMAIN.
   dns = await startLoopbackDns({});
-  // The nodes' link checks: names under .test allowed, DNS asked of the loopback server.
-  const links = ['--insecure-links', '--dns-server', dns.servers[0] as string];
+  // The fake platform: The Flight's profile page is served once it has a DID; every other page is 404.
+  web = await startFakePlatform();
+  // The nodes' link checks: names under .test allowed, pages fetched from the fake platform, DNS asked
+  // of the loopback server.
+  const links = ['--insecure-links', '--links-mirror', web.url, '--dns-server', dns.servers[0] as string];
   const dataA = join(dir, 'node-a');
   nodeA = await serve(['--data', dataA, ...links], { ASSENT_HOME: dataA });
   const dataB = join(dir, 'node-b');
@@ -172,6 +195,7 @@ afterAll(async () => {
     }),
   );
   await dns?.close();
+  await web?.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 }, 60_000);
 
@@ -288,5 +312,96 @@ describe('a squatter against a creator bound to its site', () => {
     expect(other.claimants).toEqual([
       expect.objectContaining({ issuer: squatterDid, decision: 'deny', level: 0, outranked: false }),
     ]);
+  }, 60_000);
+});
+
+describe('a squatter against a creator bound to its profile page', () => {
+  let flight: Party;
+  let squatter: Party;
+  let company: Party;
+  let flightDid: string;
+  let squatterDid: string;
+
+  beforeAll(async () => {
+    flight = home('the-flight-on-soundcloud', A());
+    squatter = home('soundcloud-squatter', B());
+    company = home('company-2', A());
+    [flightDid, squatterDid] = await Promise.all([
+      createIdentity(flight, 'The Flight'),
+      createIdentity(squatter, 'Not The Flight'),
+    ]);
+  }, 60_000);
+
+  it('the creator links its profile page and allows its tracks; both nodes read the page and find the link', async () => {
+    const draft = join(flight.ASSENT_HOME, 'draft.json');
+    await run(['draft', `url-prefix:${TRACKS}`, '--allow', 'train-genai', '-o', draft, '--json'], flight);
+    // A profile is an https:// URL: no --insecure-links (that is for domains under unknown suffixes).
+    const linked = json<{ identity: unknown; publish: { type: string; url: string; token: string } | null }>(
+      await run(['id', 'link', PROFILE, '--draft', draft, '--json'], flight),
+    );
+    expect(linked.identity).toEqual({ type: 'profile', id: PROFILE });
+    expect(linked.publish).toMatchObject({ type: 'profile', url: PROFILE, token: `assent:${flightDid}` });
+    // The token goes into the bio as printed (on the fake platform both nodes read through the mirror).
+    web.routes.set(`${PLATFORM}/the-flight`, {
+      body: `<!doctype html><html><body><main><h1>The Flight</h1><p class="bio">Songs from the road. ${linked.publish?.token}</p></main></body></html>`,
+    });
+    expect(await publish(flight, draft)).toBe(1);
+    await onBothNodes(flightDid, 1);
+    for (const node of [A(), B()]) {
+      const seen = await waitFor(
+        async () => {
+          const link = (await creatorOn(node, flightDid))?.links[0];
+          return link !== undefined && link.state !== 'looking' ? link : undefined;
+        },
+        `${node.url} checking ${PROFILE}`,
+        30_000,
+      );
+      expect(seen).toMatchObject({ identity: { type: 'profile', id: PROFILE }, state: 'ok', bound: true });
+    }
+    // The page was read from the fake platform, not the network.
+    expect(web.requests).toContain(`GET ${PLATFORM}/the-flight`);
+  }, 60_000);
+
+  it('an unbound squatter denies the whole platform: allow, disputed, the creator at L1 in scope, the squatter at L0 and outranked', async () => {
+    const draft = join(squatter.ASSENT_HOME, 'draft.json');
+    await run(
+      ['draft', `url-prefix:https://${PLATFORM}/`, '--deny', 'train-genai', '-o', draft, '--json'],
+      squatter,
+    );
+    expect(await publish(squatter, draft)).toBe(1);
+    await onBothNodes(squatterDid, 1);
+    const observers = await Promise.all([nodeDid(A()), nodeDid(B())]);
+    for (const node of [A(), B()]) {
+      const result = await check(company, node, TRACK);
+      expect(result).toMatchObject({ decision: 'allow', disputed: true, rule: 'work-policy' });
+      expect(codes(result.warnings)).toEqual([]);
+      expect(result.claimants).toHaveLength(2);
+      expect(claimant(result, flightDid)).toMatchObject({
+        decision: 'allow',
+        level: 1,
+        inScope: true,
+        outranked: false,
+        links: [{ type: 'profile', id: PROFILE, level: 1, bound: true, state: 'ok' }],
+      });
+      expect(observers).toContain(claimant(result, flightDid).links[0]?.observer);
+      expect(claimant(result, squatterDid)).toMatchObject({
+        decision: 'deny',
+        level: 0,
+        inScope: false,
+        outranked: true,
+        links: [],
+      });
+    }
+  }, 60_000);
+
+  it("another account's work on the platform: deny, since nobody bound claims it (denies count at L0)", async () => {
+    for (const work of OTHER_ACCOUNTS) {
+      const result = await check(company, B(), work);
+      expect(result, work).toMatchObject({ decision: 'deny', disputed: false, rule: 'work-policy' });
+      expect(codes(result.warnings)).toEqual([]);
+      expect(result.claimants).toEqual([
+        expect.objectContaining({ issuer: squatterDid, decision: 'deny', level: 0, outranked: false }),
+      ]);
+    }
   }, 60_000);
 });
