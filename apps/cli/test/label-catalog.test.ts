@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assent, buildCli, json, type Served, serve } from './support/cli.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND_GRANTS = '--unbound-grants';
+
 /**
  * Changing consent through the built CLI against a real node (`assent serve`: Helia, SQLite, the
  * gateway on 127.0.0.1): revocations that must beat a work's own broader grant, end dates that must
@@ -23,7 +26,7 @@ function creatorEnv(name: string): Record<string, string> {
 }
 
 async function check(work: string, use: string): Promise<Checked> {
-  const run = await assent(['check', work, '--use', use, '--json'], company);
+  const run = await assent(['check', work, '--use', use, UNBOUND_GRANTS, '--json'], company);
   return json<Checked>(run);
 }
 

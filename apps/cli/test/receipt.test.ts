@@ -23,6 +23,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assent, buildCli, json, type Served, serve } from './support/cli.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND_GRANTS = '--unbound-grants';
+
 /**
  * Check receipts through the built CLI (issue 18), against real nodes (`assent serve`: Helia, SQLite,
  * the gateway and the node's transparency log on 127.0.0.1). Publish; keep receipts with
@@ -150,7 +153,7 @@ async function resign(receipt: ReceiptJson): Promise<ReceiptJson> {
 beforeAll(async () => {
   await buildCli();
   dir = mkdtempSync(join(tmpdir(), 'assent-receipts-'));
-  node = await serve(['--data', at('node')], { ASSENT_HOME: at('node') });
+  node = await serve(['--data', at('node'), UNBOUND_GRANTS], { ASSENT_HOME: at('node') });
   nodeInfo = (await (await fetch(`${node.url}/.well-known/assent-node.json`)).json()) as typeof nodeInfo;
   const artist = await generateIdentity();
   const label = await generateIdentity();
@@ -220,6 +223,7 @@ describe('keeping receipts (the node is up)', () => {
         ORG,
         '--receipt',
         at('r.json'),
+        UNBOUND_GRANTS,
         '--json',
       ],
       company(),
@@ -304,7 +308,7 @@ describe('keeping receipts (the node is up)', () => {
     expect(json(await assent(['check', TURNED, '--use', 'train-genai', '--json'], company())).decision).toBe(
       'deny',
     );
-    const stale = await serve(['--data', at('stale')], { ASSENT_HOME: at('stale') });
+    const stale = await serve(['--data', at('stale'), UNBOUND_GRANTS], { ASSENT_HOME: at('stale') });
     try {
       await publish(stale, turnedV1);
       const env = { ...company(), ASSENT_GATEWAY: stale.url };

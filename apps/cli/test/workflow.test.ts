@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flac, mp3, wav } from './support/audio-fixtures.js';
 import { assent, buildCli, json, type Served, serve } from './support/cli.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND_GRANTS = '--unbound-grants';
+
 /**
  * The story of DESIGN §1, end to end through the built CLI and real nodes (`assent serve`: a Helia
  * node, SQLite index and the @assent/gateway HTTP server on 127.0.0.1, a free port): a creator
@@ -169,7 +172,10 @@ describe('the AI company', () => {
   });
 
   it('sees AI input as conditional on credit, and search as allowed (CSV and JSON output)', async () => {
-    const csv = await assent(['scan', music, '--use', 'ai-input', '--format', 'csv'], company);
+    const csv = await assent(
+      ['scan', music, '--use', 'ai-input', '--format', 'csv', UNBOUND_GRANTS],
+      company,
+    );
     expect(csv.code, csv.stderr).toBe(0);
     const rows = csv.stdout.trim().split('\n');
     expect(rows[0]).toBe(
@@ -179,10 +185,12 @@ describe('the AI company', () => {
     for (const row of rows.slice(1))
       expect(row).toContain(',conditional,false,"{""attribution"":""The Flight""}"');
     expect(csv.stderr).toMatch(/conditional\s+12/);
-    const search = json<Report>(await assent(['scan', music, '--use', 'search', '--json'], company));
+    const search = json<Report>(
+      await assent(['scan', music, '--use', 'search', UNBOUND_GRANTS, '--json'], company),
+    );
     expect(search.summary).toMatchObject({ allow: 12, deny: 0 });
     const checked = await assent(
-      ['check', 'https://soundcloud.com/the-flight/track-3', '--use', 'search', '--json'],
+      ['check', 'https://soundcloud.com/the-flight/track-3', '--use', 'search', UNBOUND_GRANTS, '--json'],
       company,
     );
     expect(json(checked)).toMatchObject({
@@ -225,12 +233,16 @@ describe('the creator changes their mind', () => {
     const revoked = await assent(['revoke', '--use', 'ai-input', '--json'], creator);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(json(revoked)).toMatchObject({ version: 2, previous: v1.cid, created: true });
-    const scan = json<Report>(await assent(['scan', music, '--use', 'ai-input', '--json'], company));
+    const scan = json<Report>(
+      await assent(['scan', music, '--use', 'ai-input', UNBOUND_GRANTS, '--json'], company),
+    );
     expect(scan.summary).toMatchObject({ deny: 12, conditional: 0 });
     // Search is untouched; then one track is withdrawn entirely.
     const one = await assent(['revoke', '--work', `isrc:${isrc(3)}`, '--json'], creator);
     expect(json(one)).toMatchObject({ version: 3 });
-    const search = json<Report>(await assent(['scan', music, '--use', 'search', '--json'], company));
+    const search = json<Report>(
+      await assent(['scan', music, '--use', 'search', UNBOUND_GRANTS, '--json'], company),
+    );
     expect(search.summary).toMatchObject({ allow: 11, deny: 1 });
     // The next draft starts from the published head, all 13 works and the revocations included.
     const next = json<{
@@ -253,7 +265,7 @@ describe('the creator changes their mind', () => {
       const old = join(creator.ASSENT_HOME as string, 'manifests', `${v1.cid}.json`);
       expect((await assent(['publish', old, '--gateway', stale.url], creator)).code).toBe(0);
       const run = await assent(
-        ['scan', music, '--use', 'ai-input', '--gateway', stale.url, '--json'],
+        ['scan', music, '--use', 'ai-input', '--gateway', stale.url, UNBOUND_GRANTS, '--json'],
         company,
       );
       // The report is complete, and the exit code is ROLLBACK_DETECTED's (docs/errors.md).
