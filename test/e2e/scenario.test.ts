@@ -25,6 +25,9 @@ import { assent, buildCli, json, type Served, serve } from '../../apps/cli/test/
 import { waitFor } from '../../packages/registry/test/child-registry.js';
 import { type HostilePeer, startHostilePeer } from '../../packages/registry/test/support/hostile-peer.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
+
 /**
  * DESIGN §1 and §5 across three nodes. A, B and C are each `assent serve` (the built CLI: a Helia node,
  * a SQLite index and the HTTP gateway) in its own process on 127.0.0.1, with its own data directory;
@@ -70,7 +73,9 @@ function node(name: 'A' | 'B' | 'C'): Served {
 /** Runs `assent serve` on node `name`'s data directory (the same one every time), with these peers. */
 async function start(name: 'A' | 'B' | 'C', peers: readonly string[]): Promise<Served> {
   const data = join(dir, `node-${name}`);
-  const served = await serve(['--data', data, ...peers.flatMap((p) => ['--peer', p])], { ASSENT_HOME: data });
+  const served = await serve(['--data', data, '--unbound-grants', ...peers.flatMap((p) => ['--peer', p])], {
+    ASSENT_HOME: data,
+  });
   expect(served.multiaddrs[0]).toMatch(MULTIADDR);
   nodes[name] = served;
   return served;
@@ -159,7 +164,18 @@ interface Report {
 /** `assent scan` of the AI company's list through a gateway, as JSON. */
 async function scan(gateway: Served, use: string, exitCode = 0): Promise<Report> {
   const run = await assent(
-    ['scan', list, '--use', use, '--org', 'did:web:example.ai', '--gateway', gateway.url, '--json'],
+    [
+      'scan',
+      list,
+      '--use',
+      use,
+      '--org',
+      'did:web:example.ai',
+      '--gateway',
+      gateway.url,
+      '--unbound-grants',
+      '--json',
+    ],
     company,
   );
   expect(run.code, run.stderr).toBe(exitCode);
@@ -253,7 +269,7 @@ describe('three nodes on loopback', () => {
         return gateway.heads(issuers, options);
       },
     };
-    const verifier = createVerifier({ source: failover, state: fileState(statePath) });
+    const verifier = createVerifier({ source: failover, state: fileState(statePath), identity: UNBOUND });
     const viaA = await verifier.checkMany({ works: TRACKS, use: 'search' });
     for (const result of viaA) {
       expect(result).toMatchObject({ decision: 'deny', warnings: [] });
@@ -273,7 +289,11 @@ describe('three nodes on loopback', () => {
     expect(await peersOf(b)).toBe(0);
     // What B says to anyone without memory: allow (so the rollback below is real, not assumed).
     expect((await batchCheck(b, 'search', TRACKS)).map((r) => r.decision)).toEqual(TRACKS.map(() => 'allow'));
-    const amnesic = await createVerifier({ source: gatewaySource(b.url), state: memoryState() }).checkMany({
+    const amnesic = await createVerifier({
+      source: gatewaySource(b.url),
+      state: memoryState(),
+      identity: UNBOUND,
+    }).checkMany({
       works: TRACKS,
       use: 'search',
     });
@@ -288,7 +308,11 @@ describe('three nodes on loopback', () => {
       expect(result.evidence[0]).toMatchObject({ cid: v2.cid, version: 2 });
     }
     // A verifier started afresh on the same state file holds v2's version, not its content: deny.
-    const fresh = createVerifier({ source: gatewaySource(b.url), state: fileState(statePath) });
+    const fresh = createVerifier({
+      source: gatewaySource(b.url),
+      state: fileState(statePath),
+      identity: UNBOUND,
+    });
     for (const result of await fresh.checkMany({ works: TRACKS, use: 'search' })) {
       expect(result).toMatchObject({ decision: 'deny', rule: 'content-unavailable' });
       expect(codes(result.warnings)).toContain('ROLLBACK_DETECTED');
@@ -323,7 +347,11 @@ describe('three nodes on loopback', () => {
     const again = await verifier.checkMany({ works: TRACKS, use: 'search' });
     expect(withoutTime(viaB)).toEqual(withoutTime(again));
     expect(withoutTime(viaB)).toEqual(withoutTime(viaA));
-    const freshViaB = createVerifier({ source: gatewaySource(rejoined.url), state: fileState(statePath) });
+    const freshViaB = createVerifier({
+      source: gatewaySource(rejoined.url),
+      state: fileState(statePath),
+      identity: UNBOUND,
+    });
     expect(withoutTime(await freshViaB.checkMany({ works: TRACKS, use: 'search' }))).toEqual(
       withoutTime(viaA),
     );
@@ -561,7 +589,10 @@ describe('three nodes on loopback', () => {
         `v3 on ${served.url}`,
         30_000,
       );
-      const results = await createVerifier({ source: gatewaySource(served.url) }).checkMany({
+      const results = await createVerifier({
+        source: gatewaySource(served.url),
+        identity: UNBOUND,
+      }).checkMany({
         works: [...TRACKS, track(13)],
         use: 'search',
       });

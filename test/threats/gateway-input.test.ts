@@ -24,6 +24,9 @@ import { cleanup, postJson, startTestGateway, text } from '../../apps/gateway/te
 
 type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
+
 const X = 'isrc:USRC17607839';
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 
@@ -34,7 +37,7 @@ let v1: SignedManifest;
 let v2: SignedManifest;
 
 beforeAll(async () => {
-  gw = await startTestGateway({ rateLimit: false, log: false });
+  gw = await startTestGateway({ rateLimit: false, log: false, identity: UNBOUND });
   tight = await startTestGateway({ rateLimit: false, log: false, maxCarBytes: 2048, maxCheckBytes: 1024 });
   me = await generateIdentity();
   v1 = await signManifest({ works: [{ ids: [X], policy: { all: 'deny' } }] }, { identity: me });
