@@ -6,6 +6,9 @@ import { createVerifier } from '@assent/verifier';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry, type Registry, registrySource } from '../src/index.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
+
 const dir = mkdtempSync(join(tmpdir(), 'assent-registry-source-'));
 let registry: Registry | undefined;
 
@@ -88,7 +91,7 @@ describe('registrySource', () => {
       },
       revision: () => node.revision(),
     };
-    const verifier = createVerifier({ source: registrySource(counted) });
+    const verifier = createVerifier({ source: registrySource(counted), identity: UNBOUND });
     for (let i = 0; i < 3; i++)
       expect((await verifier.check({ work, use: 'train-genai' })).decision).toBe('allow');
     expect(lookups).toBe(2);
