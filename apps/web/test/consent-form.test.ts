@@ -22,6 +22,9 @@ import {
 } from '../src/consent-form.js';
 import { workIdFromText } from '../src/work-input.js';
 
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
+
 const AT = new Date('2026-12-01T00:00:00Z');
 const SIGNED_AT = '2026-12-01T00:00:00Z';
 
@@ -45,7 +48,7 @@ async function sign(draft: ManifestDraft, head?: SignedManifest, inlineBudgetByt
 
 /** What the verifier decides for one work and use in a manifest (at AT). */
 async function decide(signed: SignedManifest, work: string, use: UseTerm) {
-  const verifier = createVerifier({ source: memorySource([signed]) });
+  const verifier = createVerifier({ source: memorySource([signed]), identity: UNBOUND });
   return (await verifier.check({ work, use, at: AT })).decision;
 }
 
@@ -164,7 +167,7 @@ describe('consent form → changes → next version', () => {
     expect(await decide(v2, last, 'train-genai')).toBe('deny');
     expect(await decide(v2, last, 'search')).toBe('conditional');
     expect(await decide(v2, last, 'tdm')).toBe('deny'); // an unknown condition still means deny
-    const verifier = createVerifier({ source: memorySource([v2]) });
+    const verifier = createVerifier({ source: memorySource([v2]), identity: UNBOUND });
     const later = await verifier.check({ work: last, use: 'search', at: new Date('2027-04-01T00:00:00Z') });
     expect(later.decision).toBe('deny');
   });

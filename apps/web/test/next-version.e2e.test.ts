@@ -34,6 +34,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = join(here, '..');
 const shots = join(appRoot, 'test-results');
 const PASSPHRASE = 'correct horse battery staple';
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
 
 describe.skipIf(!hasChromium)(
   `the web app's next version, end to end in Chromium${chromiumSkipReason}`,
@@ -46,7 +48,7 @@ describe.skipIf(!hasChromium)(
 
     beforeAll(async () => {
       await mkdir(shots, { recursive: true });
-      app = await serveWebApp({ acceptDownloads: false });
+      app = await serveWebApp({ acceptDownloads: false, identity: UNBOUND });
       ({ gateway, page, pageErrors } = app);
       me = await generateIdentity();
     }, 180_000);
@@ -89,7 +91,7 @@ describe.skipIf(!hasChromium)(
     }
 
     async function decision(work: string, use: keyof typeof TERM_LABELS, at?: string): Promise<string> {
-      const verifier = createVerifier({ source: gatewaySource(gateway.url) });
+      const verifier = createVerifier({ source: gatewaySource(gateway.url), identity: UNBOUND });
       return (await verifier.check({ work, use, ...(at === undefined ? {} : { at }) })).decision;
     }
 
@@ -202,7 +204,7 @@ describe.skipIf(!hasChromium)(
       const claimed = snapshotOf(v4.manifest, pages).works.flatMap((w) => w.ids);
       expect(claimed).toHaveLength(works.length);
       expect(new Set(claimed)).toEqual(new Set(works.flatMap((w) => w.ids)));
-      const verifier = createVerifier({ source: gatewaySource(gateway.url) });
+      const verifier = createVerifier({ source: gatewaySource(gateway.url), identity: UNBOUND });
       const now = await verifier.checkMany({ works: works.map((w) => w.ids[0] as string), use: 'search' });
       expect(new Set(now.map((r) => r.decision))).toEqual(new Set(['conditional']));
       const last = 'url:https://label.example/t/2999';

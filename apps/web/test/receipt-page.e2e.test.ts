@@ -26,6 +26,8 @@ import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.
 import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const shots = join(import.meta.dirname, '..', 'test-results');
+// not about identity: grants count unbound (docs/decisions.md §7 item 5)
+const UNBOUND = { requireBinding: false } as const;
 
 const X = 'isrc:USRC17607839';
 const Y = 'isrc:GBAYE0601498';
@@ -75,7 +77,7 @@ describe.skipIf(!hasChromium)(`receipt page end to end in Chromium${chromiumSkip
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
-    app = await serveWebApp();
+    app = await serveWebApp({ identity: UNBOUND });
     ({ gateway, page, pageErrors } = app);
     const label = await generateIdentity();
     const artist = await generateIdentity();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningGateway, startGateway } from '@assent/gateway';
 import { createRegistry, type Registry, type RegistryLinkOptions } from '@assent/registry';
+import type { IdentityOptions } from '@assent/verifier';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { launchChromium } from '../../../../test/browser/chromium.js';
@@ -26,10 +27,11 @@ export interface ServedWebApp {
 /**
  * Builds the web app with Vite into a temp folder (never apps/web/dist), starts a registry node
  * (network off) and the gateway on 127.0.0.1 port 0 serving it, and opens a page in Debian's Chromium.
- * `links`: the node's identity-link checks (a loopback fake platform and DNS server in tests).
+ * `links`: the node's identity-link checks (a loopback fake platform and DNS server in tests);
+ * `identity`: whom the node's verifier trusts for identity (`startGateway`'s option).
  */
 export async function serveWebApp(
-  options: { acceptDownloads?: boolean; links?: RegistryLinkOptions } = {},
+  options: { acceptDownloads?: boolean; links?: RegistryLinkOptions; identity?: IdentityOptions } = {},
 ): Promise<ServedWebApp> {
   const dir = await mkdtemp(join(tmpdir(), 'assent-web-'));
   const dist = join(dir, 'dist');
@@ -53,7 +55,14 @@ export async function serveWebApp(
       network: false,
       ...(options.links === undefined ? {} : { links: options.links }),
     });
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, registry, webRoot: dist, log: false });
+    gateway = await startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      registry,
+      webRoot: dist,
+      log: false,
+      ...(options.identity === undefined ? {} : { identity: options.identity }),
+    });
     browser = await launchChromium();
     const context = await browser.newContext({
       acceptDownloads: options.acceptDownloads ?? false,
