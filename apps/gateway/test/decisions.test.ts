@@ -24,6 +24,9 @@ import {
 import { createGateway } from '../src/index.js';
 import { cleanup, tempDir } from './support/fixture.js';
 
+/** The §6 table is decided without identity bindings (docs/decisions.md §7 item 5); §8 has its own test. */
+const TABLE_RULES = { requireBinding: false } as const;
+
 type App = ReturnType<typeof createGateway>;
 
 const cases = readDecisionTable();
@@ -69,7 +72,7 @@ beforeAll(async () => {
       c.id,
       createGateway({
         registry,
-        verifier: createVerifier({ source: registrySource(registry), now }),
+        verifier: createVerifier({ source: registrySource(registry), now, identity: TABLE_RULES }),
         now,
         log: false,
         rateLimit: false,
@@ -100,7 +103,11 @@ afterAll(async () => {
 });
 
 function sdkCheck(c: DecisionCase, manifests: readonly SignedManifest[]): Promise<CheckResult> {
-  const verifier = createVerifier({ source: memorySource(manifests), now: () => new Date(NOW) });
+  const verifier = createVerifier({
+    source: memorySource(manifests),
+    now: () => new Date(NOW),
+    identity: TABLE_RULES,
+  });
   return verifier.check({
     work: c.work,
     use: c.use,
@@ -140,6 +147,7 @@ describe('docs/decisions.md through the gateway', () => {
       const viaHttp = createVerifier({
         source: gatewaySource(`${origin}/d/${c.id}`),
         now: () => new Date(NOW),
+        identity: TABLE_RULES,
       });
       const result = await viaHttp.check({
         work: c.work,
