@@ -3,6 +3,12 @@
  * real registry node in a temp dir, on 127.0.0.1 port 0. The app is built with Vite in beforeAll into
  * a temp folder, so the test never depends on (or clobbers) apps/web/dist.
  * Screenshots go to apps/web/test-results/ (git-ignored).
+ *
+ * A grant counts only from a creator with an identity binding covering the work (docs/decisions.md §7):
+ * for the file's sha256 a checked link of any level anywhere, for its ISRC only an attestation this page
+ * trusts (it trusts none). So the creator here links a profile page as a real one would: the page says
+ * what to publish, the test publishes exactly that on a loopback fake platform (resolved by a loopback
+ * DNS server), and the real node checks it (`links`, as `assent serve --insecure-links` would).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -13,6 +19,8 @@ import { TERM_LABELS } from '@assent/manifest';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
+import { type FakePlatform, startFakePlatform } from '../../../test/support/fake-platform.js';
+import { type LoopbackDns, startLoopbackDns } from '../../../test/support/loopback-dns.js';
 import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,6 +56,16 @@ function mp3WithIsrc(isrc: string): Buffer {
 const ISRC = 'GBAYE2600123';
 const track = mp3WithIsrc(ISRC);
 
+/** The creator's profile page: it covers no ISRC, but any checked link binds a file's hash. */
+const PROFILE = 'https://the-flight.test/music';
+
+/** A profile page whose visible bio holds `bio`, the way the generic page reader reads it. */
+function profilePage(bio: string) {
+  return {
+    body: `<!doctype html><html><body><main><h1>The Flight</h1><p class="bio">${bio}</p></main></body></html>`,
+  };
+}
+
 /** Drops a file on an element with a real `drop` event carrying a DataTransfer. */
 async function dropFile(
   page: Page,
@@ -73,6 +91,8 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReason}`, () => {
+  let dns: LoopbackDns | undefined;
+  let web: FakePlatform | undefined;
   let app: ServedWebApp | undefined;
   let gateway: RunningGateway;
   let page: Page;
@@ -81,12 +101,20 @@ describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReaso
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
-    app = await serveWebApp({ acceptDownloads: true });
+    dns = await startLoopbackDns({}, { loopbackByDefault: true });
+    web = await startFakePlatform();
+    const fake = web;
+    app = await serveWebApp({
+      acceptDownloads: true,
+      links: { allowInsecure: true, dnsServers: dns.servers, mapUrl: (url) => fake.mapUrl(url) },
+    });
     ({ gateway, page, pageErrors } = app);
   }, 180_000);
 
   afterAll(async () => {
     await app?.close();
+    await web?.close();
+    await dns?.close();
   });
 
   it('creates an identity, adds a dropped file, denies generative training, signs and publishes', async () => {
@@ -133,6 +161,16 @@ describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReaso
     await works.locator('details.work-policy summary').click();
     await works.getByLabel(TERM_LABELS.tdm).selectOption('allow');
 
+    // Show who signs: link the profile page, and publish on it exactly what the page says to.
+    await page.getByLabel('Your website (a bare name) or a profile page (a full link)').fill(PROFILE);
+    await page.locator('#link-add').click();
+    expect(await page.locator('#link-error').textContent()).toBe('');
+    const profileItem = page.locator(`#link-list li[data-identity="profile:${PROFILE}"]`);
+    expect(await profileItem.getAttribute('data-change')).toBe('added');
+    const token = await profileItem.locator('.link-instructions code.token').textContent();
+    expect(token).toBe(`assent:${did}`);
+    web?.routes.set('the-flight.test/music', profilePage(`Songs from Leeds. ${token}`));
+
     await page.getByRole('button', { name: 'Review' }).click();
     expect(await page.locator('#summary-works li[data-term="tdm"]').textContent()).toContain(
       'Allowed (this work only)',
@@ -148,6 +186,9 @@ describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReaso
     expect(preview.credentialSubject.version).toBe(1);
     expect(preview.credentialSubject.default['train-genai']).toBe('deny');
     expect(preview.credentialSubject.works[0]?.ids).toContain(`isrc:${ISRC}`);
+    expect(await page.locator('#summary-identities').textContent()).toBe(
+      'the-flight.test/music (profile link)',
+    );
     await page.locator('#manifest-json summary').click();
     await shot(page, '01-creator-review');
 
@@ -161,6 +202,25 @@ describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReaso
       heads: { version: number }[];
     };
     expect(creator.heads[0]?.version).toBe(1);
+
+    // The node checks the link at ingest; wait until it reports it bound, then the page shows it.
+    await expect
+      .poll(
+        async () => {
+          const body = (await (
+            await fetch(`${gateway.url}/v1/creators/${encodeURIComponent(did)}`)
+          ).json()) as { links?: { identity: { id: string }; state: string; bound?: boolean }[] };
+          const link = body.links?.find((l) => l.identity.id === PROFILE);
+          return link === undefined
+            ? 'unreported'
+            : `${link.state} ${link.bound === true ? 'bound' : 'unbound'}`;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe('ok bound');
+    await page.locator('#link-refresh').click();
+    await expect.poll(() => profileItem.getAttribute('data-bound'), { timeout: 10_000 }).toBe('true');
+    expect(await profileItem.locator('.link-state').textContent()).toContain('✓ Confirmed, checked today.');
   });
 
   it('the lookup page shows the deny for that file, verified in the browser', async () => {
@@ -169,7 +229,8 @@ describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReaso
     await dropFile(page, '#lookup-dropzone', 'copy of the track.mp3', 'audio/mpeg', track);
     const result = page.locator('#lookup-results section.result').first();
     await result.waitFor({ timeout: 20_000 });
-    expect(await result.getAttribute('data-work')).toMatch(/^sha256:/);
+    const sha256 = (await result.getAttribute('data-work')) ?? '';
+    expect(sha256).toMatch(/^sha256:/);
     expect(await result.locator('tr[data-use="train-genai"] .decision').textContent()).toBe('Not allowed');
     expect(await result.locator('tr[data-use="search"] .decision').textContent()).toBe('Allowed');
     expect(await result.locator('tr[data-use="tdm"] .decision').textContent()).toBe('Allowed');
@@ -180,27 +241,53 @@ describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReaso
     expect(await result.locator('.evidence').textContent()).toContain('version 1');
     await expect.poll(() => result.locator('.signed-at').first().textContent()).toContain('signed');
     expect(await result.locator('#disputed').count()).toBe(0);
-    // The file's ISRC is looked up as well.
+    // The grants count: the signer has a checked link, and no link can cover a file's hash anyway.
+    const signer = result.locator(`li.claimant[data-issuer="${did}"]`);
+    expect(await signer.locator('.signer').textContent()).toContain(
+      'the-flight.test/music ✓ (profile link, checked today)',
+    );
+    expect(await signer.locator('.standing').textContent()).toContain(
+      'this signer has a checked link elsewhere (level 1)',
+    );
+    expect(await result.locator('.insufficient-binding').count()).toBe(0);
+    // The file's ISRC is looked up as well. Only an attestation this page trusts binds an ISRC, and it
+    // trusts none: the deny counts unbound, the grants are "No answer", and the page says why.
     const byIsrc = page.locator(`#lookup-results section[data-work="isrc:${ISRC}"]`);
     expect(await byIsrc.locator('tr[data-use="train-genai"] .decision').textContent()).toBe('Not allowed');
+    expect(await byIsrc.locator('tr[data-use="search"] .decision').textContent()).toBe('No answer');
+    expect(await byIsrc.locator('tr[data-use="tdm"] .decision').textContent()).toBe('No answer');
+    const why = await byIsrc.locator('.insufficient-binding').textContent();
+    expect(why).toContain('Why “No answer” for');
+    expect(why).toContain(TERM_LABELS.search);
+    expect(why).toContain(TERM_LABELS.tdm);
+    expect(why).toContain('has not shown that this work is theirs');
+    expect(why).toContain('for an ISRC, a label or distributor this page trusts vouching for them');
+    expect(await byIsrc.locator(`li.claimant[data-issuer="${did}"] .standing`).textContent()).toContain(
+      'Its checked links do not cover this work.',
+    );
     const manifestHref = await result.locator('.evidence a').first().getAttribute('href');
     expect(manifestHref).toMatch(/^v1\/manifests\/baga/);
     const served = await fetch(`${gateway.url}/${manifestHref}`);
     expect(served.status).toBe(200);
 
-    // As example.ai, the conditional grant applies, with its conditions spelled out.
+    // As example.ai, the conditional grant applies to the file, with its conditions spelled out.
     await page.getByLabel('Your organisation (optional)').fill('example.ai');
-    await page.getByLabel('A link, an ISRC, a work id or a manifest CID').fill(`isrc:${ISRC}`);
-    await page.getByRole('button', { name: 'Look up' }).click();
-    const asLicensee = page.locator(`#lookup-results section[data-work="isrc:${ISRC}"]`);
+    await dropFile(page, '#lookup-dropzone', 'copy of the track.mp3', 'audio/mpeg', track);
+    const asLicensee = page.locator(`#lookup-results section[data-work="${sha256}"]`);
     await expect
-      .poll(() => asLicensee.locator('tr[data-use="ai-input"] .decision').textContent())
+      .poll(() => asLicensee.locator('tr[data-use="ai-input"] .decision').textContent(), { timeout: 20_000 })
       .toBe('Allowed with conditions');
     expect(await asLicensee.locator('tr[data-use="ai-input"]').textContent()).toContain(
       'credit “The Flight”',
     );
     expect(await asLicensee.locator('tr[data-use="train-genai"] .decision').textContent()).toBe(
       'Not allowed',
+    );
+    // By its ISRC the same grant is no answer, for want of a trusted attestation.
+    const isrcAsLicensee = page.locator(`#lookup-results section[data-work="isrc:${ISRC}"]`);
+    expect(await isrcAsLicensee.locator('tr[data-use="ai-input"] .decision').textContent()).toBe('No answer');
+    expect(await isrcAsLicensee.locator('.insufficient-binding').textContent()).toContain(
+      TERM_LABELS['ai-input'],
     );
     await shot(page, '03-lookup-deny');
     await page.getByLabel('Your organisation (optional)').fill('');
