@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { startGateway } from '@assent/gateway';
 import { generateIdentity, type SignedManifest, signManifest } from '@assent/manifest';
 import { createRegistry } from '@assent/registry';
-import { type ConsentCheckReceipt, verifyReceipt } from '@assent/verifier';
+import { type ConsentCheckReceipt, verifyReceipt } from '@assent/verifier/receipt';
 import { BlockStore } from '../packages/registry/src/block-store.js';
 import { openIndexDatabase } from '../packages/registry/src/index-database.js';
 import { Ingester } from '../packages/registry/src/ingester.js';

@@ -4,7 +4,8 @@ import { ERROR_CODES } from '@assent/manifest';
 import { REGISTRY_ERROR_CODES } from '@assent/registry';
 import { SIGNAL_ISSUE_CODES } from '@assent/signals';
 import { TLOG_ERROR_CODES } from '@assent/tlog';
-import { RECEIPT_ERROR_CODES, VERIFIER_ERROR_CODES } from '@assent/verifier';
+import { VERIFIER_ERROR_CODES } from '@assent/verifier';
+import { RECEIPT_ERROR_CODES } from '@assent/verifier/receipt';
 import { describe, expect, it } from 'vitest';
 import { errorsDocSections } from '../support/errors-doc.js';
 

@@ -1,4 +1,4 @@
-import type { Equivocation, ReceiptErrorCode } from '@assent/verifier';
+import type { Equivocation, ReceiptErrorCode } from '@assent/verifier/receipt';
 import type { Context } from './context.js';
 import { exitCodeOf } from './errors.js';
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { ReceiptItem } from '@assent/verifier';
+import type { ReceiptItem } from '@assent/verifier/receipt';
 import { cliError } from './errors.js';
 import type { ReceiptFailure } from './receipt-failure.js';
 

@@ -1,11 +1,6 @@
 import { canonicalize, type JsonValue, type UseTerm, type WorkId } from '@assent/manifest';
-import {
-  type CheckpointMemory,
-  type CheckResult,
-  gatewaySource,
-  type VerifiedReceipt,
-  verifyReceipt,
-} from '@assent/verifier';
+import { type CheckResult, gatewaySource } from '@assent/verifier';
+import { type CheckpointMemory, type VerifiedReceipt, verifyReceipt } from '@assent/verifier/receipt';
 import { cliError } from './errors.js';
 import { gatewayRequest } from './gateway-client.js';
 import type { ReceiptFailure } from './receipt-failure.js';

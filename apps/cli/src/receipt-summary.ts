@@ -1,4 +1,4 @@
-import type { VerifiedReceipt } from '@assent/verifier';
+import type { VerifiedReceipt } from '@assent/verifier/receipt';
 import type { Style } from './context.js';
 
 /**

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { isAssentError } from '@assent/manifest';
-import { type CheckpointMemory, createVerifier, gatewaySource, type Verifier } from '@assent/verifier';
+import { createVerifier, gatewaySource, type Verifier } from '@assent/verifier';
 import { fileCheckpoints, fileState } from '@assent/verifier/node';
+import type { CheckpointMemory } from '@assent/verifier/receipt';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
 import { gatewayUrl } from './gateway-client.js';

@@ -610,7 +610,7 @@ describe('receipt verify, altered files', () => {
     const results = record.results as Record<string, unknown>[];
     Object.assign(results[0] as object, { decision: 'allow' });
     // The root over the altered results, as the lying node would compute it.
-    const { receiptResultsRoot } = await import('@assent/verifier');
+    const { receiptResultsRoot } = await import('@assent/verifier/receipt');
     record.receipt.credentialSubject.results.root = receiptResultsRoot(results);
     record.receipt = await resign(record.receipt);
     writeRecords(at('lie.json'), [record]);

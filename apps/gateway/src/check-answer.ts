@@ -1,4 +1,5 @@
-import { type CheckResult, RECEIPT_CHUNK_SIZE } from '@assent/verifier';
+import type { CheckResult } from '@assent/verifier';
+import { RECEIPT_CHUNK_SIZE } from '@assent/verifier/receipt';
 
 /** `YYYY-MM-DDThh:mm:ssZ` (docs/api.md: `asOf`). */
 export function utcSeconds(date: Date): string {

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { JsonObject } from '@assent/manifest';
 import { createProof } from '@assent/manifest/data-integrity';
 import { createMerkleTree, encodeBase64, formatTlogProof } from '@assent/tlog';
-import type { CheckResult, ConsentCheckReceipt, ReceiptManifest } from '@assent/verifier';
-import { RECEIPT_CHUNK_SIZE } from '@assent/verifier';
+import type { CheckResult } from '@assent/verifier';
+import { type ConsentCheckReceipt, RECEIPT_CHUNK_SIZE, type ReceiptManifest } from '@assent/verifier/receipt';
 import { GatewayError } from './errors.js';
 import type { RouteContext } from './route-context.js';
 

@@ -31,7 +31,7 @@ import {
   receiptItem,
   receiptLeafHashes,
   verifyReceipt,
-} from '@assent/verifier';
+} from '@assent/verifier/receipt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../src/index.js';
 import { cleanup, tempDir } from './support/fixture.js';

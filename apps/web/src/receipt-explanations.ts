@@ -1,4 +1,4 @@
-import type { ReceiptErrorCode } from '@assent/verifier';
+import type { ReceiptErrorCode } from '@assent/verifier/receipt';
 
 /**
  * What each code of `verifyReceipt` means, for a person holding the receipt (docs/spec/receipt.md §4,

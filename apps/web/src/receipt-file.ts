@@ -1,4 +1,4 @@
-import type { ReceiptItem } from '@assent/verifier';
+import type { ReceiptItem } from '@assent/verifier/receipt';
 
 /**
  * Reads the receipts a file keeps. A file is one JSON value or JSON Lines (one value a line, what

@@ -4,7 +4,7 @@ import {
   type ReceiptVerdict,
   type VerifyReceiptOptions,
   verifyReceipt,
-} from '@assent/verifier';
+} from '@assent/verifier/receipt';
 import { h, replace } from './element.js';
 import { messageOf, nextPaint, showError, showProgress, showStatus } from './feedback.js';
 import { fileDropzone } from './file-dropzone.js';

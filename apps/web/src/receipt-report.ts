@@ -1,5 +1,5 @@
 import { type Conditions, type Decision, TERM_LABELS, type UseTerm } from '@assent/manifest';
-import type { ConsentCheckReceipt, ReceiptVerdict, VerifiedReceipt } from '@assent/verifier';
+import type { ConsentCheckReceipt, ReceiptVerdict, VerifiedReceipt } from '@assent/verifier/receipt';
 import { describeConditions } from './consent-form.js';
 import { badge } from './decision-badge.js';
 import { h } from './element.js';

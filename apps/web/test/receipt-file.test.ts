@@ -1,4 +1,4 @@
-import { RECEIPT_ERROR_CODES } from '@assent/verifier';
+import { RECEIPT_ERROR_CODES } from '@assent/verifier/receipt';
 import { describe, expect, it } from 'vitest';
 import { RECEIPT_EXPLANATIONS } from '../src/receipt-explanations.js';
 import { readReceiptFile } from '../src/receipt-file.js';

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningGateway } from '@assent/gateway';
 import { generateIdentity, type SignedManifest, signManifest } from '@assent/manifest';
-import { type ConsentCheckReceipt, receiptItem } from '@assent/verifier';
+import { type ConsentCheckReceipt, receiptItem } from '@assent/verifier/receipt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -2,16 +2,11 @@
  * `@assent/verifier`: decides AI-use consent locally from signed manifests. Sources only supply
  * manifests; the verifier verifies every one, remembers the newest version per creator (rollback
  * protection) and explains each decision. No I/O of its own and no Node built-ins: it runs in
- * browsers and Node. The Node-only file state store is at `@assent/verifier/node`.
+ * browsers and Node. The Node-only file state store is at `@assent/verifier/node`; check receipts
+ * (`verifyReceipt` and the rest) are at `@assent/verifier/receipt`, so a site that embeds the consent
+ * check does not load them.
  * @packageDocumentation
  */
-export {
-  type CheckpointMemory,
-  type Equivocation,
-  memoryCheckpoints,
-  observeCheckpoint,
-  type SeenCheckpoint,
-} from './checkpoint-memory.js';
 export {
   type DecisionRule,
   type Evidence,
@@ -28,18 +23,6 @@ export type {
 export { type IndexedDbStateOptions, indexedDbState } from './indexeddb-state.js';
 export { type MemoryManifest, type MemorySourceOptions, memorySource } from './memory-source.js';
 export type { Claimant } from './ranking.js';
-export {
-  type ConsentCheckReceipt,
-  RECEIPT_CHUNK_SIZE,
-  type ReceiptItem,
-  type ReceiptLogInclusion,
-  type ReceiptManifest,
-  type ReceiptSubject,
-  receiptChunkBytes,
-  receiptItem,
-  receiptLeafHashes,
-  receiptResultsRoot,
-} from './receipt.js';
 export {
   type CheckResultWithSignals,
   type SignalEvidence,
@@ -69,11 +52,3 @@ export {
   type Verifier,
   type VerifierOptions,
 } from './verifier.js';
-export {
-  RECEIPT_ERROR_CODES,
-  type ReceiptErrorCode,
-  type ReceiptVerdict,
-  type VerifiedReceipt,
-  type VerifyReceiptOptions,
-  verifyReceipt,
-} from './verify-receipt.js';

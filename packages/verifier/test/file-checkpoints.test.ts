@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAssentError } from '@assent/manifest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observeCheckpoint } from '../src/index.js';
 import { fileCheckpoints } from '../src/node/index.js';
+import { observeCheckpoint } from '../src/receipt/index.js';
 
 /**
  * The checkpoint memory in a file: what one run saw of a log, the next run still knows, so a log that

@@ -12,7 +12,8 @@ import { type RunningGateway, startGateway } from '@assent/gateway';
 import { generateIdentity, signAttestation, signManifest } from '@assent/manifest';
 import { createRegistry, type Registry } from '@assent/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CheckResult, verifyReceipt } from '../src/index.js';
+import type { CheckResult } from '../src/index.js';
+import { verifyReceipt } from '../src/receipt/index.js';
 
 const BOUND = 'isrc:USRC17607839';
 const UNBOUND = 'isrc:GBAYE0601498';

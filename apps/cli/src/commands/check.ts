@@ -1,5 +1,6 @@
 import { isUseTerm, USE_TERMS, type UseTerm, type WorkId } from '@assent/manifest';
-import type { CheckpointMemory, CheckResult } from '@assent/verifier';
+import type { CheckResult } from '@assent/verifier';
+import type { CheckpointMemory } from '@assent/verifier/receipt';
 import { claimantLine } from '../claimant-text.js';
 import type { Command, Context } from '../context.js';
 import { cliError, exitCodeOf } from '../errors.js';

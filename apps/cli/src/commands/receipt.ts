@@ -9,7 +9,7 @@ import {
   receiptItem,
   type VerifyReceiptOptions,
   verifyReceipt,
-} from '@assent/verifier';
+} from '@assent/verifier/receipt';
 import type { Command, Style } from '../context.js';
 import { cliError, exitCodeOf } from '../errors.js';
 import { type ReceiptFailure, reportReceiptFailure } from '../receipt-failure.js';

@@ -29,6 +29,7 @@ function isSeenCheckpoint(value: unknown): value is SeenCheckpoint {
  * `STATE_CORRUPT` (refused, not overwritten), one that cannot be read `STATE_UNAVAILABLE`.
  * @example
  * import { fileCheckpoints } from '@assent/verifier/node';
+ * import { verifyReceipt } from '@assent/verifier/receipt';
  * const verdict = await verifyReceipt(receipt, { results, seen: fileCheckpoints(join(home, 'checkpoints.json')) });
  */
 export function fileCheckpoints(path: string, options: { readonly mode?: number } = {}): CheckpointMemory {

@@ -12,7 +12,7 @@ import {
   parseNote,
   signNote,
 } from '@assent/tlog';
-import type { ConsentCheckReceipt } from '../../src/index.js';
+import type { ConsentCheckReceipt } from '../../src/receipt/index.js';
 
 /**
  * What only a node's own keys can make, for tests that need a lying, forked or witnessed node: one

@@ -5,7 +5,7 @@ import { type RunningGateway, startGateway } from '@assent/gateway';
 import { generateIdentity, type SignedManifest, signManifest } from '@assent/manifest';
 import { createRegistry, type Registry } from '@assent/registry';
 import { createMerkleTree, createNoteSigner, encodeBase64 } from '@assent/tlog';
-import { type ConsentCheckReceipt, receiptItem, receiptLeafHashes } from '../../src/index.js';
+import { type ConsentCheckReceipt, receiptItem, receiptLeafHashes } from '../../src/receipt/index.js';
 import {
   cosignCheckpoint,
   flipLastSignature,
