@@ -1,7 +1,8 @@
-import { JSON_CODEC, parseCidString, parseDidKey } from '@assent/manifest';
+import { parseDidKey } from '@assent/manifest';
 import { type AttestationSummary, MAX_ATTESTATION_LIST } from '@assent/registry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { CORS } from './cors.js';
+import { credentialAnswer } from './credential-answer.js';
 import { errorResponse, json, toResponse } from './error-answer.js';
 import { GatewayError } from './errors.js';
 import { bodyOf, contentTypeOf } from './request-env.js';
@@ -58,30 +59,9 @@ export function addAttestationRoutes(app: OpenAPIHono, ctx: RouteContext): void 
     return json(summaryJson(summary), status === 'new' ? 201 : 200);
   });
 
-  app.get('/v1/attestations/:cid', (c) => {
-    const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
-    if (limited !== undefined) return toResponse(limited);
-    const text = c.req.param('cid');
-    const parsed = parseCidString(text, { codec: JSON_CODEC });
-    if (!parsed.ok) return errorResponse(parsed.code, parsed.message, undefined, CORS);
-    const cid = parsed.value.toString();
-    const bytes = registry.attestations.get(cid);
-    if (bytes === undefined)
-      return errorResponse('NOT_FOUND', `no attestation ${text} on this node`, undefined, CORS);
-    const etag = `"${cid}"`;
-    if (c.req.header('if-none-match') === etag)
-      return new Response(null, { status: 304, headers: { ...CORS, etag } });
-    return new Response(c.req.method === 'HEAD' ? null : (bytes as Uint8Array<ArrayBuffer>), {
-      headers: {
-        ...CORS,
-        'content-type': 'application/json',
-        'content-length': String(bytes.length),
-        'cache-control': 'public, max-age=29030400, immutable',
-        etag,
-        'x-content-type-options': 'nosniff',
-      },
-    });
-  });
+  app.get('/v1/attestations/:cid', (c) =>
+    credentialAnswer(c, ctx, 'attestation', (cid) => registry.attestations.get(cid)),
+  );
 
   app.get('/v1/attestations', (c) => {
     const limited = ctx.rateLimited('read', ctx.clientKey(c), CORS);
