@@ -8,12 +8,13 @@
  */
 import * as z from 'zod/mini';
 import { MANIFEST_CONTEXT } from './context.js';
+import { codedIssue, dateTimeSchema, proofShapeSchema } from './credential-parts.js';
 import { createProof, verifySecuredDocument } from './data-integrity/eddsa-jcs-2022.js';
 import { type Identity, parseDidKey } from './did-key.js';
 import { AssentError, type ErrorCode, fail, ok, type Result } from './errors.js';
 import { canonicalBytes, canonicalize } from './jcs.js';
 import { blockCid } from './manifest.js';
-import { failureFromZod, isDateTime, MAX_BLOCK_BYTES } from './schema.js';
+import { failureFromZod, MAX_BLOCK_BYTES } from './schema.js';
 import { type JsonObject, type JsonValue, parseJson } from './strict-json.js';
 import { normalizeWorkId } from './work-id.js';
 
@@ -105,11 +106,7 @@ export interface VerifyAttestationOptions {
   readonly at?: Date;
 }
 
-type Ctx = z.core.$RefinementCtx<unknown>;
-
-function issue(ctx: Ctx, code: ErrorCode, message: string): void {
-  ctx.addIssue({ code: 'custom', message, params: { assentCode: code } });
-}
+const issue = codedIssue;
 
 /** A string checked by `check`, which reports a failure with its own code. */
 function checkedString(check: (value: string) => Result<unknown> | undefined) {
@@ -149,9 +146,7 @@ function normalIsrcPrefix(value: string): Result<unknown> {
 }
 
 const didKey = checkedString((value) => parseDidKey(value));
-const dateTime = z
-  .string()
-  .check(z.refine(isDateTime, 'expected a UTC date-time such as 2026-11-26T10:00:00Z'));
+const dateTime = dateTimeSchema;
 
 function list(item: z.ZodMiniType<string, string>, max: number) {
   return z.array(item).check(
@@ -178,17 +173,6 @@ const subjectSchema = z
     }),
   );
 
-/** The proof's shape; its values are judged by the Data Integrity verifier, each with its own code. */
-const proofShape = z.strictObject({
-  type: z.string(),
-  cryptosuite: z.string(),
-  created: dateTime,
-  verificationMethod: z.string(),
-  proofPurpose: z.string(),
-  proofValue: z.string(),
-  '@context': z.optional(z.json()),
-});
-
 const attestationSchema = z
   .strictObject({
     '@context': z.tuple([z.literal(MANIFEST_CONTEXT[0]), z.literal(MANIFEST_CONTEXT[1])]),
@@ -197,7 +181,7 @@ const attestationSchema = z
     validFrom: dateTime,
     validUntil: z.optional(dateTime),
     credentialSubject: subjectSchema,
-    proof: z.optional(proofShape),
+    proof: z.optional(proofShapeSchema),
   })
   .check(
     z.superRefine((a: { validFrom: string; validUntil?: string | undefined }, ctx) => {

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { MANIFEST_CONTEXT } from './context.js';
+import { codedIssue, dateTimeSchema, proofShapeSchema } from './credential-parts.js';
 import { createProof, verifySecuredDocument } from './data-integrity/eddsa-jcs-2022.js';
 import { type Identity, parseDidKey } from './did-key.js';
 import { AssentError, type ErrorCode, fail, ok, type Result } from './errors.js';
@@ -15,7 +16,7 @@ import { parseNormalizedIdentity } from './identity-link.js';
 import { canonicalize } from './jcs.js';
 import { LINK_METHODS, LINK_RESULTS, type LinkObservation, PROFILE_ADAPTERS } from './link-observation.js';
 import { blockCid } from './manifest.js';
-import { failureFromZod, isDateTime } from './schema.js';
+import { failureFromZod } from './schema.js';
 import { type JsonObject, type JsonValue, parseJson } from './strict-json.js';
 
 /** The credential type of a signed link observation. */
@@ -51,15 +52,8 @@ export interface SignObservationOptions {
   readonly lastOkAt?: string;
 }
 
-type Ctx = z.core.$RefinementCtx<unknown>;
-
-function issue(ctx: Ctx, code: ErrorCode, message: string): void {
-  ctx.addIssue({ code: 'custom', message, params: { assentCode: code } });
-}
-
-const dateTime = z
-  .string()
-  .check(z.refine(isDateTime, 'expected a UTC date-time such as 2026-11-26T10:00:00Z'));
+const issue = codedIssue;
+const dateTime = dateTimeSchema;
 const didKey = z.string().check(
   z.superRefine((value: string, ctx) => {
     const parsed = parseDidKey(value);
@@ -101,16 +95,6 @@ const subjectSchema = z
     ),
   );
 
-const proofShape = z.strictObject({
-  type: z.string(),
-  cryptosuite: z.string(),
-  created: dateTime,
-  verificationMethod: z.string(),
-  proofPurpose: z.string(),
-  proofValue: z.string(),
-  '@context': z.optional(z.json()),
-});
-
 const credentialSchema = z
   .strictObject({
     '@context': z.tuple([z.literal(MANIFEST_CONTEXT[0]), z.literal(MANIFEST_CONTEXT[1])]),
@@ -118,7 +102,7 @@ const credentialSchema = z
     issuer: didKey,
     validFrom: dateTime,
     credentialSubject: subjectSchema,
-    proof: z.optional(proofShape),
+    proof: z.optional(proofShapeSchema),
   })
   .check(
     z.superRefine((c: { validFrom: string; credentialSubject: { observedAt: string } }, ctx) => {
