@@ -8,6 +8,7 @@ import { type FetchJob, type FetchOutcome, FetchQueue } from './fetch-queue.js';
 import type { EmbeddedNode } from './node.js';
 import type { NodeState } from './node-state.js';
 import type { PeerLedger } from './peer-ledger.js';
+import { followTopic } from './topic-sync.js';
 import type { AttestationReceipt, RegistryLogger } from './types.js';
 
 /** The pubsub topic on which nodes announce the CIDs of attestations they stored. */
@@ -21,7 +22,6 @@ const CATCH_UP_FETCHES = 4;
 const MAX_QUEUED = 1024;
 const MAX_QUEUED_PER_PEER = 64;
 const FETCHES_PER_PEER = 4;
-const FOLLOW_UP_SYNC_MS = [1_000, 5_000];
 /** As for manifests (replicator.ts): past this, gossipsub may no longer hold the message to forward. */
 const FORWARD_WINDOW_MS = 2_000;
 
@@ -86,25 +86,12 @@ export class AttestationReplicator {
       (stream) => serveSync(stream, this.#host.log, this.#stop.signal),
       { maxInboundStreams: 8 },
     );
-    const pubsub = libp2p.services.pubsub;
-    pubsub.addEventListener('gossipsub:message', (event) => {
-      const { msg, msgId, propagationSource } = event.detail;
-      if (msg.topic !== ATTESTATION_TOPIC) return;
-      this.#onAnnouncement(msg.data, msgId, propagationSource.toString());
-    });
-    pubsub.subscribe(ATTESTATION_TOPIC);
-    libp2p.addEventListener('peer:identify', (event) => {
-      const { peerId, protocols } = event.detail;
-      if (!protocols.includes(ATTESTATION_SYNC_PROTOCOL)) return;
-      void this.sync(peerId);
-      // Announcements published before both sides saw each other's subscription are lost (replicator.ts).
-      for (const delay of FOLLOW_UP_SYNC_MS) {
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          if (libp2p.getConnections(peerId).length > 0) void this.sync(peerId);
-        }, delay).unref();
-        this.#timers.add(timer);
-      }
+    followTopic(this.#node, {
+      topic: ATTESTATION_TOPIC,
+      protocol: ATTESTATION_SYNC_PROTOCOL,
+      onAnnouncement: (data, msgId, from) => this.#onAnnouncement(data, msgId, from),
+      sync: (peer) => this.sync(peer),
+      timers: this.#timers,
     });
     this.#timers.add(
       setInterval(() => {

@@ -10,6 +10,7 @@ import { type FetchJob, type FetchLane, type FetchOutcome, FetchQueue } from './
 import type { EmbeddedNode } from './node.js';
 import type { NodeState } from './node-state.js';
 import type { PeerLedger } from './peer-ledger.js';
+import { followTopic } from './topic-sync.js';
 import type { IngestResult, PeerFreshness, RegistryLogger, ReplicatorStats } from './types.js';
 
 /** The pubsub topic on which nodes announce the CIDs of manifests they indexed. */
@@ -20,7 +21,6 @@ const MAX_HELD_BYTES = 64 * 1024 * 1024;
 const MAX_HELD_PER_CREATOR = 16;
 /** Catch-up fetches running at once, apart from announcements (so a flood of those cannot stall it). */
 const CATCH_UP_FETCHES = 8;
-const FOLLOW_UP_SYNC_MS = [1_000, 5_000];
 /**
  * gossipsub keeps a received message for 5 heartbeats (5 s) and forwards it on Accept only while it
  * holds it. A manifest whose check took longer than this is announced by this node instead.
@@ -174,26 +174,12 @@ export class Replicator {
     await libp2p.handle(SYNC_PROTOCOL, (stream) => serveSync(stream, this.#host.log, this.#stop.signal), {
       maxInboundStreams: 8,
     });
-    const pubsub = libp2p.services.pubsub;
-    pubsub.addEventListener('gossipsub:message', (event) => {
-      const { msg, msgId, propagationSource } = event.detail;
-      if (msg.topic !== ANNOUNCE_TOPIC) return;
-      this.#onAnnouncement(msg.data, msgId, propagationSource.toString());
-    });
-    pubsub.subscribe(ANNOUNCE_TOPIC);
-    libp2p.addEventListener('peer:identify', (event) => {
-      const { peerId, protocols } = event.detail;
-      if (!protocols.includes(SYNC_PROTOCOL)) return;
-      void this.sync(peerId);
-      // Announcements published before both sides learned each other's topic subscription are lost;
-      // two early follow-ups close that window without waiting for the periodic catch-up.
-      for (const delay of FOLLOW_UP_SYNC_MS) {
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          if (libp2p.getConnections(peerId).length > 0) void this.sync(peerId);
-        }, delay).unref();
-        this.#timers.add(timer);
-      }
+    followTopic(this.#node, {
+      topic: ANNOUNCE_TOPIC,
+      protocol: SYNC_PROTOCOL,
+      onAnnouncement: (data, msgId, from) => this.#onAnnouncement(data, msgId, from),
+      sync: (peer) => this.sync(peer),
+      timers: this.#timers,
     });
     this.#peers = peers.map((address) => {
       const ma = multiaddr(address);
