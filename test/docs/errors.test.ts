@@ -28,6 +28,7 @@ const PACKAGES: { name: string; codes: readonly string[]; sections: readonly str
       'Link observations',
       'Proof and signature',
       'Version chain',
+      'Key rotation and recovery',
     ],
   },
   { name: '@assent/tlog', codes: TLOG_ERROR_CODES, sections: ['Transparency log'] },

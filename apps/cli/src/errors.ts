@@ -64,6 +64,13 @@ const SPECIAL: Readonly<Record<string, number>> = {
   SIGNALS_UNAVAILABLE: 6,
   INSUFFICIENT_BINDING: 1,
   CHAIN_PREVIOUS_UNKNOWN: 5,
+  // Key rotation (docs/spec/manifest.md §5.5): a broken commitment is a chain conflict; a rotation
+  // without a new commitment is a rejected document; a recovery phrase that does not read, bad input.
+  KEY_COMMITMENT_CHANGED: 5,
+  NEXT_KEY_NOT_COMMITTED: 5,
+  ROTATION_CREATOR_MISMATCH: 5,
+  EMPTY_NEXT_KEYS: 3,
+  RECOVERY_PHRASE_INVALID: 3,
   FORK_LIMIT: 5,
   BLOCK_TOO_LARGE: 3,
   BLOCK_NOT_FOUND: 3,

@@ -143,6 +143,13 @@ export const HTTP_STATUS: Readonly<Record<AnyErrorCode, ErrorStatus>> = Object.f
   CHAIN_ISSUER_MISMATCH: 409,
   CHAIN_VERSION_GAP: 409,
   CHAIN_PREVIOUS_MISMATCH: 409,
+  // Key rotation (a version that breaks its predecessor's key commitment is a chain conflict)
+  KEY_COMMITMENT_CHANGED: 409,
+  NEXT_KEY_NOT_COMMITTED: 409,
+  ROTATION_CREATOR_MISMATCH: 409,
+  EMPTY_NEXT_KEYS: 422,
+  // Recovery phrases never reach a gateway; listed for completeness.
+  RECOVERY_PHRASE_INVALID: 400,
   // Identity backup: no route answers with these (keys never reach a gateway); listed for completeness.
   WRONG_PASSPHRASE: 401,
   KEYSTORE_INVALID: 422,

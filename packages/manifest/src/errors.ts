@@ -56,6 +56,12 @@ export const ERROR_CODES = [
   'CHAIN_ISSUER_MISMATCH',
   'CHAIN_VERSION_GAP',
   'CHAIN_PREVIOUS_MISMATCH',
+  // Key rotation and recovery (docs/spec/manifest.md §5.5)
+  'KEY_COMMITMENT_CHANGED',
+  'NEXT_KEY_NOT_COMMITTED',
+  'ROTATION_CREATOR_MISMATCH',
+  'EMPTY_NEXT_KEYS',
+  'RECOVERY_PHRASE_INVALID',
   // Identity backup (docs/spec/identity-backup.md)
   'KEYSTORE_INVALID',
   'KEYSTORE_KDF_OUT_OF_BOUNDS',

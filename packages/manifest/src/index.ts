@@ -22,6 +22,7 @@ export * from './errors.js';
 export * from './identity-backup.js';
 export * from './identity-link.js';
 export * from './jcs.js';
+export * from './key-state.js';
 export * from './link-observation.js';
 export * from './manifest.js';
 export * from './next-version.js';
