@@ -27,6 +27,7 @@ export * from './link-observation.js';
 export * from './manifest.js';
 export * from './next-version.js';
 export * from './observation-credential.js';
+export * from './recovery-phrase.js';
 export * from './schema.js';
 export * from './strict-json.js';
 export * from './vocabulary.js';
