@@ -2,6 +2,7 @@ import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { type Identity, identityFromSecretKey, parseDidKey, parseSecretKeyMultibase } from './did-key.js';
 import { fail, ok, type Result } from './errors.js';
 import { canonicalize } from './jcs.js';
+import { MAX_NEXT_KEYS, NEXT_KEY_HASH_PATTERN } from './key-state.js';
 import { parseJson } from './strict-json.js';
 
 /**
@@ -57,9 +58,19 @@ export interface IdentityBackup {
   readonly type: typeof IDENTITY_BACKUP_TYPE;
   readonly version: typeof IDENTITY_BACKUP_VERSION;
   readonly did: string;
+  /**
+   * The creator id (the did:key of the creator's version 1) when the sealed key is a rotated one,
+   * so not `did` (spec §2.1). Absent: the key is the creator's first, and `did` is the creator id.
+   */
+  readonly creator?: string;
   readonly name?: string;
   /** When the identity was created, `YYYY-MM-DDTHH:MM:SSZ`. */
   readonly created: string;
+  /**
+   * The commitment (`keyState.nextKeyHashes`, manifest spec §5.5) the creator's next manifest must
+   * carry when its chain has none yet: the hash of the recovery key made with this key (spec §2.1).
+   */
+  readonly nextKeyHashes?: readonly string[];
   readonly kdf: ScryptParameters & { readonly name: 'scrypt'; readonly salt: string };
   readonly cipher: { readonly name: 'aes-256-gcm'; readonly iv: string };
   /** AES-256-GCM of the 32-byte secret key, the 16-byte tag appended (48 bytes). */
@@ -72,8 +83,12 @@ export type IdentityBackupFormat = 'identity-backup-v2' | 'cli-keystore-v1' | 'w
 /** A backup file read and checked, not yet opened: its public part and what it takes to open it. */
 export interface ParsedIdentityBackup {
   readonly did: string;
+  /** The creator id when the key is a rotated one (spec §2.1); undefined when it is `did`. */
+  readonly creator: string | undefined;
   readonly name: string | undefined;
   readonly created: string | undefined;
+  /** The commitment the creator's next manifest carries when it has none yet (spec §2.1). */
+  readonly nextKeyHashes: readonly string[] | undefined;
   readonly format: IdentityBackupFormat;
   /**
    * True when the file is in the current format at no less than the writers' cost: keeping it as
@@ -109,10 +124,23 @@ const CREATED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 // ---------- writing ----------
 
+/** What a backup may carry beside the key: all of it public, all of it authenticated (spec §2, §3.3). */
+export interface IdentityBackupOptions {
+  readonly name?: string;
+  /** `YYYY-MM-DDTHH:MM:SSZ`; now when absent. */
+  readonly created?: string;
+  /** The creator id when the key is a rotated one: an Ed25519 did:key other than the key's own. */
+  readonly creator?: string;
+  /** The commitment for the creator's next manifest: 1 to {@link MAX_NEXT_KEYS} distinct `Qm…` hashes. */
+  readonly nextKeyHashes?: readonly string[];
+  readonly scrypt?: ScryptParameters;
+}
+
 /**
  * Seals an identity under a passphrase as a version-2 backup (spec §3). The passphrase is
  * NFC-normalized and UTF-8 encoded; salt and nonce are fresh random bytes.
- * @throws RangeError for an empty passphrase or scrypt parameters outside {@link SCRYPT_BOUNDS}.
+ * @throws RangeError for an empty passphrase, scrypt parameters outside {@link SCRYPT_BOUNDS}, or a
+ * name, date, creator or commitment that spec §2 does not allow.
  * @example
  * const backup = await createIdentityBackup(me, 'correct horse battery staple', { name: 'The Flight' });
  * const text = identityBackupText(backup); // what `assent id export` and the web app's download hold
@@ -120,7 +148,7 @@ const CREATED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 export async function createIdentityBackup(
   identity: Pick<Identity, 'did' | 'secretKey'>,
   passphrase: string,
-  options: { name?: string; created?: string; scrypt?: ScryptParameters } = {},
+  options: IdentityBackupOptions = {},
 ): Promise<IdentityBackup> {
   if (passphrase.length === 0) throw new RangeError('an empty passphrase protects nothing');
   if (identity.secretKey.length !== KEY_BYTES) throw new RangeError('an Ed25519 secret key is 32 bytes');
@@ -131,14 +159,24 @@ export async function createIdentityBackup(
     throw new RangeError(`a name is 1 to ${MAX_NAME_LENGTH} characters`);
   const created = options.created ?? `${new Date().toISOString().slice(0, 19)}Z`;
   if (!CREATED.test(created)) throw new RangeError('created is YYYY-MM-DDTHH:MM:SSZ');
+  if (options.creator !== undefined) {
+    const problem = creatorProblem(options.creator, identity.did);
+    if (problem !== undefined) throw new RangeError(problem);
+  }
+  if (options.nextKeyHashes !== undefined) {
+    const problem = nextKeyHashesProblem(options.nextKeyHashes);
+    if (problem !== undefined) throw new RangeError(problem);
+  }
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const header = {
     type: IDENTITY_BACKUP_TYPE,
     version: IDENTITY_BACKUP_VERSION,
     did: identity.did,
+    ...(options.creator === undefined ? {} : { creator: options.creator }),
     ...(options.name === undefined ? {} : { name: options.name }),
     created,
+    ...(options.nextKeyHashes === undefined ? {} : { nextKeyHashes: [...options.nextKeyHashes] }),
     kdf: { name: 'scrypt', N: params.N, r: params.r, p: params.p, salt: toBase64(salt) },
     cipher: { name: 'aes-256-gcm', iv: toBase64(iv) },
   } as const;
@@ -226,8 +264,10 @@ function parseV2(doc: Record<string, unknown>): Result<ParsedIdentityBackup, Ide
     'type',
     'version',
     'did',
+    'creator',
     'name',
     'created',
+    'nextKeyHashes',
     'kdf',
     'cipher',
     'ciphertext',
@@ -237,6 +277,14 @@ function parseV2(doc: Record<string, unknown>): Result<ParsedIdentityBackup, Ide
   if (!did.ok) return did;
   if (doc.name !== undefined && !validName(doc.name)) return invalid('a bad name');
   if (typeof doc.created !== 'string' || !CREATED.test(doc.created)) return invalid('a bad created date');
+  if (doc.creator !== undefined) {
+    const problem = creatorProblem(doc.creator, did.value);
+    if (problem !== undefined) return invalid(problem);
+  }
+  if (doc.nextKeyHashes !== undefined) {
+    const problem = nextKeyHashesProblem(doc.nextKeyHashes);
+    if (problem !== undefined) return invalid(problem);
+  }
   const { kdf, cipher } = doc;
   if (!isRecord(kdf) || kdf.name !== 'scrypt') return invalid('the key derivation is not scrypt');
   if (unknownMember(kdf, ['name', 'N', 'r', 'p', 'salt']) !== undefined) return invalid('unknown kdf member');
@@ -261,8 +309,10 @@ function parseV2(doc: Record<string, unknown>): Result<ParsedIdentityBackup, Ide
     params.N * params.r * params.p >= SCRYPT_PARAMETERS.N * SCRYPT_PARAMETERS.r * SCRYPT_PARAMETERS.p;
   return ok({
     did: did.value,
+    creator: doc.creator as string | undefined,
     name: doc.name as string | undefined,
     created: doc.created,
+    nextKeyHashes: doc.nextKeyHashes as readonly string[] | undefined,
     format: 'identity-backup-v2',
     current,
     sealed: {
@@ -298,7 +348,9 @@ function parseCliV1(doc: Record<string, unknown>): Result<ParsedIdentityBackup, 
   ciphertext.set(tag.value, KEY_BYTES);
   return ok({
     did: did.value,
+    creator: undefined,
     name: doc.name as string | undefined,
+    nextKeyHashes: undefined,
     created: typeof doc.created === 'string' && CREATED.test(doc.created) ? doc.created : undefined,
     format: 'cli-keystore-v1',
     current: false,
@@ -338,8 +390,10 @@ function parseWebV1(doc: Record<string, unknown>): Result<ParsedIdentityBackup, 
     return invalid('a bad ciphertext length');
   return ok({
     did: did.value,
+    creator: undefined,
     name: undefined,
     created: undefined,
+    nextKeyHashes: undefined,
     format: 'web-backup-v1',
     current: false,
     sealed: {
@@ -368,6 +422,23 @@ function unknownMember(value: Record<string, unknown>, known: readonly string[])
 
 function validName(name: unknown): name is string {
   return typeof name === 'string' && name.length > 0 && name.length <= MAX_NAME_LENGTH;
+}
+
+/** Spec §2.1: a creator is an Ed25519 did:key, named only when it is not the sealed key's own. */
+function creatorProblem(creator: unknown, did: string): string | undefined {
+  if (typeof creator !== 'string' || !parseDidKey(creator).ok) return 'the creator is not an Ed25519 did:key';
+  if (creator === did) return 'the creator is the key itself (it is named only for a rotated key)';
+  return undefined;
+}
+
+/** Spec §2.1: 1 to MAX_NEXT_KEYS distinct hashes in did:webvh's format (manifest spec §5.5). */
+function nextKeyHashesProblem(hashes: unknown): string | undefined {
+  if (!Array.isArray(hashes) || hashes.length === 0 || hashes.length > MAX_NEXT_KEYS)
+    return `nextKeyHashes is a list of 1 to ${MAX_NEXT_KEYS} key hashes`;
+  if (!hashes.every((hash) => typeof hash === 'string' && NEXT_KEY_HASH_PATTERN.test(hash)))
+    return 'nextKeyHashes holds something other than a key hash (Qm…)';
+  if (new Set(hashes).size !== hashes.length) return 'nextKeyHashes names a key twice';
+  return undefined;
 }
 
 function checkDid(did: unknown): Result<string, IdentityBackupErrorCode> {

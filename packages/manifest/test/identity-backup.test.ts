@@ -1,4 +1,4 @@
-import { createDecipheriv, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -8,7 +8,10 @@ import { didOfSeed, jcs } from '../../../test/vectors/identity-backup/oracle.js'
 import {
   createIdentityBackup,
   generateIdentity,
+  generateRecoveryKey,
   identityBackupText,
+  MAX_NEXT_KEYS,
+  nextKeyHashOfDid,
   openIdentityBackup,
   parseIdentityBackup,
   SCRYPT_BOUNDS,
@@ -180,5 +183,149 @@ describe('parseIdentityBackup on arbitrary input (fast-check)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** The oracle's RFC 8785 (objects, strings, integers) with lists, which `nextKeyHashes` is. */
+function jcsWithLists(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(jcsWithLists).join(',')}]`;
+  if (typeof value !== 'object' || value === null) return jcs(value);
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${jcsWithLists(v)}`).join(',')}}`;
+}
+
+describe('the creator and the next-key commitment (spec §2.1)', () => {
+  const PASS = 'correct horse battery staple';
+
+  /** A rotated key of a creator, with the commitment its recovery key makes. */
+  async function rotated() {
+    const inception = await generateIdentity();
+    const current = await generateIdentity();
+    const recovery = await generateRecoveryKey();
+    return { inception, current, commitment: [nextKeyHashOfDid(recovery.identity.did)] };
+  }
+
+  it('writes both as public members, reads them without the passphrase, and opens', async () => {
+    const { inception, current, commitment } = await rotated();
+    const backup = await createIdentityBackup(current, PASS, {
+      ...cheap,
+      name: 'The Flight',
+      creator: inception.did,
+      nextKeyHashes: commitment,
+    });
+    expect(backup).toMatchObject({ did: current.did, creator: inception.did, nextKeyHashes: commitment });
+    const parsed = parseIdentityBackup(identityBackupText(backup));
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.value).toMatchObject({
+      did: current.did,
+      creator: inception.did,
+      nextKeyHashes: commitment,
+      format: 'identity-backup-v2',
+    });
+    const opened = await openIdentityBackup(parsed.value, PASS);
+    expect(opened.ok && opened.value.did).toBe(current.did);
+  });
+
+  it('a first key carries the commitment alone; files without either still open', async () => {
+    const me = await generateIdentity();
+    const recovery = await generateRecoveryKey();
+    const first = await createIdentityBackup(me, PASS, {
+      ...cheap,
+      nextKeyHashes: [nextKeyHashOfDid(recovery.identity.did)],
+    });
+    expect('creator' in first).toBe(false);
+    const parsed = parseIdentityBackup(identityBackupText(first));
+    expect(parsed.ok && [parsed.value.creator, parsed.value.nextKeyHashes]).toEqual([
+      undefined,
+      [nextKeyHashOfDid(recovery.identity.did)],
+    ]);
+    const plain = await createIdentityBackup(me, PASS, cheap);
+    expect(Object.keys(plain)).not.toContain('nextKeyHashes');
+    expect(await outcome(identityBackupText(plain), PASS)).toBe(me.did);
+    // Every valid vector predates the two members: none has them, and all still open (first describe).
+    for (const v of vectors.filter((v) => v.result === 'valid')) {
+      const read = parseIdentityBackup(v.input);
+      expect(read.ok && [read.value.creator, read.value.nextKeyHashes]).toEqual([undefined, undefined]);
+    }
+  });
+
+  it('binds them: changing, dropping or adding either is WRONG_PASSPHRASE', async () => {
+    const { inception, current, commitment } = await rotated();
+    const backup = await createIdentityBackup(current, PASS, {
+      ...cheap,
+      creator: inception.did,
+      nextKeyHashes: commitment,
+    });
+    const other = await rotated();
+    const { creator: _c, ...withoutCreator } = backup;
+    const { nextKeyHashes: _n, ...withoutCommitment } = backup;
+    const tampered: [string, object][] = [
+      ['another creator', { ...backup, creator: other.inception.did }],
+      ['the creator dropped', withoutCreator],
+      ['another commitment', { ...backup, nextKeyHashes: other.commitment }],
+      ['a key added to the commitment', { ...backup, nextKeyHashes: [...commitment, ...other.commitment] }],
+      ['the commitment dropped', withoutCommitment],
+    ];
+    const plain = await createIdentityBackup(current, PASS, cheap);
+    tampered.push(
+      ['a creator added', { ...plain, creator: inception.did }],
+      ['a commitment added', { ...plain, nextKeyHashes: commitment }],
+    );
+    for (const [what, doc] of tampered) {
+      expect(parseIdentityBackup(JSON.stringify(doc)).ok, what).toBe(true);
+      expect(await outcome(JSON.stringify(doc), PASS), what).toBe('WRONG_PASSPHRASE');
+    }
+    expect(await outcome(identityBackupText(backup), PASS)).toBe(current.did);
+  });
+
+  it('refuses values spec §2.1 does not allow with KEYSTORE_INVALID, and writers refuse them too', async () => {
+    const { inception, current, commitment } = await rotated();
+    const backup = await createIdentityBackup(current, PASS, { ...cheap, creator: inception.did });
+    const hash = commitment[0] as string;
+    const many = await Promise.all(
+      Array.from({ length: MAX_NEXT_KEYS + 1 }, async () => nextKeyHashOfDid((await generateIdentity()).did)),
+    );
+    const bad: [string, Record<string, unknown>][] = [
+      ['the creator is the key itself', { creator: current.did }],
+      ['the creator is not a did:key', { creator: 'did:web:example.com' }],
+      ['the creator is not text', { creator: 7 }],
+      ['an empty commitment', { nextKeyHashes: [] }],
+      ['a commitment that is not a list', { nextKeyHashes: hash }],
+      ['a multibase z hash', { nextKeyHashes: [`z${hash.slice(1)}`] }],
+      ['a hash named twice', { nextKeyHashes: [hash, hash] }],
+      ['too many hashes', { nextKeyHashes: many }],
+    ];
+    for (const [what, change] of bad) {
+      const result = parseIdentityBackup(JSON.stringify({ ...backup, ...change }));
+      expect(result.ok || result.code, what).toBe('KEYSTORE_INVALID');
+      await expect(
+        createIdentityBackup(current, PASS, { ...cheap, ...(change as object) }),
+        what,
+      ).rejects.toThrow(RangeError);
+    }
+  });
+
+  it('a file written with node:crypto (scrypt, AES-256-GCM, JCS header as AAD) holding both opens', async () => {
+    const { inception, current, commitment } = await rotated();
+    const salt = randomBytes(16);
+    const iv = randomBytes(12);
+    const header = {
+      type: 'AssentIdentityBackup',
+      version: 2,
+      did: current.did,
+      creator: inception.did,
+      created: '2026-12-07T16:00:00Z',
+      nextKeyHashes: commitment,
+      kdf: { name: 'scrypt', N: 2 ** 14, r: 8, p: 1, salt: salt.toString('base64') },
+      cipher: { name: 'aes-256-gcm', iv: iv.toString('base64') },
+    };
+    const key = scryptSync(PASS, salt, 32, { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.from(jcsWithLists(header), 'utf8'));
+    const sealed = Buffer.concat([cipher.update(current.secretKey), cipher.final(), cipher.getAuthTag()]);
+    const text = JSON.stringify({ ...header, ciphertext: sealed.toString('base64') });
+    expect(await outcome(text, PASS)).toBe(current.did);
+    const parsed = parseIdentityBackup(text);
+    expect(parsed.ok && parsed.value.creator).toBe(inception.did);
   });
 });
