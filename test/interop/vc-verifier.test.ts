@@ -18,6 +18,8 @@ import {
   identityFromSecretKey,
   type JsonObject,
   manifestCid,
+  nextKeyHash,
+  nextKeyHashOfDid,
   type SignedManifest,
   signManifest,
   VC_V2_CONTEXT_URL,
@@ -55,6 +57,10 @@ const KNOWN_PROPERTY_IRIS = [
   `${NS}defaultPolicy`,
   `${NS}works`,
   `${NS}catalog`,
+  `${NS}identities`,
+  `${NS}keyState`,
+  `${NS}creator`,
+  `${NS}rotation`,
 ];
 
 const created = '2026-11-26T10:00:00Z';
@@ -151,6 +157,39 @@ function subjectOf(expanded: Record<string, unknown>[]): Record<string, unknown>
 // The manifests.
 
 const identityPromise = identityFromSecretKey(new Uint8Array(32).fill(1));
+/** The key version 1 commits to (a creator's recovery key), and the one the rotation commits to. */
+const recoveryPromise = identityFromSecretKey(new Uint8Array(32).fill(2));
+const spareKeyPromise = identityFromSecretKey(new Uint8Array(32).fill(3));
+
+/** Version 1 committing to the recovery key, claiming an identity (spec §3.5, §5.5). */
+async function committedVersionOne(): Promise<SignedManifest> {
+  return signManifest(
+    {
+      default: { 'train-genai': 'deny' },
+      identities: [{ type: 'domain', id: 'theflight.example' }],
+      validUntil: '2027-11-26T10:00:00Z',
+    },
+    {
+      identity: await identityPromise,
+      created,
+      nextKeyHashes: [nextKeyHashOfDid((await recoveryPromise).did)],
+    },
+  );
+}
+
+/** Version 2: the recovery key rotates the creator, committing to a spare key. */
+async function rotation(): Promise<SignedManifest> {
+  return signManifest(
+    { default: { 'train-genai': 'deny', search: 'deny' } },
+    {
+      identity: await recoveryPromise,
+      created: '2026-11-27T10:00:00Z',
+      head: await committedVersionOne(),
+      rotation: true,
+      nextKeyHashes: [nextKeyHashOfDid((await spareKeyPromise).did)],
+    },
+  );
+}
 
 interface Case {
   readonly name: string;
@@ -250,6 +289,33 @@ const cases: readonly Case[] = [
       m.credentialSubject.version = 3;
     },
   },
+  {
+    name: 'a key commitment and claimed identities (version 1 of a rotatable chain)',
+    make: committedVersionOne,
+    tamper: (m) => {
+      (m.credentialSubject.keyState?.nextKeyHashes as string[])[0] = nextKeyHash('z6MkTamperedKeyHash');
+    },
+  },
+  {
+    name: 'a rotation (creator, rotation, a new commitment)',
+    make: rotation,
+    tamper: (m) => {
+      m.credentialSubject.creator = 'did:key:z6MknGc3ocHs3zdPiJbnaaqDi58NGb4pk1Sp9WxWufuXSdxf';
+    },
+  },
+  {
+    name: 'an ordinary version signed by the rotated key',
+    make: async () =>
+      signManifest(
+        { default: { 'train-genai': 'deny', search: 'allow' } },
+        { identity: await recoveryPromise, created: '2026-11-28T10:00:00Z', head: await rotation() },
+      ),
+    tamper: (m) => {
+      const hashes = m.credentialSubject.keyState?.nextKeyHashes as string[] | undefined;
+      if (hashes === undefined) throw new Error('the rotated case lost its keyState');
+      hashes.push(nextKeyHash('z6MkAddedKey'));
+    },
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -332,7 +398,24 @@ describe.each(cases)('manifest with $name', ({ make, tamper }) => {
     if (m.catalog !== undefined) {
       expect(subject[`${NS}catalog`]).toEqual([{ '@list': m.catalog.map((cid) => ({ '@value': cid })) }]);
     }
-    const expectedSubjectKeys = ['version', 'previous', 'default', 'works', 'catalog'].filter((k) => k in m);
+    if (m.keyState !== undefined)
+      expect(subject[`${NS}keyState`]).toEqual([{ '@value': m.keyState, '@type': '@json' }]);
+    if (m.identities !== undefined)
+      expect(subject[`${NS}identities`]).toEqual([{ '@value': m.identities, '@type': '@json' }]);
+    if (m.rotation !== undefined)
+      expect(subject[`${NS}rotation`]).toEqual([{ '@value': m.rotation, '@type': '@json' }]);
+    if (m.creator !== undefined) expect(subject[`${NS}creator`]).toEqual([{ '@id': m.creator }]);
+    const expectedSubjectKeys = [
+      'version',
+      'previous',
+      'default',
+      'works',
+      'catalog',
+      'identities',
+      'keyState',
+      'creator',
+      'rotation',
+    ].filter((k) => k in m);
     expect(Object.keys(subject)).toHaveLength(expectedSubjectKeys.length);
   });
 });
@@ -399,14 +482,18 @@ describe('the case-specific content really is present', () => {
 });
 
 describe('reverse direction: signed by the standard library, verified by ours', () => {
-  async function standardKeyPair() {
-    const me = await identityPromise;
-    const keyPair = await Ed25519Multikey.generate({ seed: new Uint8Array(32).fill(1), controller: me.did });
+  /** The key pair of the seed whose bytes are all `fill` (1: the creator's, 2: its recovery key). */
+  async function standardKeyPair(fill = 1) {
+    const me = await identityFromSecretKey(new Uint8Array(32).fill(fill));
+    const keyPair = await Ed25519Multikey.generate({
+      seed: new Uint8Array(32).fill(fill),
+      controller: me.did,
+    });
     return { me, keyPair };
   }
 
-  async function standardSign(credential: object, date: string) {
-    const { keyPair } = await standardKeyPair();
+  async function standardSign(credential: object, date: string, fill = 1) {
+    const { keyPair } = await standardKeyPair(fill);
     const suite = new DataIntegrityProof({
       signer: keyPair.signer(),
       date,
@@ -430,7 +517,9 @@ describe('reverse direction: signed by the standard library, verified by ours', 
       const { proof, ...unsigned } = clone(ours.manifest);
       if (proof === undefined) throw new Error('signed manifest without proof');
 
-      const theirs = await standardSign(unsigned, proof.created);
+      // The rotation cases are signed by the recovery key (seed 2), the rest by the creator's (seed 1).
+      const fill = ours.issuer === (await recoveryPromise).did ? 2 : 1;
+      const theirs = await standardSign(unsigned, proof.created, fill);
       expect((theirs.proof as { proofValue: unknown }).proofValue).toBe(proof.proofValue);
       expect(manifestCid(theirs as JsonObject)).toBe(ours.cid);
 

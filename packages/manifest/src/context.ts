@@ -15,7 +15,8 @@ const NS = 'https://w3id.org/assent#';
 /**
  * The Assent v1 JSON-LD context. Policies, works and conditions are JSON literals (`@json`): their
  * keys are Assent vocabulary terms, and treating them as literals keeps JSON-LD processors from
- * needing a term for every use and condition name.
+ * needing a term for every use and condition name. Identities, the key commitment and a rotation
+ * are literals for the same reason; `creator` names the creator's first did:key as an IRI.
  */
 export const ASSENT_CONTEXT_V1 = {
   '@context': {
@@ -27,6 +28,10 @@ export const ASSENT_CONTEXT_V1 = {
     default: { '@id': `${NS}defaultPolicy`, '@type': '@json' },
     works: { '@id': `${NS}works`, '@type': '@json' },
     catalog: { '@id': `${NS}catalog`, '@container': '@list' },
+    identities: { '@id': `${NS}identities`, '@type': '@json' },
+    keyState: { '@id': `${NS}keyState`, '@type': '@json' },
+    creator: { '@id': `${NS}creator`, '@type': '@id' },
+    rotation: { '@id': `${NS}rotation`, '@type': '@json' },
   },
 } as const;
 

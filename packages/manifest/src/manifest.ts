@@ -6,6 +6,7 @@ import type { Identity } from './did-key.js';
 import { AssentError, fail, ok, type Result, unwrap } from './errors.js';
 import { normalizeIdentity } from './identity-link.js';
 import { canonicalBytes, canonicalize, isCanonical } from './jcs.js';
+import { type KeyState, nextKeyHashOfDid } from './key-state.js';
 import {
   type CatalogPage,
   type ConsentManifest,
@@ -50,6 +51,15 @@ export interface VerifiedManifest extends Block {
   readonly previous: string | undefined;
   /** CIDs of the catalog pages the manifest binds; verify each with {@link verifyCatalogPage}. */
   readonly catalog: readonly string[];
+  /**
+   * The creator (spec §5.5): the did:key that issued version 1 of the chain, for the chain's whole
+   * life — `credentialSubject.creator` when another key signed, else the issuer.
+   */
+  readonly creator: string;
+  /** The keys that may sign the next rotation (`credentialSubject.keyState`), if the chain commits. */
+  readonly keyState: KeyState | undefined;
+  /** On a rotation: the key this version's issuer replaces (`credentialSubject.rotation.from`). */
+  readonly rotatedFrom: string | undefined;
 }
 
 /** A freshly signed manifest and the catalog pages it references. */
@@ -57,10 +67,17 @@ export interface SignedManifest extends VerifiedManifest {
   readonly pages: readonly CatalogPageBlock[];
 }
 
-/** Where a new version starts from: the creator's current head. */
+/**
+ * Where a new version starts from: the creator's current head (a {@link VerifiedManifest} is one).
+ * Its key fields carry the chain's creator and commitment forward; without them the new version
+ * names no creator and carries no commitment, which a chain that commits refuses.
+ */
 export interface ManifestHead {
   readonly cid: string;
   readonly version: number;
+  readonly issuer?: string | undefined;
+  readonly creator?: string | undefined;
+  readonly keyState?: KeyState | undefined;
 }
 
 /** Options of {@link signManifest}. */
@@ -73,6 +90,19 @@ export interface SignManifestOptions {
   readonly created?: string;
   /** Bytes of works kept inline before the rest goes to catalog pages (default 256 KiB). */
   readonly inlineBudgetBytes?: number;
+  /**
+   * The keys that may sign the next rotation, as {@link nextKeyHash}es (spec §5.5): version 1 and a
+   * rotation commit with them. An ordinary version carries its head's commitment unchanged, and takes
+   * these only when the head commits to none.
+   */
+  readonly nextKeyHashes?: readonly string[] | undefined;
+  /**
+   * Sign a rotation (spec §5.5): `identity` is a key the head committed to, and replaces the head's
+   * issuer. Needs the head's `issuer` and new `nextKeyHashes`. `head` may be an earlier version than
+   * the newest (a recovery). Whether the head committed to this key is the chain's rule
+   * ({@link checkChain}), not checked here.
+   */
+  readonly rotation?: boolean;
 }
 
 /** Options of {@link verifyManifest}. */
@@ -183,6 +213,9 @@ export async function verifyManifest(
     version: subject.version,
     previous: subject.previous,
     catalog: subject.catalog ?? [],
+    creator: subject.creator ?? manifest.issuer,
+    keyState: subject.keyState,
+    rotatedFrom: subject.rotation?.from,
   });
 }
 
@@ -216,13 +249,66 @@ export function verifyCatalogPage(
   return ok(parsed.data);
 }
 
-/** Checks that `next` is the version after `previous` in one creator's chain (spec §5). */
-export function checkChain(
-  previous: Pick<VerifiedManifest, 'cid' | 'issuer' | 'version'>,
-  next: Pick<VerifiedManifest, 'issuer' | 'version' | 'previous'>,
-): Result<true> {
-  if (next.issuer !== previous.issuer)
-    return fail('CHAIN_ISSUER_MISMATCH', 'the two manifests have different issuers');
+/** The chain facts of a manifest that {@link checkChain} weighs: all of a {@link VerifiedManifest}'s. */
+export type ChainLink = Pick<
+  VerifiedManifest,
+  'cid' | 'issuer' | 'version' | 'previous' | 'creator' | 'keyState' | 'rotatedFrom'
+>;
+
+function sameKeyState(a: KeyState | undefined, b: KeyState | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return canonicalize(a as unknown as JsonObject) === canonicalize(b as unknown as JsonObject);
+}
+
+/**
+ * The key rules of one step of a chain (spec §5.5): the same creator; an ordinary version is signed
+ * by its predecessor's key and carries its commitment unchanged (or makes the first one); a rotation
+ * is signed by a key its predecessor committed to, replacing the key that signed the predecessor.
+ */
+function checkKeys(previous: ChainLink, next: Omit<ChainLink, 'cid'>): Result<true> {
+  if (next.creator !== previous.creator) {
+    return fail(
+      'ROTATION_CREATOR_MISMATCH',
+      `version ${next.version} belongs to ${next.creator}, its predecessor to ${previous.creator}`,
+    );
+  }
+  if (next.rotatedFrom === undefined) {
+    if (next.issuer !== previous.issuer)
+      return fail('CHAIN_ISSUER_MISMATCH', 'the two manifests have different issuers');
+    if (previous.keyState !== undefined && !sameKeyState(previous.keyState, next.keyState)) {
+      return fail(
+        'KEY_COMMITMENT_CHANGED',
+        `version ${next.version} changes its predecessor's keyState; only a rotation commits anew`,
+      );
+    }
+    return ok(true);
+  }
+  if (next.rotatedFrom !== previous.issuer) {
+    return fail(
+      'ROTATION_CREATOR_MISMATCH',
+      `version ${next.version} rotates from ${next.rotatedFrom}, but ${previous.issuer} signed its predecessor`,
+    );
+  }
+  const committed = previous.keyState?.nextKeyHashes ?? [];
+  if (!committed.includes(nextKeyHashOfDid(next.issuer))) {
+    return fail(
+      'NEXT_KEY_NOT_COMMITTED',
+      `version ${next.version} is signed by ${next.issuer}, a key its predecessor did not commit to`,
+    );
+  }
+  if (next.keyState === undefined)
+    return fail('EMPTY_NEXT_KEYS', `rotation ${next.version} commits to no next key`);
+  return ok(true);
+}
+
+/**
+ * Checks that `next` is the version after `previous` in one creator's chain (spec §5), under the key
+ * rules of §5.5. A recovery is a rotation whose `previous` is an earlier version than the newest: each
+ * step is checked alone, and which branch stands is the verifier's rule, not this one's.
+ */
+export function checkChain(previous: ChainLink, next: Omit<ChainLink, 'cid'>): Result<true> {
+  const keys = checkKeys(previous, next);
+  if (!keys.ok) return keys;
   if (next.version !== previous.version + 1) {
     return fail('CHAIN_VERSION_GAP', `version ${next.version} cannot follow version ${previous.version}`);
   }
@@ -324,6 +410,37 @@ function packWorks(
 }
 
 /**
+ * The key fields of a new version (spec §5.5): its commitment, and on a key other than the creator's
+ * first, the creator it belongs to and, for a rotation, the key it replaces.
+ * @throws AssentError `EMPTY_NEXT_KEYS` for a rotation without new hashes, `KEY_COMMITMENT_CHANGED`
+ * for new hashes on an ordinary version whose head already commits.
+ */
+function keyFieldsOf(
+  did: string,
+  head: ManifestHead | undefined,
+  options: Pick<SignManifestOptions, 'nextKeyHashes' | 'rotation'>,
+): Pick<UnsignedManifest['credentialSubject'], 'keyState' | 'creator' | 'rotation'> {
+  const fresh =
+    options.nextKeyHashes === undefined ? undefined : { nextKeyHashes: [...options.nextKeyHashes] };
+  if (head === undefined) {
+    if (options.rotation === true) throw new TypeError('a rotation needs the head it follows');
+    return fresh === undefined ? {} : { keyState: fresh };
+  }
+  const creator = head.creator ?? head.issuer;
+  const named = creator === undefined || creator === did ? {} : { creator };
+  if (options.rotation === true) {
+    if (head.issuer === undefined) throw new TypeError('a rotation needs the issuer of its head');
+    if (fresh === undefined || fresh.nextKeyHashes.length === 0)
+      throw new AssentError('EMPTY_NEXT_KEYS', 'a rotation must commit to the keys that may rotate next');
+    return { keyState: fresh, ...named, rotation: { from: head.issuer } };
+  }
+  if (head.keyState === undefined) return { ...(fresh === undefined ? {} : { keyState: fresh }), ...named };
+  if (fresh !== undefined && !sameKeyState(fresh, head.keyState))
+    throw new AssentError('KEY_COMMITMENT_CHANGED', 'only a rotation may commit to other keys');
+  return { keyState: { nextKeyHashes: [...head.keyState.nextKeyHashes] }, ...named };
+}
+
+/**
  * Signs a creator's draft as the next manifest of their chain: works are normalized, what does not fit
  * inline goes to catalog pages (each ≤ 1 MiB, bound by CID), and the whole is signed with
  * `eddsa-jcs-2022`.
@@ -347,6 +464,7 @@ export async function signManifest(
   }
   const { identity, head } = options;
   const created = options.created ?? nowToTheSecond();
+  const keys = keyFieldsOf(identity.did, head, options);
   const { inline, pages } = packWorks(
     parsed.value.works ?? [],
     identity.did,
@@ -359,6 +477,7 @@ export async function signManifest(
     works: inline,
     ...(pages.length === 0 ? {} : { catalog: pages.map((p) => p.cid) }),
     ...(parsed.value.identities === undefined ? {} : { identities: parsed.value.identities }),
+    ...keys,
   };
   const unsigned: UnsignedManifest = {
     '@context': [...MANIFEST_CONTEXT],

@@ -9,6 +9,7 @@ import {
   normalizeIdentity,
   parseNormalizedIdentity,
 } from './identity-link.js';
+import { MAX_NEXT_KEYS, NEXT_KEY_HASH_PATTERN } from './key-state.js';
 import { USE_TERMS } from './vocabulary.js';
 import { normalizeWorkId, parseCidString } from './work-id.js';
 
@@ -239,6 +240,26 @@ function identitiesSchema(normalized: boolean) {
 
 const MAX_VERSION = 2 ** 31 - 1;
 
+/**
+ * `keyState` (spec §5.5): the hashes of the keys that may sign the next rotation, each once. An empty
+ * list would commit to no key at all: it has its own code, as a rotation without one does.
+ */
+const keyState = z.strictObject({
+  nextKeyHashes: z
+    .array(z.string().check(z.regex(NEXT_KEY_HASH_PATTERN, 'expected a key hash (Qm… base58btc)')))
+    .check(
+      z.maxLength(MAX_NEXT_KEYS),
+      z.superRefine((hashes: string[], ctx) => {
+        if (hashes.length === 0) assentIssue(ctx, 'EMPTY_NEXT_KEYS', 'nextKeyHashes commits to no key');
+        if (new Set(hashes).size !== hashes.length)
+          assentIssue(ctx, 'MANIFEST_SCHEMA', 'a key hash is listed twice in nextKeyHashes');
+      }),
+    ),
+});
+
+/** `rotation` (spec §5.5): this version is signed by a key its predecessor committed to, replacing `from`. */
+const rotation = z.strictObject({ from: didKey });
+
 const credentialSubject = z
   .strictObject({
     version: z.int().check(z.gte(1), z.lte(MAX_VERSION)),
@@ -247,11 +268,22 @@ const credentialSubject = z
     works: z.array(work),
     catalog: z.optional(z.array(blockCidString).check(z.minLength(1), z.maxLength(MAX_CATALOG_PAGES))),
     identities: z.optional(identitiesSchema(true)),
+    keyState: z.optional(keyState),
+    creator: z.optional(didKey),
+    rotation: z.optional(rotation),
   })
   .check(
     z.superRefine(
       (
-        s: { version: number; previous?: string | undefined; works: Work[]; catalog?: string[] | undefined },
+        s: {
+          version: number;
+          previous?: string | undefined;
+          works: Work[];
+          catalog?: string[] | undefined;
+          keyState?: unknown;
+          creator?: string | undefined;
+          rotation?: unknown;
+        },
         ctx,
       ) => {
         // Chain rule (spec §5): version 1 starts a chain; every later version names its predecessor.
@@ -260,6 +292,17 @@ const credentialSubject = z
         }
         if (s.version > 1 && s.previous === undefined) {
           assentIssue(ctx, 'MANIFEST_SCHEMA', `version ${s.version} must name its previous manifest`);
+        }
+        // Spec §5.5: version 1's issuer is the creator; only a later version can rotate or name it.
+        if (s.version === 1 && (s.creator !== undefined || s.rotation !== undefined)) {
+          assentIssue(
+            ctx,
+            'MANIFEST_SCHEMA',
+            'version 1 is the creator: it names no creator and rotates nothing',
+          );
+        }
+        if (s.rotation !== undefined && s.keyState === undefined) {
+          assentIssue(ctx, 'EMPTY_NEXT_KEYS', 'a rotation must commit to the keys that may rotate next');
         }
         uniqueIds(s.works, ctx);
         if (s.catalog !== undefined && new Set(s.catalog).size !== s.catalog.length) {
@@ -296,6 +339,27 @@ const unsignedManifestShape = {
 
 type Validity = { validFrom?: string | undefined; validUntil?: string | undefined };
 
+type Signer = {
+  issuer: string;
+  credentialSubject: { creator?: string | undefined; rotation?: { from: string } | undefined };
+};
+
+/**
+ * Spec §5.5: `creator` is there exactly when another key than the creator's first signs, so a
+ * manifest's creator is `creator ?? issuer` with one spelling; a rotation replaces another key.
+ */
+function signerRules<T extends Signer>() {
+  return z.superRefine((m: T, ctx) => {
+    const { creator, rotation } = m.credentialSubject;
+    if (creator !== undefined && creator === m.issuer) {
+      assentIssue(ctx, 'MANIFEST_SCHEMA', 'creator is named only when another key signs');
+    }
+    if (rotation !== undefined && rotation.from === m.issuer) {
+      assentIssue(ctx, 'MANIFEST_SCHEMA', 'a rotation replaces another key than its own');
+    }
+  });
+}
+
 function validityOrder<T extends Validity>() {
   return z.superRefine((m: T, ctx) => {
     if (
@@ -311,10 +375,12 @@ function validityOrder<T extends Validity>() {
 /** Schema of a signed consent manifest (the proof's presence is checked by parse and verify). */
 export const consentManifestSchema = z
   .strictObject({ ...unsignedManifestShape, proof: z.optional(proof) })
-  .check(validityOrder());
+  .check(validityOrder(), signerRules());
 
 /** Schema of a manifest before its proof is added. */
-export const unsignedManifestSchema = z.strictObject(unsignedManifestShape).check(validityOrder());
+export const unsignedManifestSchema = z
+  .strictObject(unsignedManifestShape)
+  .check(validityOrder(), signerRules());
 
 /** Schema of a catalog page: works beyond what fits in the manifest, bound to it by CID. */
 export const catalogPageSchema = z
