@@ -79,6 +79,8 @@ export function addCreatorRoutes(app: OpenAPIHono, ctx: RouteContext): void {
     return json(
       {
         issuer: heads.issuer,
+        // The creator the did:key speaks for (spec §5.5): any key of a rotated chain answers for it.
+        creator: heads.creator,
         head: top.cid,
         heads: branches.map(ref),
         version: top.version,
@@ -86,7 +88,7 @@ export function addCreatorRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         history: page.refs.map(ref),
         next,
         // The identities the creator claims, as this node last checked them (docs/spec/observation.md).
-        links: registry.links.linksOf(did),
+        links: registry.links.linksOf(heads.creator),
       },
       200,
       next === null ? CORS : { ...CORS, link: `<${next}>; rel="next"` },

@@ -65,7 +65,11 @@ const CreatorLinkSchema = z
 
 export const CreatorSchema = z
   .object({
-    issuer: z.string(),
+    issuer: z.string().openapi({ description: 'the did:key asked about' }),
+    creator: z.string().openapi({
+      description:
+        'the creator it speaks for: the did:key of version 1, the same for every key of a rotated chain (spec §5.5)',
+    }),
     head: CidString.openapi({ description: 'the head (the first branch, in CID order, when forked)' }),
     heads: z.array(ManifestRefSchema).openapi({ description: 'every branch at the highest version' }),
     version: z.number().int().positive(),

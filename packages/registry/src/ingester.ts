@@ -118,7 +118,7 @@ export class Ingester {
       issuer: row.issuer,
       version: row.version,
       status: 'duplicate',
-      forked: this.#deps.index.forked(row.issuer),
+      forked: this.#deps.index.forked(row.creator),
     });
   }
 
@@ -137,7 +137,7 @@ export class Ingester {
       if (!chain.ok) return chain;
       branches = batch?.extended.has(inBatch.cid) ?? false;
     } else if (manifest.previous === undefined) {
-      branches = index.headCount(manifest.issuer) > 0 || (batch?.started.has(manifest.issuer) ?? false);
+      branches = index.headCount(manifest.creator) > 0 || (batch?.started.has(manifest.creator) ?? false);
     } else {
       const previous = index.get(manifest.previous);
       if (previous === undefined) {
@@ -151,14 +151,14 @@ export class Ingester {
       branches = !previous.tip || (batch?.extended.has(previous.cid) ?? false);
     }
     if (!branches) return ok(true);
-    const heads = index.headCount(manifest.issuer) + (batch?.branches.get(manifest.issuer) ?? 0);
+    const heads = index.headCount(manifest.creator) + (batch?.branches.get(manifest.creator) ?? 0);
     if (heads >= this.#deps.maxBranches) {
       return registryFailure(
         'FORK_LIMIT',
-        `${manifest.issuer} already has ${this.#deps.maxBranches} branches; this node keeps no more`,
+        `${manifest.creator} already has ${this.#deps.maxBranches} branches; this node keeps no more`,
       );
     }
-    batch?.branches.set(manifest.issuer, (batch.branches.get(manifest.issuer) ?? 0) + 1);
+    batch?.branches.set(manifest.creator, (batch.branches.get(manifest.creator) ?? 0) + 1);
     return ok(true);
   }
 
@@ -338,7 +338,7 @@ export class Ingester {
         continue;
       }
       if (manifest.previous !== undefined) branches.extended.add(manifest.previous);
-      else branches.started.add(manifest.issuer);
+      else branches.started.add(manifest.creator);
       branches.manifests.set(manifest.cid, manifest);
       accepted.push(entry);
     }
@@ -383,7 +383,7 @@ export class Ingester {
           issuer: manifest.issuer,
           version: manifest.version,
           status: 'added',
-          forked: index.forked(manifest.issuer),
+          forked: index.forked(manifest.creator),
         }),
       );
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { KeyState } from '@assent/manifest';
 import type Database from 'better-sqlite3';
 
 /** A manifest as the index knows it. */
@@ -11,6 +12,12 @@ export interface IndexedManifest {
   readonly previous: string | undefined;
   /** True when no manifest this node holds names it as `previous`: a branch head. */
   readonly tip: boolean;
+  /** The creator (spec §5.5): version 1's issuer, whatever key signed this version. */
+  readonly creator: string;
+  /** The key commitment it carries, if any. */
+  readonly keyState: KeyState | undefined;
+  /** On a rotation: the key it replaces. */
+  readonly rotatedFrom: string | undefined;
 }
 
 /** The work identifiers a manifest names, inline and per catalog page. */
@@ -23,11 +30,18 @@ export interface ManifestWorks {
 export interface IndexHit {
   readonly manifest: string;
   readonly issuer: string;
+  /** Its creator: branches are counted per creator, across the keys it rotated through. */
+  readonly creator: string;
   readonly inline: boolean;
   readonly pages: readonly string[];
 }
 
-const SCHEMA_VERSION = '1';
+/**
+ * 2: manifests carry their creator, key commitment and rotation (spec §5.5), and heads are counted per
+ * creator. An index at 1 is brought to 2 in place: before rotations existed every creator was its
+ * issuer and no manifest could carry a commitment, so nothing needs the blocks.
+ */
+const SCHEMA_VERSION = '2';
 /** Rows of the lookup are fetched this many keys at a time, to bound memory per statement. */
 const LOOKUP_CHUNK = 20_000;
 /**
@@ -37,11 +51,32 @@ const LOOKUP_CHUNK = 20_000;
  */
 const FEW_KEYS = 8;
 
-type ManifestRow = [number, string, string, number, string | null, number];
+type ManifestRow = [
+  number,
+  string,
+  string,
+  number,
+  string | null,
+  number,
+  string,
+  string | null,
+  string | null,
+];
 
 function toManifest(row: ManifestRow): IndexedManifest {
-  const [seq, cid, issuer, version, previous, tip] = row;
-  return { seq, cid, issuer, version, previous: previous ?? undefined, tip: tip === 1 };
+  const [seq, cid, issuer, version, previous, tip, creator, keyState, rotatedFrom] = row;
+  return {
+    seq,
+    cid,
+    issuer,
+    version,
+    previous: previous ?? undefined,
+    tip: tip === 1,
+    creator,
+    // Written by `add` from a verified manifest's keyState: JSON this class wrote.
+    keyState: keyState === null ? undefined : (JSON.parse(keyState) as KeyState),
+    rotatedFrom: rotatedFrom ?? undefined,
+  };
 }
 
 /**
@@ -74,7 +109,6 @@ export class ManifestIndex {
         tip INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS manifests_by_issuer ON manifests (issuer, version);
-      CREATE INDEX IF NOT EXISTS manifests_tips ON manifests (issuer) WHERE tip = 1;
       CREATE TABLE IF NOT EXISTS pages (id INTEGER PRIMARY KEY, cid TEXT NOT NULL UNIQUE);
       CREATE TABLE IF NOT EXISTS works (
         work TEXT NOT NULL,
@@ -86,35 +120,68 @@ export class ManifestIndex {
       CREATE TABLE IF NOT EXISTS journal (cid TEXT PRIMARY KEY);
       DROP TABLE IF EXISTS peers;
     `);
+    const version = (
+      this.#db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined
+    )?.value;
+    if (version === '1') this.#upgradeFrom1();
+    else if (version !== undefined && version !== SCHEMA_VERSION)
+      throw new Error(`index schema ${version} is not ${SCHEMA_VERSION}; run reindex`);
+    else this.#addKeyColumns();
     this.#stmt = this.prepare();
-    const version = this.#stmt.getMeta.get('schema') as { value: string } | undefined;
     if (version === undefined) this.#stmt.setMeta.run('schema', SCHEMA_VERSION);
-    else if (version.value !== SCHEMA_VERSION)
-      throw new Error(`index schema ${version.value} is not ${SCHEMA_VERSION}; run reindex`);
     const epoch = this.#stmt.getMeta.get('epoch') as { value: string } | undefined;
     this.#epoch = epoch?.value ?? this.#newEpoch();
-    for (const issuer of this.#stmt.multiTip.all() as string[]) this.#forkedCreators.add(issuer);
+    for (const creator of this.#stmt.multiTip.all() as string[]) this.#forkedCreators.add(creator);
+  }
+
+  /** The columns and indexes of schema 2 (spec §5.5), on a new table or one at 2 already. */
+  #addKeyColumns(): void {
+    const columns = new Set(
+      (this.#db.prepare('PRAGMA table_info(manifests)').all() as { name: string }[]).map((c) => c.name),
+    );
+    if (!columns.has('creator'))
+      this.#db.exec("ALTER TABLE manifests ADD COLUMN creator TEXT NOT NULL DEFAULT ''");
+    if (!columns.has('key_state')) this.#db.exec('ALTER TABLE manifests ADD COLUMN key_state TEXT');
+    if (!columns.has('rotated_from')) this.#db.exec('ALTER TABLE manifests ADD COLUMN rotated_from TEXT');
+    this.#db.exec(`
+      DROP INDEX IF EXISTS manifests_tips;
+      CREATE INDEX IF NOT EXISTS manifests_by_creator ON manifests (creator, version);
+      CREATE INDEX IF NOT EXISTS manifests_creator_tips ON manifests (creator) WHERE tip = 1;
+    `);
+  }
+
+  /** Schema 1 → 2 in one transaction: every manifest's creator was its issuer (see SCHEMA_VERSION). */
+  #upgradeFrom1(): void {
+    this.#db.transaction(() => {
+      this.#addKeyColumns();
+      this.#db.exec(
+        "UPDATE manifests SET creator = issuer; UPDATE meta SET value = '2' WHERE key = 'schema';",
+      );
+    })();
   }
 
   private prepare() {
     const db = this.#db;
-    const manifestColumns = 'seq, cid, issuer, version, previous, tip';
+    const manifestColumns = 'seq, cid, issuer, version, previous, tip, creator, key_state, rotated_from';
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       byCid: db.prepare(`SELECT ${manifestColumns} FROM manifests WHERE cid = ?`).raw(),
-      bySeq: db.prepare('SELECT cid, issuer FROM manifests WHERE seq = ?').raw(),
+      bySeq: db.prepare('SELECT cid, issuer, creator FROM manifests WHERE seq = ?').raw(),
       // Heads are read through the partial index of tips: per-ingest and per-lookup cost depends on the
       // creator's branches (bounded by maxBranches), not on the length of their history.
       tipCount: db
-        .prepare('SELECT count(*) FROM manifests INDEXED BY manifests_tips WHERE issuer = ? AND tip = 1')
+        .prepare(
+          'SELECT count(*) FROM manifests INDEXED BY manifests_creator_tips WHERE creator = ? AND tip = 1',
+        )
         .pluck(),
       multiTip: db
-        .prepare('SELECT issuer FROM manifests WHERE tip = 1 GROUP BY issuer HAVING count(*) > 1')
+        .prepare('SELECT creator FROM manifests WHERE tip = 1 GROUP BY creator HAVING count(*) > 1')
         .pluck(),
+      creatorOfKey: db.prepare('SELECT creator FROM manifests WHERE issuer = ? LIMIT 1').pluck(),
       has: db.prepare('SELECT 1 FROM manifests WHERE cid = ?').pluck(),
       insert: db.prepare(
-        'INSERT INTO manifests (cid, issuer, version, previous, tip) VALUES (?, ?, ?, ?, 1) RETURNING seq',
+        'INSERT INTO manifests (cid, issuer, version, previous, tip, creator, key_state, rotated_from) VALUES (?, ?, ?, ?, 1, ?, ?, ?) RETURNING seq',
       ),
       untip: db.prepare('UPDATE manifests SET tip = 0 WHERE seq = ?'),
       deleteWorks: db.prepare('DELETE FROM works WHERE manifest = ?'),
@@ -124,12 +191,12 @@ export class ManifestIndex {
       pageCid: db.prepare('SELECT cid FROM pages WHERE id = ?').pluck(),
       heads: db
         .prepare(
-          `SELECT ${manifestColumns} FROM manifests INDEXED BY manifests_tips WHERE issuer = ? AND tip = 1 ORDER BY version DESC, cid`,
+          `SELECT ${manifestColumns} FROM manifests INDEXED BY manifests_creator_tips WHERE creator = ? AND tip = 1 ORDER BY version DESC, cid`,
         )
         .raw(),
       history: db
         .prepare(
-          `SELECT ${manifestColumns} FROM manifests WHERE issuer = ? AND version > ? ORDER BY version, cid LIMIT ?`,
+          `SELECT ${manifestColumns} FROM manifests WHERE creator = ? AND version > ? ORDER BY version, cid LIMIT ?`,
         )
         .raw(),
       // The keys drive the loop, each one probe of the primary key, in the order given (CROSS JOIN
@@ -142,7 +209,7 @@ export class ManifestIndex {
         .raw(),
       lookupOne: db
         .prepare(
-          'SELECT m.cid, m.issuer, p.cid FROM works w JOIN manifests m ON m.seq = w.manifest LEFT JOIN pages p ON p.id = w.page WHERE w.work = ?',
+          'SELECT m.cid, m.issuer, m.creator, p.cid FROM works w JOIN manifests m ON m.seq = w.manifest LEFT JOIN pages p ON p.id = w.page WHERE w.work = ?',
         )
         .raw(),
       logAfter: db.prepare('SELECT seq, cid FROM manifests WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
@@ -180,7 +247,10 @@ export class ManifestIndex {
    * predecessor no longer a head, and the journal entry cleared.
    */
   add(
-    record: { cid: string; issuer: string; version: number; previous: string | undefined },
+    record: Pick<
+      IndexedManifest,
+      'cid' | 'issuer' | 'version' | 'previous' | 'creator' | 'keyState' | 'rotatedFrom'
+    >,
     works: ManifestWorks,
   ): IndexedManifest {
     this.#revision++;
@@ -190,6 +260,9 @@ export class ManifestIndex {
         record.issuer,
         record.version,
         record.previous ?? null,
+        record.creator,
+        record.keyState === undefined ? null : JSON.stringify(record.keyState),
+        record.rotatedFrom ?? null,
       ) as { seq: number };
       if (record.previous !== undefined) {
         const previous = this.get(record.previous);
@@ -205,8 +278,9 @@ export class ManifestIndex {
         for (const id of page.ids) this.#stmt.insertWork.run(id, seq, pageId);
       }
       this.#stmt.journalRemove.run(record.cid);
-      if (this.headCount(record.issuer) > 1) this.#forkedCreators.add(record.issuer);
-      return { seq, ...record, tip: true };
+      if (this.headCount(record.creator) > 1) this.#forkedCreators.add(record.creator);
+      const { cid, issuer, version, previous, creator, keyState, rotatedFrom } = record;
+      return { seq, cid, issuer, version, previous, tip: true, creator, keyState, rotatedFrom };
     })();
   }
 
@@ -216,26 +290,31 @@ export class ManifestIndex {
   }
 
   /** Branch heads of a creator, newest version first (more than one when the creator forked). */
-  heads(issuer: string): IndexedManifest[] {
-    return (this.#stmt.heads.all(issuer) as ManifestRow[]).map(toManifest);
+  heads(creator: string): IndexedManifest[] {
+    return (this.#stmt.heads.all(creator) as ManifestRow[]).map(toManifest);
   }
 
   /** Branch heads of a creator, counted through the index of tips. */
-  headCount(issuer: string): number {
-    return this.#stmt.tipCount.get(issuer) as number;
+  headCount(creator: string): number {
+    return this.#stmt.tipCount.get(creator) as number;
   }
 
   /** A creator's manifests after version `after`, oldest first, at most `limit`. */
-  history(issuer: string, after: number, limit: number): IndexedManifest[] {
-    return (this.#stmt.history.all(issuer, after, limit) as ManifestRow[]).map(toManifest);
+  history(creator: string, after: number, limit: number): IndexedManifest[] {
+    return (this.#stmt.history.all(creator, after, limit) as ManifestRow[]).map(toManifest);
   }
 
   /**
    * True when two manifests of the creator share a version (spec §5.3). Every version names one
    * previous, so that happens exactly when the creator has more than one branch head.
    */
-  forked(issuer: string): boolean {
-    return this.#forkedCreators.has(issuer);
+  forked(creator: string): boolean {
+    return this.#forkedCreators.has(creator);
+  }
+
+  /** The creator a key has signed for (spec §5.5: the did:key of its version 1), if it signed any. */
+  creatorOfKey(did: string): string | undefined {
+    return (this.#stmt.creatorOfKey.get(did) as string | undefined) ?? undefined;
   }
 
   /** Head manifests naming any of `keys` (normalized ids and url-prefixes), with where they name them. */
@@ -257,25 +336,26 @@ export class ManifestIndex {
     }
     const hits: IndexHit[] = [];
     for (const [seq, hit] of found) {
-      const row = this.#stmt.bySeq.get(seq) as [string, string] | undefined;
+      const row = this.#stmt.bySeq.get(seq) as [string, string, string] | undefined;
       if (row === undefined) continue;
       const pages = [...hit.pages].map((id) => this.#stmt.pageCid.get(id) as string);
-      hits.push({ manifest: row[0], issuer: row[1], inline: hit.inline, pages });
+      hits.push({ manifest: row[0], issuer: row[1], creator: row[2], inline: hit.inline, pages });
     }
     return hits;
   }
 
   #lookupFew(keys: readonly string[]): IndexHit[] {
-    const found = new Map<string, { issuer: string; inline: boolean; pages: string[] }>();
+    const found = new Map<string, { issuer: string; creator: string; inline: boolean; pages: string[] }>();
     for (const key of keys) {
-      for (const [manifest, issuer, page] of this.#stmt.lookupOne.all(key) as [
+      for (const [manifest, issuer, creator, page] of this.#stmt.lookupOne.all(key) as [
+        string,
         string,
         string,
         string | null,
       ][]) {
         let hit = found.get(manifest);
         if (hit === undefined) {
-          hit = { issuer, inline: false, pages: [] };
+          hit = { issuer, creator, inline: false, pages: [] };
           found.set(manifest, hit);
         }
         if (page === null) hit.inline = true;
@@ -284,7 +364,7 @@ export class ManifestIndex {
     }
     const hits: IndexHit[] = [];
     for (const [manifest, hit] of found)
-      hits.push({ manifest, issuer: hit.issuer, inline: hit.inline, pages: hit.pages });
+      hits.push({ manifest, issuer: hit.issuer, creator: hit.creator, inline: hit.inline, pages: hit.pages });
     return hits;
   }
 

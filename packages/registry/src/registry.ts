@@ -346,7 +346,8 @@ class RegistryNode implements Registry {
   /** Tells the link checks of a manifest just added: its creator's claimed identities may change. */
   #headAdded(input: Uint8Array | string, result: IngestResult): IngestResult {
     if (result.ok && result.value.status === 'added')
-      this.#linkObserver?.headAdded(result.value.issuer, input);
+      // Links are the creator's, across the keys it rotated through (spec §5.5).
+      this.#linkObserver?.headAdded(this.#creatorOf(result.value.issuer), input);
     return result;
   }
 
@@ -373,12 +374,18 @@ class RegistryNode implements Registry {
     const seen = new Set<string>();
     let found: Set<string> | undefined;
     for (const hit of hits) {
-      if (!this.#index.forked(hit.issuer) || seen.has(hit.issuer)) continue;
-      seen.add(hit.issuer);
+      if (!this.#index.forked(hit.creator) || seen.has(hit.creator)) continue;
+      seen.add(hit.creator);
       found ??= new Set(hits.map((h) => h.manifest));
-      for (const head of this.#index.heads(hit.issuer)) {
+      for (const head of this.#index.heads(hit.creator)) {
         if (!found.has(head.cid))
-          branches.push({ manifest: head.cid, issuer: head.issuer, inline: false, pages: [] });
+          branches.push({
+            manifest: head.cid,
+            issuer: head.issuer,
+            creator: head.creator,
+            inline: false,
+            pages: [],
+          });
       }
     }
     const candidates: LookupCandidate[] = [];
@@ -407,9 +414,15 @@ class RegistryNode implements Registry {
 
   head(did: string): CreatorHeads | undefined {
     this.#assertOpen();
-    const heads = this.#index.heads(did);
+    const creator = this.#creatorOf(did);
+    const heads = this.#index.heads(creator);
     if (heads.length === 0) return undefined;
-    return { issuer: did, heads: heads.map(toRef), forked: this.#index.forked(did) };
+    return { issuer: did, creator, heads: heads.map(toRef), forked: this.#index.forked(creator) };
+  }
+
+  /** The creator a did:key speaks for (spec §5.5): any key it has signed with leads to it. */
+  #creatorOf(did: string): string {
+    return this.#index.creatorOfKey(did) ?? did;
   }
 
   history(did: string, page: { after?: number; limit?: number } = {}): ManifestRef[] {
@@ -420,7 +433,7 @@ class RegistryNode implements Registry {
       throw new RangeError('history: after must be a non-negative integer');
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_HISTORY_PAGE)
       throw new RangeError(`history: limit must be an integer from 1 to ${MAX_HISTORY_PAGE}`);
-    return this.#index.history(did, after, limit).map(toRef);
+    return this.#index.history(this.#creatorOf(did), after, limit).map(toRef);
   }
 
   freshness(): Freshness {

@@ -9,7 +9,10 @@ import type { ReindexReport } from './types.js';
  * branch heads (inline and in their catalog pages) are indexed. The caller holds the write lock.
  */
 export async function rebuildIndex(blocks: BlockStore, index: ManifestIndex): Promise<ReindexReport> {
-  type Candidate = Pick<VerifiedManifest, 'cid' | 'issuer' | 'version' | 'previous' | 'catalog'> & {
+  type Candidate = Pick<
+    VerifiedManifest,
+    'cid' | 'issuer' | 'version' | 'previous' | 'catalog' | 'creator' | 'keyState' | 'rotatedFrom'
+  > & {
     readonly inline: string[];
   };
   const candidates: Candidate[] = [];
@@ -21,9 +24,10 @@ export async function rebuildIndex(blocks: BlockStore, index: ManifestIndex): Pr
       continue;
     }
     // Keep only what chaining and indexing need: the documents themselves can be large.
-    const { cid, issuer, version, previous, catalog, manifest } = verified.value;
+    const { cid, issuer, version, previous, catalog, manifest, creator, keyState, rotatedFrom } =
+      verified.value;
     const inline = manifest.credentialSubject.works.flatMap((w) => w.ids);
-    candidates.push({ cid, issuer, version, previous, catalog, inline });
+    candidates.push({ cid, issuer, version, previous, catalog, creator, keyState, rotatedFrom, inline });
   }
   candidates.sort((a, b) => a.version - b.version || (a.cid < b.cid ? -1 : 1));
   const accepted = new Map<string, Candidate>();

@@ -249,7 +249,10 @@ export interface ManifestRef {
 
 /** A creator's current state: one head, or one per branch when forked. */
 export interface CreatorHeads {
+  /** The did:key asked about. */
   readonly issuer: string;
+  /** The creator it speaks for (spec §5.5): the did:key of version 1, whatever keys followed. */
+  readonly creator: string;
   /** Branch heads, newest version first. */
   readonly heads: readonly ManifestRef[];
   readonly forked: boolean;

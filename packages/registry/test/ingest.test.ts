@@ -63,6 +63,7 @@ describe('ingest', () => {
     expect(await registry.getBlock(v1.cid)).toEqual(v1.bytes);
     expect(registry.head(me.did)).toEqual({
       issuer: me.did,
+      creator: me.did,
       heads: [{ cid: v1.cid, issuer: me.did, version: 1, previous: undefined }],
       forked: false,
     });
