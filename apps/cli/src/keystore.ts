@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   createIdentityBackup,
@@ -33,15 +33,40 @@ export async function openKeystore(keystore: ParsedIdentityBackup, passphrase: s
   return unwrap(await openIdentityBackup(keystore, passphrase));
 }
 
-/** Seals an identity as a current-format backup (spec §3). */
+/**
+ * The public part of a keystore that travels with its key when it is sealed again (rewritten,
+ * exported, imported): its name and date, and the creator and commitment of spec §2.1.
+ */
+export interface KeystorePublicPart {
+  readonly name?: string | undefined;
+  readonly created?: string | undefined;
+  /** The creator id when the key is a rotated one. */
+  readonly creator?: string | undefined;
+  /** The commitment the creator's next manifest carries when its chain has none yet. */
+  readonly nextKeyHashes?: readonly string[] | undefined;
+}
+
+/** What of a keystore read from a file is sealed again with its key. */
+export function publicPartOf(keystore: ParsedIdentityBackup): KeystorePublicPart {
+  return {
+    name: keystore.name,
+    created: keystore.created,
+    creator: keystore.creator,
+    nextKeyHashes: keystore.nextKeyHashes,
+  };
+}
+
+/** Seals an identity as a current-format backup (spec §3), keeping the public part given. */
 export function sealIdentity(
   identity: Identity,
   passphrase: string,
-  keep: { name?: string | undefined; created?: string | undefined } = {},
+  keep: KeystorePublicPart = {},
 ): Promise<IdentityBackup> {
   return createIdentityBackup(identity, passphrase, {
     ...(keep.name === undefined ? {} : { name: keep.name }),
     ...(keep.created === undefined ? {} : { created: keep.created }),
+    ...(keep.creator === undefined ? {} : { creator: keep.creator }),
+    ...(keep.nextKeyHashes === undefined ? {} : { nextKeyHashes: keep.nextKeyHashes }),
   });
 }
 
@@ -67,15 +92,40 @@ export function writeKeystore(home: string, backup: IdentityBackup): Promise<voi
   return writePrivateFile(keystorePath(home), identityBackupText(backup));
 }
 
-/** Writes a file atomically with mode 0600 (created so, never world-readable even for a moment). */
+/**
+ * Writes a file atomically and durably with mode 0600 (created so, never world-readable even for a
+ * moment): the text goes to a temporary file that is fsynced before it is renamed over `path`, and
+ * the directory is fsynced after, so that a crash or power cut leaves the old file or the new one,
+ * whole, never an empty or half-written keystore (rename alone orders nothing on disk).
+ */
 export async function writePrivateFile(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const temp = `${path}.${process.pid}.tmp`;
-    await writeFile(temp, text, { mode: 0o600 });
-    await chmod(temp, 0o600);
+    const file = await open(temp, 'w', 0o600);
+    try {
+      // A temporary file left by an earlier crash keeps its mode: set it again before writing.
+      await file.chmod(0o600);
+      await file.writeFile(text, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(temp, path);
+    await syncDirectory(dirname(path));
   } catch (cause) {
+    await rm(temp, { force: true }).catch(() => undefined);
     throw cliError('FILE_UNWRITABLE', `cannot write ${path}: ${(cause as Error).message}`, cause);
+  }
+}
+
+/** fsyncs a directory, so that a rename in it is on disk. Windows cannot open one: nothing to do there. */
+async function syncDirectory(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const directory = await open(path, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
   }
 }

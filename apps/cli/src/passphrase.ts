@@ -1,7 +1,34 @@
+import { createInterface } from 'node:readline/promises';
 import type { Identity } from '@assent/manifest';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
-import { openKeystore, readKeystore, sealIdentity, writeKeystore } from './keystore.js';
+import { openKeystore, publicPartOf, readKeystore, sealIdentity, writeKeystore } from './keystore.js';
+
+/** True when stdin is a terminal: a person can be asked there. */
+export function canPrompt(): boolean {
+  return process.stdin.isTTY === true;
+}
+
+/**
+ * Reads one line typed on the terminal, echoed (for what is not secret: a confirmation). Ctrl-C or
+ * the end of input is `USAGE` ("interrupted"), so nothing goes ahead on a half-answered question.
+ */
+export async function promptLine(question: string): Promise<string> {
+  const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const stop = new AbortController();
+  const interrupted = () => stop.abort();
+  lines.on('SIGINT', interrupted);
+  lines.on('close', interrupted);
+  try {
+    return await lines.question(question, { signal: stop.signal });
+  } catch (cause) {
+    process.stderr.write('\n');
+    throw cliError('USAGE', 'interrupted', cause);
+  } finally {
+    lines.off('close', interrupted);
+    lines.close();
+  }
+}
 
 /** Reads one line from the terminal without echo. */
 function promptHidden(question: string): Promise<string> {
@@ -66,9 +93,6 @@ export async function unlockIdentity(ctx: Context): Promise<Identity> {
   const secret = await passphrase(ctx, { purpose: `${keystore.did.slice(0, 20)}…` });
   const identity = await openKeystore(keystore, secret);
   if (!keystore.current)
-    await writeKeystore(
-      ctx.home,
-      await sealIdentity(identity, secret, { name: keystore.name, created: keystore.created }),
-    );
+    await writeKeystore(ctx.home, await sealIdentity(identity, secret, publicPartOf(keystore)));
   return identity;
 }
