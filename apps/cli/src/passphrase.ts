@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { Identity } from '@assent/manifest';
+import type { Identity, ParsedIdentityBackup } from '@assent/manifest';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
 import { openKeystore, publicPartOf, readKeystore, sealIdentity, writeKeystore } from './keystore.js';
@@ -89,10 +89,20 @@ export async function passphrase(
  * (identity backup spec §6: read old, write new).
  */
 export async function unlockIdentity(ctx: Context): Promise<Identity> {
+  return (await unlockKeystore(ctx)).identity;
+}
+
+/**
+ * {@link unlockIdentity}, with the keystore's public part beside the key: its creator and the
+ * commitment the creator's next manifest carries when its chain has none yet (identity backup §2.1).
+ */
+export async function unlockKeystore(
+  ctx: Context,
+): Promise<{ identity: Identity; keystore: ParsedIdentityBackup }> {
   const keystore = await readKeystore(ctx.home);
   const secret = await passphrase(ctx, { purpose: `${keystore.did.slice(0, 20)}…` });
   const identity = await openKeystore(keystore, secret);
   if (!keystore.current)
     await writeKeystore(ctx.home, await sealIdentity(identity, secret, publicPartOf(keystore)));
-  return identity;
+  return { identity, keystore };
 }

@@ -9,6 +9,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -34,15 +35,27 @@ import { assent, BIN, buildCli, json, ROOT, type Run } from './support/cli.js';
  */
 const PASSPHRASE = 'correct horse battery staple';
 let dir: string;
+/** A port nothing listens on: signing starts from the local head, whatever runs on 8787. */
+let deadGateway: string;
 
 beforeAll(async () => {
   await buildCli();
   dir = mkdtempSync(join(tmpdir(), 'assent-cli-id-create-'));
+  deadGateway = await new Promise<string>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(`http://127.0.0.1:${port}`));
+    });
+  });
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const envOf = (home: string) => ({ ASSENT_HOME: join(dir, home), ASSENT_PASSPHRASE: PASSPHRASE });
+const envOf = (home: string) => ({
+  ASSENT_HOME: join(dir, home),
+  ASSENT_PASSPHRASE: PASSPHRASE,
+  ASSENT_GATEWAY: deadGateway,
+});
 const keystoreText = (home: string) => readFileSync(join(dir, home, 'identity.json'), 'utf8');
 
 /** Every file under a directory, as text (what a thief copying the data directory gets). */
@@ -154,6 +167,53 @@ describe('assent id create makes a recovery key and shows it once', () => {
     const b = await create('fresh-b');
     expect(a.recoveryPhrase).not.toBe(b.recoveryPhrase);
     expect(a.nextKeyHashes).not.toEqual(b.nextKeyHashes);
+  });
+});
+
+describe('assent sign commits to the recovery key', () => {
+  /** Drafts and signs as version n + 1 of the local head; the signed manifest. */
+  interface Signed {
+    issuer: string;
+    credentialSubject: { version: number; keyState?: { nextKeyHashes: string[] } };
+  }
+
+  async function signNext(home: string, n: number): Promise<Signed> {
+    const draft = join(dir, `${home}-draft-${n}.json`);
+    const out = join(dir, `${home}-signed-${n}.json`);
+    const drafted = await assent(
+      ['draft', 'isrc:USRC17607839', '--deny', n === 1 ? 'train-ai' : 'all', '-o', draft],
+      envOf(home),
+    );
+    expect(drafted.code, drafted.stderr).toBe(0);
+    const signed = await assent(['sign', draft, '-o', out, '--json'], envOf(home));
+    expect(signed.code, signed.stderr).toBe(0);
+    return JSON.parse(readFileSync(out, 'utf8')) as Signed;
+  }
+
+  it('version 1 carries the keystore’s nextKeyHashes, and version 2 the same, unchanged', async () => {
+    const created = await create('signs');
+    const v1 = await signNext('signs', 1);
+    expect(v1.credentialSubject).toMatchObject({ keyState: { nextKeyHashes: created.nextKeyHashes } });
+    expect(v1.issuer).toBe(created.did);
+    const recovery = await recoveryIdentityOf(created.recoveryPhrase);
+    expect(recovery.ok && [nextKeyHashOfDid(recovery.value.did)]).toEqual(
+      v1.credentialSubject.keyState?.nextKeyHashes,
+    );
+    const v2 = await signNext('signs', 2);
+    expect(v2.credentialSubject.version).toBe(2);
+    expect(v2.credentialSubject.keyState).toEqual(v1.credentialSubject.keyState);
+  });
+
+  it('a keystore from before recovery keys signs with no commitment, as before', async () => {
+    const me = await generateIdentity();
+    mkdirSync(join(dir, 'signs-old'));
+    writeFileSync(
+      join(dir, 'signs-old', 'identity.json'),
+      identityBackupText(await createIdentityBackup(me, PASSPHRASE, { scrypt: { N: 2 ** 14, r: 8, p: 1 } })),
+    );
+    const v1 = await signNext('signs-old', 1);
+    expect(v1.issuer).toBe(me.did);
+    expect(v1.credentialSubject).not.toHaveProperty('keyState');
   });
 });
 

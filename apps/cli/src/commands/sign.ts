@@ -10,7 +10,7 @@ import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
 import { gatewayUrl } from '../gateway-client.js';
 import { currentHead, saveSigned } from '../manifest-store.js';
-import { unlockIdentity } from '../passphrase.js';
+import { unlockKeystore } from '../passphrase.js';
 import { readInput } from '../read-input.js';
 
 /**
@@ -30,12 +30,15 @@ export async function signDraft(
       `the draft is malformed: ${draft.message}`,
       draft.path === undefined ? {} : { path: draft.path },
     );
-  const identity = await unlockIdentity(ctx);
+  const { identity, keystore } = await unlockKeystore(ctx);
   const head =
     options.head ??
     (await currentHead(ctx, identity.did, gateway, { requireGateway: options.requireGateway ?? false }))
       .manifest;
-  const signed = await signManifest(draft.value, { identity, head });
+  // Version 1 commits to the recovery key the keystore holds the hash of (manifest spec §5.5), and so
+  // does the next version of a chain made before recovery keys; later versions carry their head's.
+  const nextKeyHashes = head?.keyState === undefined ? keystore.nextKeyHashes : undefined;
+  const signed = await signManifest(draft.value, { identity, head, nextKeyHashes });
   await saveSigned(ctx.home, signed);
   return signed;
 }
