@@ -171,6 +171,7 @@ describe('reading', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       issuer: me.did,
+      creator: me.did,
       head: v2.cid,
       heads: [{ cid: v2.cid, version: 2, previous: v1.cid }],
       version: 2,
