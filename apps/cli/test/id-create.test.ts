@@ -362,6 +362,23 @@ describe('replacing an identity takes --force and a typed confirmation', () => {
     expect(keystoreText('import-other')).toBe(before);
     const again = await assent(['id', 'import', backup, '--json'], envOf('import-mine'));
     expect([again.code, json(again)]).toMatchObject([0, { did: mine.did }]);
+    // An older backup of the same key, without the commitment: the keystore keeps its own.
+    const parsed = parseIdentityBackup(keystoreText('import-mine'));
+    if (!parsed.ok) throw new Error(parsed.message);
+    const opened = await openIdentityBackup(parsed.value, PASSPHRASE);
+    if (!opened.ok) throw new Error(opened.message);
+    const older = join(dir, 'import-mine-older.json');
+    writeFileSync(
+      older,
+      identityBackupText(
+        await createIdentityBackup(opened.value, PASSPHRASE, { scrypt: { N: 2 ** 14, r: 8, p: 1 } }),
+      ),
+    );
+    expect((await assent(['id', 'import', older, '--json'], envOf('import-mine'))).code).toBe(0);
+    expect(json(await assent(['id', 'show', '--json'], envOf('import-mine')))).toMatchObject({
+      did: mine.did,
+      nextKeyHashes: mine.nextKeyHashes,
+    });
     const other = json<{ did: string }>(await assent(['id', 'show', '--json'], envOf('import-other'))).did;
     const confirmed = await assent(
       ['id', 'import', backup, '--force', '--confirm', other, '--json'],

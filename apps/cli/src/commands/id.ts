@@ -54,14 +54,15 @@ async function existingKeystore(ctx: Context): Promise<ParsedIdentityBackup | un
  * Stops a command from overwriting the only copy of a key by accident: an identity in the data
  * directory is replaced only with `--force` and a typed confirmation, the DID's last characters on
  * a terminal or `--confirm <DID>` without one. Nothing to confirm when `replacement` is that DID.
+ * Returns the keystore there was, if any.
  */
 async function confirmReplace(
   ctx: Context,
   values: Record<string, unknown>,
   replacement?: string,
-): Promise<void> {
+): Promise<ParsedIdentityBackup | undefined> {
   const existing = await existingKeystore(ctx);
-  if (existing === undefined || existing.did === replacement) return;
+  if (existing === undefined || existing.did === replacement) return existing;
   const { did } = existing;
   const path = keystorePath(ctx.home);
   if (values.force !== true)
@@ -77,7 +78,7 @@ async function confirmReplace(
         'IDENTITY_EXISTS',
         `--confirm names ${JSON.stringify(confirm)}, but ${path} holds ${did}: nothing was replaced`,
       );
-    return;
+    return existing;
   }
   if (!canPrompt())
     throw cliError(
@@ -94,6 +95,7 @@ async function confirmReplace(
   );
   if (typed.trim() !== tail)
     throw cliError('IDENTITY_EXISTS', `the confirmation does not match ${did}: nothing was replaced`);
+  return existing;
 }
 
 /**
@@ -302,8 +304,18 @@ Example:
     const backup = parseKeystore(text);
     const secret = await passphrase(ctx, { purpose: 'of the backup' });
     const identity = await openKeystore(backup, secret);
-    await confirmReplace(ctx, values, identity.did);
-    const keystore = await sealIdentity(identity, secret, publicPartOf(backup));
+    const existing = await confirmReplace(ctx, values, identity.did);
+    const imported = publicPartOf(backup);
+    // The same key again (say, from an older backup): keep what the keystore knows and the file does not.
+    const keep =
+      existing?.did === identity.did
+        ? {
+            ...imported,
+            creator: imported.creator ?? existing.creator,
+            nextKeyHashes: imported.nextKeyHashes ?? existing.nextKeyHashes,
+          }
+        : imported;
+    const keystore = await sealIdentity(identity, secret, keep);
     await writeKeystore(ctx.home, keystore);
     ctx.emit(
       { did: keystore.did, keystore: keystorePath(ctx.home) },
