@@ -2,7 +2,7 @@ import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { type Identity, identityFromSecretKey, parseDidKey, parseSecretKeyMultibase } from './did-key.js';
 import { fail, ok, type Result } from './errors.js';
 import { canonicalize } from './jcs.js';
-import { MAX_NEXT_KEYS, NEXT_KEY_HASH_PATTERN } from './key-state.js';
+import { MAX_NEXT_KEYS, NEXT_KEY_HASH_PATTERN, nextKeyHashOfDid } from './key-state.js';
 import { parseJson } from './strict-json.js';
 
 /**
@@ -71,9 +71,22 @@ export interface IdentityBackup {
    * carry when its chain has none yet: the hash of the recovery key made with this key (spec §2.1).
    */
   readonly nextKeyHashes?: readonly string[];
+  /**
+   * The committed next key, sealed like the key itself (spec §2.2): the key a planned rotation signs
+   * with. Its public key is not written: its hash in `nextKeyHashes` is all anyone sees before use.
+   */
+  readonly nextKey?: SealedNextKey;
   readonly kdf: ScryptParameters & { readonly name: 'scrypt'; readonly salt: string };
   readonly cipher: { readonly name: 'aes-256-gcm'; readonly iv: string };
   /** AES-256-GCM of the 32-byte secret key, the 16-byte tag appended (48 bytes). */
+  readonly ciphertext: string;
+}
+
+/** The `nextKey` member (spec §2.2): a second key sealed under the same passphrase, its own nonce. */
+export interface SealedNextKey {
+  /** A fresh 12-byte AES-GCM nonce, never the `cipher.iv` (base64). */
+  readonly iv: string;
+  /** AES-256-GCM of the next key's 32-byte secret, the 16-byte tag appended (48 bytes, base64). */
   readonly ciphertext: string;
 }
 
@@ -89,6 +102,8 @@ export interface ParsedIdentityBackup {
   readonly created: string | undefined;
   /** The commitment the creator's next manifest carries when it has none yet (spec §2.1). */
   readonly nextKeyHashes: readonly string[] | undefined;
+  /** True when the file seals a committed next key beside the key (spec §2.2). */
+  readonly hasNextKey: boolean;
   readonly format: IdentityBackupFormat;
   /**
    * True when the file is in the current format at no less than the writers' cost: keeping it as
@@ -111,6 +126,12 @@ interface Sealed {
   readonly aad: Uint8Array<ArrayBuffer>;
   /** The plaintext: the raw 32-byte key, or (web v1) its Multikey text. */
   readonly plaintext: 'raw' | 'multikey';
+  /** The sealed next key (spec §2.2) and its associated data. */
+  readonly next?: {
+    readonly iv: Uint8Array<ArrayBuffer>;
+    readonly ciphertext: Uint8Array<ArrayBuffer>;
+    readonly aad: Uint8Array<ArrayBuffer>;
+  };
 }
 
 /** Largest backup file read: a real one is under 1 KB. */
@@ -133,6 +154,11 @@ export interface IdentityBackupOptions {
   readonly creator?: string;
   /** The commitment for the creator's next manifest: 1 to {@link MAX_NEXT_KEYS} distinct `Qm…` hashes. */
   readonly nextKeyHashes?: readonly string[];
+  /**
+   * The committed next key to seal beside the key (spec §2.2): its hash must be in `nextKeyHashes`,
+   * and it must not be the key itself.
+   */
+  readonly nextKey?: Pick<Identity, 'did' | 'secretKey'>;
   readonly scrypt?: ScryptParameters;
 }
 
@@ -167,9 +193,17 @@ export async function createIdentityBackup(
     const problem = nextKeyHashesProblem(options.nextKeyHashes);
     if (problem !== undefined) throw new RangeError(problem);
   }
+  const next = options.nextKey;
+  if (next !== undefined) {
+    if (next.secretKey.length !== KEY_BYTES) throw new RangeError('an Ed25519 secret key is 32 bytes');
+    if (next.did === identity.did) throw new RangeError('the next key is the key itself');
+    if (!options.nextKeyHashes?.includes(nextKeyHashOfDid(next.did)))
+      throw new RangeError('the next key is not one nextKeyHashes commits to');
+  }
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const header = {
+  const nextIv = next === undefined ? undefined : distinctNonce(iv);
+  const base = {
     type: IDENTITY_BACKUP_TYPE,
     version: IDENTITY_BACKUP_VERSION,
     did: identity.did,
@@ -181,12 +215,50 @@ export async function createIdentityBackup(
     cipher: { name: 'aes-256-gcm', iv: toBase64(iv) },
   } as const;
   const key = await aesKey(await scryptKey(passphrase, salt, params), 'encrypt');
-  const ciphertext = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: headerAad(header), tagLength: TAG_BYTES * 8 },
-    key,
-    new Uint8Array(identity.secretKey),
+  // Spec §3.4: the next key first, bound to the header with its nonce; then the key, bound to all of it.
+  const header =
+    next === undefined || nextIv === undefined
+      ? base
+      : {
+          ...base,
+          nextKey: {
+            iv: toBase64(nextIv),
+            ciphertext: toBase64(
+              await seal(
+                key,
+                nextIv,
+                next.secretKey,
+                headerAad({ ...base, nextKey: { iv: toBase64(nextIv) } }),
+              ),
+            ),
+          },
+        };
+  const ciphertext = await seal(key, iv, identity.secretKey, headerAad(header));
+  return { ...header, ciphertext: toBase64(ciphertext) };
+}
+
+/** AES-256-GCM with a 128-bit tag appended to the ciphertext, as WebCrypto gives it. */
+async function seal(
+  key: CryptoKey,
+  iv: Uint8Array<ArrayBuffer>,
+  plaintext: Uint8Array,
+  aad: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array> {
+  return new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 },
+      key,
+      new Uint8Array(plaintext),
+    ),
   );
-  return { ...header, ciphertext: toBase64(new Uint8Array(ciphertext)) };
+}
+
+/** A fresh random nonce other than `used`: two messages under one GCM key must never share one. */
+function distinctNonce(used: Uint8Array): Uint8Array<ArrayBuffer> {
+  for (;;) {
+    const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+    if (iv.some((byte, i) => byte !== used[i])) return iv;
+  }
 }
 
 /** The file text of a backup: pretty-printed JSON and a final newline. */
@@ -215,6 +287,13 @@ export function parseIdentityBackup(
   return invalid('unknown type or version');
 }
 
+/** A backup opened with its passphrase: the key, and the committed next key when one is sealed. */
+export interface OpenedIdentityBackup {
+  readonly identity: Identity;
+  /** The committed next key (spec §2.2), or undefined when the file seals none. */
+  readonly nextKey: Identity | undefined;
+}
+
 /**
  * Opens a parsed backup with its passphrase (spec §4.3).
  * `WRONG_PASSPHRASE` when the AES-GCM tag does not verify: a wrong passphrase, or a file altered
@@ -225,21 +304,30 @@ export async function openIdentityBackup(
   backup: ParsedIdentityBackup,
   passphrase: string,
 ): Promise<Result<Identity, IdentityBackupErrorCode>> {
-  const { kdf, iv, ciphertext, aad, plaintext } = backup.sealed;
+  const opened = await openIdentityBackupKeys(backup, passphrase);
+  return opened.ok ? ok(opened.value.identity) : opened;
+}
+
+/**
+ * {@link openIdentityBackup}, with the committed next key the file seals beside the key (spec §2.2),
+ * from one key derivation. `KEYSTORE_INVALID` also when the next key does not open or is not one the
+ * file's `nextKeyHashes` commits to.
+ * @example
+ * const opened = await openIdentityBackupKeys(parsed, passphrase);
+ * if (opened.ok && opened.value.nextKey) signManifest(draft, { identity: opened.value.nextKey, head, rotation: true, nextKeyHashes });
+ */
+export async function openIdentityBackupKeys(
+  backup: ParsedIdentityBackup,
+  passphrase: string,
+): Promise<Result<OpenedIdentityBackup, IdentityBackupErrorCode>> {
+  const { kdf, iv, ciphertext, aad, plaintext, next } = backup.sealed;
   const raw =
     kdf.name === 'scrypt'
       ? await scryptKey(passphrase, kdf.salt, kdf.params)
       : await pbkdf2Key(passphrase, kdf.salt, kdf.iterations);
-  let opened: Uint8Array;
-  try {
-    opened = new Uint8Array(
-      await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 },
-        await aesKey(raw, 'decrypt'),
-        ciphertext,
-      ),
-    );
-  } catch {
+  const key = await aesKey(raw, 'decrypt');
+  const opened = await unseal(key, iv, ciphertext, aad);
+  if (opened === undefined) {
     return fail(
       'WRONG_PASSPHRASE',
       'Wrong passphrase: it does not open this backup (or the file was changed since it was written).',
@@ -254,7 +342,35 @@ export async function openIdentityBackup(
   if (secretKey.length !== KEY_BYTES) return invalid('the key inside is not an Ed25519 key');
   const identity = await identityFromSecretKey(secretKey);
   if (identity.did !== backup.did) return invalid('the key inside is not the key of its DID');
-  return ok(identity);
+  if (next === undefined) return ok({ identity, nextKey: undefined });
+  // The key's tag covers the sealed next key already: a next key that fails here was sealed wrong.
+  const nextSecret = await unseal(key, next.iv, next.ciphertext, next.aad);
+  if (nextSecret === undefined || nextSecret.length !== KEY_BYTES)
+    return invalid('the next key inside does not open');
+  const nextKey = await identityFromSecretKey(nextSecret);
+  if (nextKey.did === identity.did || !backup.nextKeyHashes?.includes(nextKeyHashOfDid(nextKey.did)))
+    return invalid('the next key inside is not one its nextKeyHashes commits to');
+  return ok({ identity, nextKey });
+}
+
+/** AES-256-GCM decryption; undefined when the tag does not verify. */
+async function unseal(
+  key: CryptoKey,
+  iv: Uint8Array<ArrayBuffer>,
+  ciphertext: Uint8Array<ArrayBuffer>,
+  aad: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 },
+        key,
+        ciphertext,
+      ),
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 function parseV2(doc: Record<string, unknown>): Result<ParsedIdentityBackup, IdentityBackupErrorCode> {
@@ -268,6 +384,7 @@ function parseV2(doc: Record<string, unknown>): Result<ParsedIdentityBackup, Ide
     'name',
     'created',
     'nextKeyHashes',
+    'nextKey',
     'kdf',
     'cipher',
     'ciphertext',
@@ -303,6 +420,24 @@ function parseV2(doc: Record<string, unknown>): Result<ParsedIdentityBackup, Ide
   const ciphertext = bytesOf(doc.ciphertext, 'ciphertext', KEY_BYTES + TAG_BYTES);
   if (!ciphertext.ok) return ciphertext;
   const header = Object.fromEntries(Object.entries(doc).filter(([key]) => key !== 'ciphertext'));
+  let next: Sealed['next'];
+  if (doc.nextKey !== undefined) {
+    const sealed = doc.nextKey;
+    if (!isRecord(sealed) || unknownMember(sealed, ['iv', 'ciphertext']) !== undefined)
+      return invalid('nextKey is not {iv, ciphertext}');
+    if (doc.nextKeyHashes === undefined) return invalid('a next key without the nextKeyHashes it is one of');
+    const nextIv = bytesOf(sealed.iv, 'next key iv', IV_BYTES);
+    if (!nextIv.ok) return nextIv;
+    // Spec §3.4: two messages under one GCM key with one nonce would give both keys away.
+    if (sealed.iv === cipher.iv) return invalid('the next key reuses the nonce of the key');
+    const nextCiphertext = bytesOf(sealed.ciphertext, 'next key ciphertext', KEY_BYTES + TAG_BYTES);
+    if (!nextCiphertext.ok) return nextCiphertext;
+    next = {
+      iv: nextIv.value,
+      ciphertext: nextCiphertext.value,
+      aad: headerAad({ ...header, nextKey: { iv: sealed.iv } }),
+    };
+  }
   const params = scrypt.value;
   const current =
     params.N * params.r >= SCRYPT_PARAMETERS.N * SCRYPT_PARAMETERS.r &&
@@ -313,6 +448,7 @@ function parseV2(doc: Record<string, unknown>): Result<ParsedIdentityBackup, Ide
     name: doc.name as string | undefined,
     created: doc.created,
     nextKeyHashes: doc.nextKeyHashes as readonly string[] | undefined,
+    hasNextKey: next !== undefined,
     format: 'identity-backup-v2',
     current,
     sealed: {
@@ -321,6 +457,7 @@ function parseV2(doc: Record<string, unknown>): Result<ParsedIdentityBackup, Ide
       ciphertext: ciphertext.value,
       aad: headerAad(header),
       plaintext: 'raw',
+      ...(next === undefined ? {} : { next }),
     },
   });
 }
@@ -351,6 +488,7 @@ function parseCliV1(doc: Record<string, unknown>): Result<ParsedIdentityBackup, 
     creator: undefined,
     name: doc.name as string | undefined,
     nextKeyHashes: undefined,
+    hasNextKey: false,
     created: typeof doc.created === 'string' && CREATED.test(doc.created) ? doc.created : undefined,
     format: 'cli-keystore-v1',
     current: false,
@@ -394,6 +532,7 @@ function parseWebV1(doc: Record<string, unknown>): Result<ParsedIdentityBackup, 
     name: undefined,
     created: undefined,
     nextKeyHashes: undefined,
+    hasNextKey: false,
     format: 'web-backup-v1',
     current: false,
     sealed: {

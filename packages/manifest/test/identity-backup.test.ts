@@ -13,6 +13,7 @@ import {
   MAX_NEXT_KEYS,
   nextKeyHashOfDid,
   openIdentityBackup,
+  openIdentityBackupKeys,
   parseIdentityBackup,
   SCRYPT_BOUNDS,
   SCRYPT_PARAMETERS,
@@ -327,5 +328,191 @@ describe('the creator and the next-key commitment (spec §2.1)', () => {
     expect(await outcome(text, PASS)).toBe(current.did);
     const parsed = parseIdentityBackup(text);
     expect(parsed.ok && parsed.value.creator).toBe(inception.did);
+  });
+});
+
+describe('the sealed next key (spec §2.2)', () => {
+  const PASS = 'correct horse battery staple';
+
+  /** A key, the next key it commits to and a recovery key, as `assent id create` makes them. */
+  async function keys() {
+    const current = await generateIdentity();
+    const next = await generateIdentity();
+    const recovery = await generateRecoveryKey();
+    return {
+      current,
+      next,
+      commitment: [nextKeyHashOfDid(next.did), nextKeyHashOfDid(recovery.identity.did)],
+    };
+  }
+
+  it('seals the next key under the same passphrase; it opens with the key, from the file text alone', async () => {
+    const { current, next, commitment } = await keys();
+    const backup = await createIdentityBackup(current, PASS, {
+      ...cheap,
+      nextKeyHashes: commitment,
+      nextKey: next,
+    });
+    expect(Object.keys(backup.nextKey ?? {})).toEqual(['iv', 'ciphertext']);
+    expect(backup.nextKey?.iv).not.toBe(backup.cipher.iv);
+    const text = identityBackupText(backup);
+    // The next key's public key is not in the file either: only its hash, as in the manifests.
+    for (const form of [
+      next.did,
+      next.did.slice('did:key:'.length),
+      Buffer.from(next.secretKey).toString('base64'),
+      Buffer.from(next.secretKey).toString('hex'),
+    ])
+      expect(text).not.toContain(form);
+    const parsed = parseIdentityBackup(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.value).toMatchObject({ did: current.did, hasNextKey: true, nextKeyHashes: commitment });
+    const opened = await openIdentityBackupKeys(parsed.value, PASS);
+    if (!opened.ok) throw new Error(opened.message);
+    expect([opened.value.identity.did, opened.value.nextKey?.did]).toEqual([current.did, next.did]);
+    expect(opened.value.nextKey?.secretKey).toEqual(next.secretKey);
+    expect(await outcome(text, PASS)).toBe(current.did);
+    expect(await outcome(text, 'wrong passphrase')).toBe('WRONG_PASSPHRASE');
+  });
+
+  it('files without one open as before, with no next key', async () => {
+    const { current, commitment } = await keys();
+    const plain = await createIdentityBackup(current, PASS, { ...cheap, nextKeyHashes: commitment });
+    expect('nextKey' in plain).toBe(false);
+    const parsed = parseIdentityBackup(identityBackupText(plain));
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.value.hasNextKey).toBe(false);
+    const opened = await openIdentityBackupKeys(parsed.value, PASS);
+    expect(opened.ok && opened.value.nextKey).toBeUndefined();
+    for (const v of vectors.filter((v) => v.result === 'valid')) {
+      const read = parseIdentityBackup(v.input);
+      expect(read.ok && read.value.hasNextKey, v.comment).toBe(false);
+      if (read.ok && read.value.format === 'identity-backup-v2') {
+        const keys = await openIdentityBackupKeys(read.value, v.passphrase);
+        expect(keys.ok && keys.value.nextKey, v.comment).toBeUndefined();
+      }
+    }
+  });
+
+  it('binds it: changing, dropping, adding or moving it from another file is WRONG_PASSPHRASE', async () => {
+    const { current, next, commitment } = await keys();
+    const backup = await createIdentityBackup(current, PASS, {
+      ...cheap,
+      nextKeyHashes: commitment,
+      nextKey: next,
+    });
+    const sealed = backup.nextKey as { iv: string; ciphertext: string };
+    const other = await createIdentityBackup(current, PASS, {
+      ...cheap,
+      nextKeyHashes: commitment,
+      nextKey: next,
+    });
+    const flip = (b64: string) => {
+      const bytes = Buffer.from(b64, 'base64');
+      bytes[0] = (bytes[0] as number) ^ 1;
+      return bytes.toString('base64');
+    };
+    const { nextKey: _dropped, ...withoutNext } = backup;
+    const plain = await createIdentityBackup(current, PASS, { ...cheap, nextKeyHashes: commitment });
+    const tampered: [string, object][] = [
+      ['its ciphertext changed', { ...backup, nextKey: { ...sealed, ciphertext: flip(sealed.ciphertext) } }],
+      ['its nonce changed', { ...backup, nextKey: { ...sealed, iv: flip(sealed.iv) } }],
+      ['dropped', withoutNext],
+      ['added to a file without one', { ...plain, nextKey: sealed }],
+      ['taken from another file of the same key and passphrase', { ...backup, nextKey: other.nextKey }],
+    ];
+    for (const [what, doc] of tampered) {
+      expect(parseIdentityBackup(JSON.stringify(doc)).ok, what).toBe(true);
+      expect(await outcome(JSON.stringify(doc), PASS), what).toBe('WRONG_PASSPHRASE');
+    }
+  });
+
+  it('refuses a next key spec §2.2 does not allow with KEYSTORE_INVALID, and writers refuse it too', async () => {
+    const { current, next, commitment } = await keys();
+    const backup = await createIdentityBackup(current, PASS, {
+      ...cheap,
+      nextKeyHashes: commitment,
+      nextKey: next,
+    });
+    const sealed = backup.nextKey as { iv: string; ciphertext: string };
+    const { nextKeyHashes: _n, ...withoutCommitment } = backup;
+    const bad: [string, object][] = [
+      ['not an object', { ...backup, nextKey: sealed.ciphertext }],
+      ['an unknown member', { ...backup, nextKey: { ...sealed, did: next.did } }],
+      ['no nonce', { ...backup, nextKey: { ciphertext: sealed.ciphertext } }],
+      ['a short nonce', { ...backup, nextKey: { ...sealed, iv: 'AAAAAAAAAAAA' } }],
+      [
+        'a truncated ciphertext',
+        { ...backup, nextKey: { ...sealed, ciphertext: sealed.ciphertext.slice(0, 44) } },
+      ],
+      ['the nonce of the key', { ...backup, nextKey: { ...sealed, iv: backup.cipher.iv } }],
+      ['no commitment beside it', withoutCommitment],
+    ];
+    for (const [what, doc] of bad) {
+      const result = parseIdentityBackup(JSON.stringify(doc));
+      expect(result.ok || result.code, what).toBe('KEYSTORE_INVALID');
+    }
+    const stranger = await generateIdentity();
+    for (const [what, options] of [
+      ['a next key the commitment does not list', { nextKeyHashes: commitment, nextKey: stranger }],
+      ['a next key without a commitment', { nextKey: next }],
+      [
+        'the key itself as its next key',
+        { nextKeyHashes: [nextKeyHashOfDid(current.did)], nextKey: current },
+      ],
+    ] as const)
+      await expect(createIdentityBackup(current, PASS, { ...cheap, ...options }), what).rejects.toThrow(
+        RangeError,
+      );
+  });
+
+  /** A version-2 file sealed with node:crypto alone, as spec §3.3 and §3.4 say, holding `next`. */
+  function sealedWithNodeCrypto(current: Uint8Array, did: string, next: Uint8Array, commitment: string[]) {
+    const salt = randomBytes(16);
+    const iv = randomBytes(12);
+    const nextIv = randomBytes(12);
+    const header = {
+      type: 'AssentIdentityBackup',
+      version: 2,
+      did,
+      created: '2026-12-07T16:00:00Z',
+      nextKeyHashes: commitment,
+      kdf: { name: 'scrypt', N: 2 ** 14, r: 8, p: 1, salt: salt.toString('base64') },
+      cipher: { name: 'aes-256-gcm', iv: iv.toString('base64') },
+    };
+    const key = scryptSync(PASS, salt, 32, { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const gcm = (nonce: Buffer, aad: object, plaintext: Uint8Array) => {
+      const cipher = createCipheriv('aes-256-gcm', key, nonce);
+      cipher.setAAD(Buffer.from(jcsWithLists(aad), 'utf8'));
+      return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]).toString(
+        'base64',
+      );
+    };
+    const nextIvText = nextIv.toString('base64');
+    const withNext = {
+      ...header,
+      nextKey: { iv: nextIvText, ciphertext: gcm(nextIv, { ...header, nextKey: { iv: nextIvText } }, next) },
+    };
+    return JSON.stringify({ ...withNext, ciphertext: gcm(iv, withNext, current) });
+  }
+
+  it('a file written with node:crypto holding a next key opens to both keys; one not committed is KEYSTORE_INVALID', async () => {
+    const { current, next, commitment } = await keys();
+    const text = sealedWithNodeCrypto(current.secretKey, current.did, next.secretKey, commitment);
+    const parsed = parseIdentityBackup(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const opened = await openIdentityBackupKeys(parsed.value, PASS);
+    if (!opened.ok) throw new Error(opened.message);
+    expect([opened.value.identity.did, opened.value.nextKey?.did]).toEqual([current.did, next.did]);
+
+    const stranger = await generateIdentity();
+    const uncommitted = parseIdentityBackup(
+      sealedWithNodeCrypto(current.secretKey, current.did, stranger.secretKey, commitment),
+    );
+    if (!uncommitted.ok) throw new Error(uncommitted.message);
+    const refused = await openIdentityBackupKeys(uncommitted.value, PASS);
+    expect(refused.ok || refused.code).toBe('KEYSTORE_INVALID');
+    // openIdentityBackup opens the key only for a file that holds a valid next key, too.
+    expect((await openIdentityBackup(uncommitted.value, PASS)).ok).toBe(false);
   });
 });
