@@ -10,6 +10,9 @@ export const CLI_ERROR_CODES = [
   'IDENTITY_MISSING',
   'IDENTITY_EXISTS',
   'IDENTITY_NOT_LINKABLE',
+  'NEXT_KEY_MISSING',
+  'ROTATION_PENDING',
+  'FOREIGN_VERSIONS',
   'LINKS_BROKEN',
   'LINKS_UNCONFIRMED',
   'FILE_UNREADABLE',
@@ -36,6 +39,12 @@ const CLI_EXIT: Readonly<Record<CliErrorCode, number>> = {
   IDENTITY_MISSING: 2,
   IDENTITY_EXISTS: 2,
   IDENTITY_NOT_LINKABLE: 3,
+  // assent id rotate with a keystore that seals no next key: recover with the 24 words instead.
+  NEXT_KEY_MISSING: 2,
+  // A rotation signed but not confirmed (assent id rotate finishes it): the outcome is not known yet.
+  ROTATION_PENDING: 6,
+  // assent id watch: versions of the creator this device did not make; a report, like LINKS_BROKEN.
+  FOREIGN_VERSIONS: 1,
   // assent id links: a report, like --fail-on (1); a link that could not be told is an operational fault (6).
   LINKS_BROKEN: 1,
   LINKS_UNCONFIRMED: 6,
@@ -63,6 +72,7 @@ const SPECIAL: Readonly<Record<string, number>> = {
   CATALOG_PAGE_REJECTED: 3,
   SIGNALS_UNAVAILABLE: 6,
   INSUFFICIENT_BINDING: 1,
+  KEY_CHAIN_UNPROVEN: 5,
   CHAIN_PREVIOUS_UNKNOWN: 5,
   // Key rotation (docs/spec/manifest.md §5.5): a broken commitment is a chain conflict; a rotation
   // without a new commitment is a rejected document; a recovery phrase that does not read, bad input.

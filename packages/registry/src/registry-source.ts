@@ -5,7 +5,7 @@ import type { LookupCandidate, Registry } from './types.js';
 /** What `registrySource` reads from a registry: its lookups, and optionally its identity evidence. */
 export interface RegistrySourceNode
   extends Pick<Registry, 'lookupWorks'>,
-    Partial<Pick<Registry, 'revision'>> {
+    Partial<Pick<Registry, 'revision' | 'getBlock'>> {
   /** The node's signed observations of creators' identity links (`registry.links`). */
   readonly links?: { observationsOf(creators: readonly string[]): readonly Uint8Array[] };
   /** The attestations the node holds (`registry.attestations`). */
@@ -77,10 +77,13 @@ export function registrySource(
   options: RegistrySourceOptions = {},
 ): ManifestSource {
   const revision = registry.revision;
+  const getBlock = registry.getBlock;
   const attesters = options.attesters === undefined ? undefined : new Set(options.attesters);
   return {
     // The verifier reuses a check's answer while this stays the same (VerifierOptions.reuse).
     ...(revision === undefined ? {} : { revision: () => revision.call(registry) }),
+    // The versions before a rotated key's manifest, to prove its chain (spec §5.5).
+    ...(getBlock === undefined ? {} : { block: (cid: string) => getBlock.call(registry, cid) }),
     async candidates(works: readonly string[], options: CandidatesOptions = {}): Promise<CandidateSet> {
       options.signal?.throwIfAborted();
       try {

@@ -154,22 +154,22 @@ export function resultFor(
     if (p.rollback) {
       warnings.push({
         code: 'ROLLBACK_DETECTED',
-        issuer: p.issuer,
-        message: `the source offered version ${(p.hints[0] as ManifestEntry).version} of ${p.issuer}, but version ${version} was already seen`,
+        issuer: p.creator,
+        message: `the source offered version ${(p.hints[0] as ManifestEntry).version} of ${p.creator}, but version ${version} was already seen`,
       });
     }
     if (p.missing) {
       warnings.push({
         code: 'HEAD_MISSING',
-        issuer: p.issuer,
-        message: `the source offered no manifest of ${p.issuer}, whose version ${version} names this work; that version decided`,
+        issuer: p.creator,
+        message: `the source offered no manifest of ${p.creator}, whose version ${version} names this work; that version decided`,
       });
     }
     if (p.forked) {
       warnings.push({
         code: 'FORKED',
-        issuer: p.issuer,
-        message: `${p.issuer} has ${p.branches.length} different manifests with the same version`,
+        issuer: p.creator,
+        message: `${p.creator} has ${p.branches.length} different manifests with the same version`,
       });
     }
   }
@@ -177,8 +177,8 @@ export function resultFor(
   if (rule === 'insufficient-binding' && deciding !== undefined) {
     warnings.push({
       code: 'INSUFFICIENT_BINDING',
-      issuer: deciding.issuer,
-      message: `${deciding.issuer} grants this use but has no identity binding that covers this work`,
+      issuer: deciding.creator ?? deciding.issuer,
+      message: `${deciding.creator ?? deciding.issuer} grants this use but has no identity binding that covers this work`,
     });
   }
   for (const w of batchWarnings) warnings.push(w);

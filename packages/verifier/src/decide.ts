@@ -46,7 +46,13 @@ export type DecisionRule =
 /** What one manifest says about the work and the use, and why. */
 export interface Evidence {
   readonly cid: string;
+  /** The key that signed the manifest. */
   readonly issuer: string;
+  /**
+   * The creator the manifest speaks for, when its key is not the creator's own (a rotated key whose
+   * chain was proven, docs/spec/manifest.md §5.5); absent when it is the issuer.
+   */
+  readonly creator?: string;
   readonly version: number;
   /** This manifest's decision, after expiry, conditions and licensees. */
   readonly decision: Decision;
@@ -124,6 +130,17 @@ function evidenceOf(
   conditions?: Conditions,
 ): Evidence {
   const { cid, issuer, version } = entry;
+  if (entry.creator !== issuer) {
+    const creator = entry.creator;
+    if (conditions !== undefined) {
+      return page === undefined
+        ? { cid, issuer, creator, version, matched, decision, term, rule, conditions, claims }
+        : { cid, issuer, creator, version, matched, page, decision, term, rule, conditions, claims };
+    }
+    return page === undefined
+      ? { cid, issuer, creator, version, matched, decision, term, rule, claims }
+      : { cid, issuer, creator, version, matched, page, decision, term, rule, claims };
+  }
   if (conditions !== undefined) {
     return page === undefined
       ? { cid, issuer, version, matched, decision, term, rule, conditions, claims }
@@ -210,9 +227,20 @@ export function locate(
   return undefined;
 }
 
-/** Orders evidence the same whatever order the manifests arrived in. */
+/** The creator a piece of evidence speaks for (spec §5.5). */
+export function creatorOf(e: Pick<Evidence, 'issuer' | 'creator'>): string {
+  return e.creator ?? e.issuer;
+}
+
+/**
+ * Orders evidence the same whatever order the manifests arrived in: by creator (so one creator's
+ * claims are adjacent, whatever keys signed them), then version descending, issuer and CID.
+ */
 export function compareEvidence(a: Evidence, b: Evidence): number {
-  if (a.issuer !== b.issuer) return a.issuer < b.issuer ? -1 : 1;
+  const ca = creatorOf(a);
+  const cb = creatorOf(b);
+  if (ca !== cb) return ca < cb ? -1 : 1;
   if (a.version !== b.version) return b.version - a.version;
+  if (a.issuer !== b.issuer) return a.issuer < b.issuer ? -1 : 1;
   return a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0;
 }

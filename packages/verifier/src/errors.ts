@@ -22,6 +22,8 @@ export const VERIFIER_ERROR_CODES = [
   'SIGNALS_URL_REFUSED',
   'SIGNALS_ADDRESS_REFUSED',
   'INSUFFICIENT_BINDING',
+  // A manifest signed by a rotated key whose chain the source could not show (spec §5.5).
+  'KEY_CHAIN_UNPROVEN',
   // Operational faults, thrown
   'SOURCE_UNAVAILABLE',
   'SOURCE_TIMEOUT',
@@ -47,6 +49,7 @@ export type WarningCode =
       | 'SIGNALS_URL_REFUSED'
       | 'SIGNALS_ADDRESS_REFUSED'
       | 'INSUFFICIENT_BINDING'
+      | 'KEY_CHAIN_UNPROVEN'
     >
   | Extract<ErrorCode, `WORK_ID_${string}`>;
 

@@ -438,6 +438,24 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
       };
     },
 
+    async block(cid: string, opts: { readonly signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
+      const held = blocks.get(cid);
+      if (held !== undefined) return held;
+      const path = `/v1/manifests/${encodeURIComponent(cid)}`;
+      const bytes = await request(
+        path,
+        { method: 'GET', headers: { accept: 'application/json' } },
+        MAX_BLOCK_BYTES,
+        opts.signal,
+        [404],
+      );
+      if (bytes === undefined) return undefined;
+      // A gateway is trusted for nothing: the bytes must be the block the CID names.
+      if (blockCid(bytes) !== cid) throw invalid(`GET ${path}: the bytes do not hash to ${cid}`);
+      blocks.set(cid, bytes);
+      return bytes;
+    },
+
     async heads(issuers: readonly string[], opts: CandidatesOptions = {}): Promise<CandidateSet> {
       const { signal } = opts;
       const cids = new Set<string>();

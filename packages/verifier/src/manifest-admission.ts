@@ -4,8 +4,9 @@
  * are checked against the CIDs it lists, and a manifest found to break spec §3.1 is refused from then
  * on. What fails is dropped with a warning; a malformed answer throws `SOURCE_INVALID_RESPONSE`.
  */
-import { AssentError, blockCid, verifyManifest } from '@assent/manifest';
+import { AssentError, blockCid, type VerifiedManifest, verifyManifest } from '@assent/manifest';
 import type { Warning } from './errors.js';
+import { type KeyChains, needsKeyChain } from './key-chain.js';
 import { addPage, entryOf, type ManifestCache, type ManifestEntry } from './manifest-cache.js';
 import type { CandidateSet, ManifestCandidate } from './source.js';
 
@@ -72,19 +73,22 @@ export class ManifestAdmission {
    */
   readonly #refused = new Map<string, string>();
 
-  constructor(cache: ManifestCache) {
+  readonly #keyChains: KeyChains;
+
+  constructor(cache: ManifestCache, keyChains: KeyChains) {
     this.#cache = cache;
+    this.#keyChains = keyChains;
   }
 
   /**
    * The entries of every candidate of `answer` that passes, in order; warnings for the others go to
    * `warnings`. When every candidate is already held, no promise is awaited per manifest.
    */
-  async admitAll(answer: CandidateSet, warnings: Warning[]): Promise<ManifestEntry[]> {
+  async admitAll(answer: CandidateSet, warnings: Warning[], signal?: AbortSignal): Promise<ManifestEntry[]> {
     const entries: ManifestEntry[] = [];
     for (const candidate of answer.manifests) {
       const entry = this.#held(candidate);
-      if (entry === undefined) return this.#admitEach(answer, warnings);
+      if (entry === undefined) return this.#admitEach(answer, warnings, signal);
       entries.push(entry);
     }
     return entries;
@@ -105,32 +109,74 @@ export class ManifestAdmission {
     const bytes = candidate?.bytes;
     if (typeof candidate?.cid !== 'string' || !(bytes instanceof Uint8Array)) return undefined;
     const entry = this.#cache.get(candidate.cid);
-    if (entry === undefined || !this.#isHeldBytes(entry, bytes)) return undefined;
+    if (entry === undefined || !entry.creatorProven || !this.#isHeldBytes(entry, bytes)) return undefined;
     if (candidate.pages !== undefined)
       for (const cid of candidate.pages.keys()) if (!entry.pages.has(cid)) return undefined;
     return entry;
   }
 
-  async #admitEach(answer: CandidateSet, warnings: Warning[]): Promise<ManifestEntry[]> {
+  async #admitEach(
+    answer: CandidateSet,
+    warnings: Warning[],
+    signal: AbortSignal | undefined,
+  ): Promise<ManifestEntry[]> {
     const entries: ManifestEntry[] = [];
     for (let i = 0; i < answer.manifests.length; i += VERIFY_CONCURRENCY) {
       const admitted = await Promise.all(
-        answer.manifests.slice(i, i + VERIFY_CONCURRENCY).map((m) => this.#admit(m, warnings)),
+        answer.manifests.slice(i, i + VERIFY_CONCURRENCY).map((m) => this.#admit(m, warnings, signal)),
       );
       for (const entry of admitted) if (entry !== undefined) entries.push(entry);
     }
     return entries;
   }
 
+  /**
+   * The entry of a verified manifest, with whom it speaks for (spec §5.5): a manifest signed by a
+   * rotated key speaks for the creator it names once its chain is proven, for its own key while the
+   * source cannot show the chain (`KEY_CHAIN_UNPROVEN`, and asked again next time), and for nobody
+   * when a step of the chain breaks the rules (undefined: rejected and refused from now on).
+   */
+  async #entryOf(
+    verified: VerifiedManifest,
+    warnings: Warning[],
+    signal: AbortSignal | undefined,
+  ): Promise<ManifestEntry | undefined> {
+    if (!needsKeyChain(verified)) return entryOf(verified);
+    const verdict = await this.#keyChains.prove(verified, signal);
+    if (verdict.kind === 'proven') return entryOf(verified, { creator: verdict.creator, proven: true });
+    if (verdict.kind === 'unproven') {
+      warnings.push({
+        code: 'KEY_CHAIN_UNPROVEN',
+        issuer: verified.issuer,
+        cid: verified.cid,
+        message: `manifest ${verified.cid} names ${verified.creator} as its creator, but ${verdict.message}; it speaks only for ${verified.issuer}`,
+      });
+      return entryOf(verified, { creator: verified.issuer, proven: false });
+    }
+    const why = `its key chain breaks: ${verdict.code}: ${verdict.message}`;
+    this.#refuse(verified.cid, why);
+    warnings.push(refusedWarning(verified.cid, why));
+    return undefined;
+  }
+
+  #refuse(cid: string, why: string): void {
+    if (this.#refused.size >= MAX_REFUSED) this.#refused.delete(this.#refused.keys().next().value as string);
+    this.#refused.set(cid, why);
+  }
+
   /** Verifies (or finds in the cache) one candidate and indexes the pages it brings. */
-  async #admit(candidate: ManifestCandidate, warnings: Warning[]): Promise<ManifestEntry | undefined> {
+  async #admit(
+    candidate: ManifestCandidate,
+    warnings: Warning[],
+    signal: AbortSignal | undefined,
+  ): Promise<ManifestEntry | undefined> {
     const cache = this.#cache;
     const bytes = candidate?.bytes;
     if (!(bytes instanceof Uint8Array)) throw invalidSource('a candidate has no bytes');
     let entry: ManifestEntry | undefined;
     if (typeof candidate.cid === 'string') {
       const held = cache.get(candidate.cid);
-      if (held !== undefined && this.#isHeldBytes(held, bytes)) entry = held;
+      if (held?.creatorProven === true && this.#isHeldBytes(held, bytes)) entry = held;
     }
     if (entry === undefined) {
       const cid = blockCid(bytes);
@@ -139,6 +185,11 @@ export class ManifestAdmission {
         return undefined;
       }
       entry = cache.get(cid);
+      if (entry !== undefined && !entry.creatorProven) {
+        // Held for its own key while its chain was unproven: try the chain again, as if new.
+        cache.remove(entry);
+        entry = undefined;
+      }
       if (entry === undefined) {
         // Blocks from a source must be canonical (spec §1.2), so one manifest has one CID.
         const verified = await verifyManifest(bytes, { requireCanonical: true });
@@ -156,7 +207,8 @@ export class ManifestAdmission {
           });
           return undefined;
         }
-        entry = entryOf(verified.value);
+        entry = await this.#entryOf(verified.value, warnings, signal);
+        if (entry === undefined) return undefined;
         cache.set(entry);
         this.#knownBytes.set(bytes, entry);
       }
@@ -171,9 +223,7 @@ export class ManifestAdmission {
           // The manifest itself is malformed (spec §3.1): refused from now on, whichever pages come.
           const why = `catalog page ${cid}: ${added.code}: ${added.message}`;
           cache.remove(entry);
-          if (this.#refused.size >= MAX_REFUSED)
-            this.#refused.delete(this.#refused.keys().next().value as string);
-          this.#refused.set(entry.cid, why);
+          this.#refuse(entry.cid, why);
           warnings.push(refusedWarning(entry.cid, why));
           return undefined;
         } else {

@@ -21,7 +21,15 @@ export interface LocatedWork {
  */
 export interface ManifestEntry {
   readonly cid: string;
+  /** The key that signed it. */
   readonly issuer: string;
+  /**
+   * Whom it speaks for, the key creators are grouped and remembered by (spec §5.5): the creator it
+   * names once its key chain is proven (key-chain.ts), else its own issuer.
+   */
+  readonly creator: string;
+  /** False for a manifest naming another creator whose chain the source could not show (yet). */
+  readonly creatorProven: boolean;
   readonly version: number;
   readonly bytes: Uint8Array;
   readonly default: Policy | undefined;
@@ -98,8 +106,17 @@ function indexWork(index: Map<string, LocatedWork>, work: Work, page: string | u
   return ids;
 }
 
-/** Builds the entry of a manifest that `verifyManifest` accepted. */
-export function entryOf(verified: VerifiedManifest): ManifestEntry {
+/**
+ * Builds the entry of a manifest that `verifyManifest` accepted. `creator` is whom it speaks for: the
+ * creator it names when that is self-evident or proven, else its issuer (`creatorProven` false).
+ */
+export function entryOf(
+  verified: VerifiedManifest,
+  creator: { readonly creator: string; readonly proven: boolean } = {
+    creator: verified.issuer,
+    proven: true,
+  },
+): ManifestEntry {
   const m = verified.manifest;
   const index = new Map<string, LocatedWork>();
   const validFromMs = Date.parse(m.validFrom);
@@ -114,6 +131,8 @@ export function entryOf(verified: VerifiedManifest): ManifestEntry {
   return {
     cid: verified.cid,
     issuer: verified.issuer,
+    creator: creator.creator,
+    creatorProven: creator.proven,
     version: verified.version,
     bytes: verified.bytes,
     default: m.credentialSubject.default,

@@ -55,6 +55,7 @@ function bySubject(credentials: Iterable<Uint8Array> | undefined): Map<string, U
 interface Held {
   readonly cid: string;
   readonly bytes: Uint8Array;
+  /** The creator it names (`credentialSubject.creator ?? issuer`), unverified. */
   readonly issuer: string;
   readonly version: number;
   readonly pages: ReadonlyMap<string, Uint8Array>;
@@ -101,7 +102,8 @@ function worksOfPage(bytes: Uint8Array): readonly { ids: readonly string[] }[] {
 /**
  * A source over manifests held in memory: it offers, for each work, the head (highest version; every
  * branch of a fork) of each creator whose head names the work, with the catalog pages that name it,
- * and answers `heads(issuers)`.
+ * and answers `heads(creators)` and `block(cid)` (every manifest given, heads or not, so a rotated
+ * key's chain can be shown).
  * It reads manifests without verifying them: the verifier does that. Throws `TypeError` for input
  * that is not a manifest at all.
  * @example
@@ -113,6 +115,8 @@ export function memorySource(
   options: MemorySourceOptions = {},
 ): ManifestSource {
   const heads = new Map<string, Held[]>();
+  /** Every manifest given, by CID: the versions before a head, for `block`. */
+  const blocks = new Map<string, Uint8Array>();
   for (const input of manifests) {
     const candidate = toCandidate(input);
     const parsed = parseManifest(candidate.bytes);
@@ -121,12 +125,14 @@ export function memorySource(
     const held: Held = {
       cid: blockCid(candidate.bytes),
       bytes: candidate.bytes,
-      issuer: m.issuer,
+      // The creator it names (spec §5.5), read without verifying: heads are a creator's, across keys.
+      issuer: m.credentialSubject.creator ?? m.issuer,
       version: m.credentialSubject.version,
       pages: candidate.pages ?? new Map(),
       ids: m.credentialSubject.works.flatMap((w) => w.ids),
       catalog: m.credentialSubject.catalog ?? [],
     };
+    blocks.set(held.cid, held.bytes);
     const list = heads.get(held.issuer);
     const top = list?.[0];
     if (list === undefined || top === undefined || held.version > top.version) heads.set(held.issuer, [held]);
@@ -202,6 +208,9 @@ export function memorySource(
         );
       }
       return answer(out);
+    },
+    async block(cid: string): Promise<Uint8Array | undefined> {
+      return blocks.get(cid);
     },
     async heads(issuers: readonly string[]): Promise<CandidateSet> {
       return answer(

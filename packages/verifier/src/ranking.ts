@@ -8,7 +8,7 @@
  * Deciding reads only its {@link Ranking}, so a rank that weighs more than restrictiveness lives here.
  */
 import { type BindingLevel, coveringLevel, type Decision, type WorkId } from '@assent/manifest';
-import { compareEvidence, type DecisionRule, type Evidence, RESTRICTIVENESS } from './decide.js';
+import { compareEvidence, creatorOf, type DecisionRule, type Evidence, RESTRICTIVENESS } from './decide.js';
 import {
   type ClaimantAttestation,
   type ClaimantLink,
@@ -19,6 +19,7 @@ import type { CreatorPlan } from './rollback-plan.js';
 
 /** One creator that claims a work, as a result shows it (docs/decisions.md §5). */
 export interface Claimant {
+  /** The creator (spec §5.5: the did:key of its version 1), whatever keys signed its manifests. */
   readonly issuer: string;
   /** Its answer for the work after binding: a grant it cannot give is `unknown`. */
   readonly decision: Decision;
@@ -99,20 +100,21 @@ export function rankClaimants(
   evidence.sort(compareEvidence);
   const scoped = scopedKind(id);
   const claimantList: Claimant[] = [];
-  // Per claimant, its most restrictive claim and that claim's rank (claims of one issuer are adjacent).
+  // Per claimant, its most restrictive claim and that claim's rank (claims of one creator are adjacent).
   const best: { e: Evidence; rank: number }[] = [];
-  let lastIssuer: string | undefined;
+  let lastCreator: string | undefined;
   let level: BindingLevel = 0;
   let mayGrant = true;
   for (const e of evidence) {
     if (!e.claims) continue;
-    if (e.issuer !== lastIssuer) {
-      lastIssuer = e.issuer;
-      const standing = binding.standings.get(e.issuer) ?? NO_STANDING;
+    const creator = creatorOf(e);
+    if (creator !== lastCreator) {
+      lastCreator = creator;
+      const standing = binding.standings.get(creator) ?? NO_STANDING;
       level = scoped ? coveringLevel(standing.bindings, id) : standing.highest;
       mayGrant = !binding.required || level > 0;
       claimantList.push({
-        issuer: e.issuer,
+        issuer: creator,
         decision: e.decision,
         level,
         inScope: scoped && level > 0,
@@ -144,7 +146,7 @@ export function rankClaimants(
     if (counts && (deciding === undefined || mine.rank > deciding.rank)) deciding = mine;
   }
   let forked = false;
-  for (const p of plans) if (p.forked && claimsOf(evidence, p.issuer)) forked = true;
+  for (const p of plans) if (p.forked && claimsOf(evidence, p.creator)) forked = true;
   const unbound = deciding?.rank === UNBOUND_GRANT;
   return {
     deciding: deciding?.e,
@@ -157,8 +159,8 @@ export function rankClaimants(
   };
 }
 
-/** Whether `issuer` has a claim among `evidence`. */
-function claimsOf(evidence: readonly Evidence[], issuer: string): boolean {
-  for (const e of evidence) if (e.claims && e.issuer === issuer) return true;
+/** Whether `creator` has a claim among `evidence`. */
+function claimsOf(evidence: readonly Evidence[], creator: string): boolean {
+  for (const e of evidence) if (e.claims && creatorOf(e) === creator) return true;
   return false;
 }

@@ -10,11 +10,17 @@ import type { CreatorRecord } from './state.js';
 export type Branch =
   | { readonly kind: 'offered'; readonly entry: ManifestEntry }
   | { readonly kind: 'remembered'; readonly entry: ManifestEntry }
-  | { readonly kind: 'unavailable'; readonly cid: string; readonly issuer: string; readonly version: number };
+  | {
+      readonly kind: 'unavailable';
+      readonly cid: string;
+      readonly creator: string;
+      readonly version: number;
+    };
 
 /** What decides for one creator in one batch. */
 export interface CreatorPlan {
-  readonly issuer: string;
+  /** The creator (spec §5.5: version 1's key), whatever keys signed its manifests. */
+  readonly creator: string;
   /** Manifests whose names decide which works the creator touches (offered heads, held older ones). */
   readonly hints: readonly ManifestEntry[];
   /** What decides: the offered head(s), remembered branches, or known-but-unavailable ones. */
@@ -29,12 +35,12 @@ export interface CreatorPlan {
 /** The plans of a work no creator touches: shared. */
 export const NO_PLANS: readonly CreatorPlan[] = Object.freeze([]);
 
-/** Manifests by issuer, each CID once, in the order given. */
-export function groupByIssuer(entries: readonly ManifestEntry[]): Map<string, ManifestEntry[]> {
+/** Manifests by the creator they speak for (`ManifestEntry.creator`), each CID once, in the order given. */
+export function groupByCreator(entries: readonly ManifestEntry[]): Map<string, ManifestEntry[]> {
   const out = new Map<string, ManifestEntry[]>();
   for (const entry of entries) {
-    const list = out.get(entry.issuer);
-    if (list === undefined) out.set(entry.issuer, [entry]);
+    const list = out.get(entry.creator);
+    if (list === undefined) out.set(entry.creator, [entry]);
     else if (!list.some((e) => e.cid === entry.cid)) list.push(entry);
   }
   return out;
@@ -52,7 +58,7 @@ function headsOf(entries: readonly ManifestEntry[]): ManifestEntry[] {
  * `offered` holds each creator's candidates; `hints` the held manifests that name the batch's works,
  * which decide which works a creator touches; `records` what the state store remembers of them.
  * Remembered branches are looked up in `cache` (which marks them recently used). Answers the plans,
- * in issuer order, and the records to save (stamped `nowIso`).
+ * in creator order, and the records to save (stamped `nowIso`).
  */
 export function planCreators(
   offered: ReadonlyMap<string, ManifestEntry[]>,
@@ -63,23 +69,23 @@ export function planCreators(
 ): { plans: CreatorPlan[]; updates: Map<string, CreatorRecord> } {
   const plans: CreatorPlan[] = [];
   const updates = new Map<string, CreatorRecord>();
-  const remembered = (cid: string, issuer: string, version: number): Branch => {
+  const remembered = (cid: string, creator: string, version: number): Branch => {
     const entry = cache.get(cid);
     return entry === undefined
-      ? { kind: 'unavailable', cid, issuer, version }
+      ? { kind: 'unavailable', cid, creator, version }
       : { kind: 'remembered', entry };
   };
-  for (const issuer of [...new Set([...offered.keys(), ...hints.keys()])].sort()) {
-    const heads = headsOf(offered.get(issuer) ?? []);
-    const record = records.get(issuer);
-    const hinted = [...heads, ...(hints.get(issuer) ?? [])];
+  for (const creator of [...new Set([...offered.keys(), ...hints.keys()])].sort()) {
+    const heads = headsOf(offered.get(creator) ?? []);
+    const record = records.get(creator);
+    const hinted = [...heads, ...(hints.get(creator) ?? [])];
     const top = heads[0];
     if (top === undefined) {
       // The source left out a creator whose manifest we hold naming the work: the newest seen decides.
       if (record === undefined) continue;
-      const branches = record.cids.map((cid) => remembered(cid, issuer, record.version));
+      const branches = record.cids.map((cid) => remembered(cid, creator, record.version));
       plans.push({
-        issuer,
+        creator,
         hints: hinted,
         branches,
         rollback: false,
@@ -92,19 +98,19 @@ export function planCreators(
     let branches: Branch[] = heads.map((entry) => ({ kind: 'offered', entry }));
     let rollback = false;
     if (record === undefined || top.version > record.version) {
-      updates.set(issuer, { version: top.version, cids: offeredCids, seenAt: nowIso });
+      updates.set(creator, { version: top.version, cids: offeredCids, seenAt: nowIso });
     } else if (top.version === record.version) {
       const hidden = record.cids.filter((cid) => !offeredCids.includes(cid));
-      branches = [...branches, ...hidden.map((cid) => remembered(cid, issuer, top.version))];
+      branches = [...branches, ...hidden.map((cid) => remembered(cid, creator, top.version))];
       if (offeredCids.some((cid) => !record.cids.includes(cid))) {
-        updates.set(issuer, { version: top.version, cids: offeredCids, seenAt: nowIso });
+        updates.set(creator, { version: top.version, cids: offeredCids, seenAt: nowIso });
       }
     } else {
       // Spec §5.3: never go back. The newest version seen decides, from memory if we still hold it.
       rollback = true;
-      branches = record.cids.map((cid) => remembered(cid, issuer, record.version));
+      branches = record.cids.map((cid) => remembered(cid, creator, record.version));
     }
-    plans.push({ issuer, hints: hinted, branches, rollback, missing: false, forked: branches.length > 1 });
+    plans.push({ creator, hints: hinted, branches, rollback, missing: false, forked: branches.length > 1 });
   }
   return { plans, updates };
 }

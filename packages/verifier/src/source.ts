@@ -80,4 +80,11 @@ export interface ManifestSource {
    * gateway) leaves it out, and every check asks.
    */
   revision?(): number;
+  /**
+   * Optional: the bytes of a manifest this source holds, by CID, or undefined. The verifier asks for
+   * the versions before a manifest signed by a rotated key, to prove that key was committed to
+   * (docs/spec/manifest.md §5.5); it verifies every block it reads. Without it, such a manifest
+   * speaks only for its own key (`KEY_CHAIN_UNPROVEN`).
+   */
+  block?(cid: string, options?: { readonly signal?: AbortSignal }): Promise<Uint8Array | undefined>;
 }

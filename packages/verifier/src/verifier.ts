@@ -4,11 +4,12 @@ import { type BatchFacts, type CheckResult, resultFor } from './check-result.js'
 import type { Circumstances } from './decide.js';
 import type { Warning } from './errors.js';
 import { IdentityBook, type IdentityOptions } from './identity-standing.js';
+import { KeyChains } from './key-chain.js';
 import { checkAnswer, ManifestAdmission } from './manifest-admission.js';
 import { ManifestCache } from './manifest-cache.js';
 import { NO_RANKING, rankClaimants } from './ranking.js';
 import { lastReasonMemo } from './reason.js';
-import { type CreatorPlan, groupByIssuer, NO_PLANS, planCreators } from './rollback-plan.js';
+import { type CreatorPlan, groupByCreator, NO_PLANS, planCreators } from './rollback-plan.js';
 import type { CandidateSet, ManifestSource } from './source.js';
 import { type CreatorRecord, memoryState, type StateStore } from './state.js';
 import { batchesOf, batchesOfAsync } from './work-batches.js';
@@ -127,7 +128,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
   const state = options.state ?? memoryState();
   const cache = new ManifestCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
-  const admission = new ManifestAdmission(cache);
+  // Walks a rotated key's chain through the source's blocks (spec §5.5).
+  const readBlock = source.block?.bind(source);
+  const keyChains = new KeyChains(
+    readBlock === undefined
+      ? undefined
+      : (cid, signal) => readBlock(cid, signal === undefined ? {} : { signal }),
+  );
+  const admission = new ManifestAdmission(cache, keyChains);
   const identity = new IdentityBook(options.identity);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
@@ -163,20 +171,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
       checkAnswer(answer);
     }
     const batchWarnings: Warning[] = [];
-    const offered = groupByIssuer(await admission.admitAll(answer, batchWarnings));
+    const offered = groupByCreator(await admission.admitAll(answer, batchWarnings, signal));
 
     // Creators we hold a manifest of naming these works, whom the source did not offer.
     const matcher = new WorkMatcher(items, cache);
     const hints = matcher.heldHints(offered);
-    const issuers = [...offered.keys(), ...hints.keys()];
-    const records = issuers.length === 0 ? new Map<string, CreatorRecord>() : await state.load(issuers);
-    for (const issuer of hints.keys()) if (!records.has(issuer)) hints.delete(issuer);
+    const creators = [...offered.keys(), ...hints.keys()];
+    const records = creators.length === 0 ? new Map<string, CreatorRecord>() : await state.load(creators);
+    for (const creator of hints.keys()) if (!records.has(creator)) hints.delete(creator);
     if (hints.size > 0 && source.heads !== undefined) {
       // Ask for those creators' current heads: a newer head that dropped the work is not a rollback.
       const current = await source.heads([...hints.keys()], options);
       checkAnswer(current);
-      for (const [issuer, entries] of groupByIssuer(await admission.admitAll(current, batchWarnings))) {
-        if (hints.has(issuer)) offered.set(issuer, entries);
+      for (const [creator, entries] of groupByCreator(
+        await admission.admitAll(current, batchWarnings, signal),
+      )) {
+        if (hints.has(creator)) offered.set(creator, entries);
       }
     }
     const { plans, updates } = planCreators(offered, hints, records, nowIso, cache);
@@ -193,12 +203,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     const matched = matcher.gather(plans, c);
     const facts: BatchFacts = { c, at, stale, warnings: batchWarnings, reasonOf };
-    const byIssuer = new Map<string, CreatorPlan>();
-    for (const p of plans) byIssuer.set(p.issuer, p);
+    const byCreator = new Map<string, CreatorPlan>();
+    for (const p of plans) byCreator.set(p.creator, p);
     const binding = {
       required: identity.requireBinding,
       standings: await identity.standings(
-        byIssuer,
+        byCreator,
         answer.observations,
         answer.attestations,
         nowMs,

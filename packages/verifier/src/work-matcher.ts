@@ -53,11 +53,11 @@ export interface MatchedEvidence {
 }
 
 /** What one deciding branch says about a work its creator touches. */
-function branchEvidence(b: Branch, p: CreatorPlan, item: WorkItem, c: Circumstances): Evidence {
+function branchEvidence(b: Branch, item: WorkItem, c: Circumstances): Evidence {
   if (b.kind === 'unavailable') {
     return {
       cid: b.cid,
-      issuer: b.issuer,
+      issuer: b.creator,
       version: b.version,
       decision: 'deny',
       term: null,
@@ -71,7 +71,8 @@ function branchEvidence(b: Branch, p: CreatorPlan, item: WorkItem, c: Circumstan
   const unsure = b.kind === 'remembered' && !isComplete(b.entry);
   const base = {
     cid: b.entry.cid,
-    issuer: p.issuer,
+    issuer: b.entry.issuer,
+    ...(b.entry.creator === b.entry.issuer ? {} : { creator: b.entry.creator }),
     version: b.entry.version,
     term: null,
     matched: null,
@@ -107,7 +108,7 @@ export class WorkMatcher {
 
   /**
    * Creators we hold a manifest of naming these works, whom the source did not offer (`offered`
-   * by issuer): their held manifests by issuer. The same pass notes which items each held manifest
+   * by creator): their held manifests by creator. The same pass notes which items each held manifest
    * names (from the cache's reverse index), so that matching a manifest to the batch in `gather` is
    * one lookup instead of a scan of the batch against its index.
    */
@@ -121,9 +122,9 @@ export class WorkMatcher {
       const named = namedItems.get(entry);
       if (named === undefined) namedItems.set(entry, [i]);
       else if (named[named.length - 1] !== i) named.push(i);
-      if (offered.has(entry.issuer)) return;
-      const list = hints.get(entry.issuer);
-      if (list === undefined) hints.set(entry.issuer, [entry]);
+      if (offered.has(entry.creator)) return;
+      const list = hints.get(entry.creator);
+      if (list === undefined) hints.set(entry.creator, [entry]);
       else if (!list.includes(entry)) list.push(entry);
     };
     const visit = (key: string, i: number) => {
@@ -172,13 +173,13 @@ export class WorkMatcher {
         const item = items[i] as WorkItem;
         if (single !== undefined) {
           // One branch (no fork): its one piece of evidence, without the arrays of the general case.
-          const e = branchEvidence(single, p, item, c);
+          const e = branchEvidence(single, item, c);
           // A creator the source left out, whose newest manifest no longer names the work, says nothing.
           if (p.missing && !e.claims) continue;
           evidenceList(i, p).push(e);
           continue;
         }
-        const found = p.branches.map((b) => branchEvidence(b, p, item, c));
+        const found = p.branches.map((b) => branchEvidence(b, item, c));
         const claims = found.some((e) => e.claims);
         if (p.missing && !claims) continue;
         // In a fork, a branch that does not speak to the work counts as `unknown` once another does.

@@ -1,0 +1,101 @@
+/**
+ * Key rotation across the stack (docs/spec/manifest.md §5.5): a real registry node and its gateway on
+ * 127.0.0.1 accept a rotated chain and refuse a forged rotation over HTTP; a verifier through
+ * `gatewaySource` (HTTP) and through `registrySource` (in process) proves the rotated key's chain from
+ * the node's blocks and decides for the creator; `GET /v1/creators` answers for any of its keys.
+ * Bindings are not this test's subject: its verifiers set `requireBinding: false`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningGateway, startGateway } from '@assent/gateway';
+import {
+  generateIdentity,
+  type Identity,
+  nextKeyHashOfDid,
+  type SignedManifest,
+  signManifest,
+} from '@assent/manifest';
+import { createRegistry, type Registry, registrySource } from '@assent/registry';
+import { createVerifier, gatewaySource } from '@assent/verifier';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const WORK = 'isrc:USRC17607839';
+
+let dir: string;
+let registry: Registry;
+let gateway: RunningGateway;
+let creator: Identity;
+let recovery: Identity;
+let next: Identity;
+let v1: SignedManifest;
+let v2: SignedManifest;
+let v3: SignedManifest;
+
+async function publish(m: SignedManifest): Promise<Response> {
+  return fetch(`${gateway.url}/v1/manifests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: new TextDecoder().decode(m.bytes),
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'assent-e2e-rotation-'));
+  registry = await createRegistry({ dataDir: dir, network: false, links: false });
+  gateway = await startGateway({ registry, port: 0, log: false, rateLimit: false });
+  [creator, recovery, next] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()]);
+  v1 = await signManifest(
+    { works: [{ ids: [WORK], policy: { 'train-genai': 'deny' } }] },
+    { identity: creator, nextKeyHashes: [nextKeyHashOfDid(recovery.did)] },
+  );
+  v2 = await signManifest(
+    { works: [{ ids: [WORK], policy: { 'train-genai': 'deny' } }] },
+    { identity: recovery, head: v1, rotation: true, nextKeyHashes: [nextKeyHashOfDid(next.did)] },
+  );
+  v3 = await signManifest(
+    { works: [{ ids: [WORK], policy: { 'train-genai': 'allow' } }] },
+    { identity: recovery, head: v2 },
+  );
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await registry?.stop();
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+});
+
+describe('a rotated chain through a node and its gateway', () => {
+  it('the gateway accepts each version and refuses a rotation to a key nobody committed to', async () => {
+    for (const m of [v1, v2, v3]) expect((await publish(m)).status).toBe(201);
+    const thief = await generateIdentity();
+    const forged = await signManifest(
+      { works: [{ ids: [WORK], policy: { all: 'allow' } }] },
+      { identity: thief, head: v3, rotation: true, nextKeyHashes: [nextKeyHashOfDid(thief.did)] },
+    );
+    const refused = await publish(forged);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: { code: 'NEXT_KEY_NOT_COMMITTED' } });
+  });
+
+  it('GET /v1/creators answers the creator for the rotated key', async () => {
+    const res = await fetch(`${gateway.url}/v1/creators/${encodeURIComponent(recovery.did)}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { issuer: string; creator: string; head: string; version: number };
+    expect(body).toMatchObject({ issuer: recovery.did, creator: creator.did, head: v3.cid, version: 3 });
+  });
+
+  it.each([
+    ['gatewaySource (HTTP)', () => gatewaySource(gateway.url)],
+    ['registrySource (in process)', () => registrySource(registry)],
+  ])('a verifier through %s proves the chain and decides for the creator', async (_name, source) => {
+    const verifier = createVerifier({ source: source(), identity: { requireBinding: false } });
+    const result = await verifier.check({ work: WORK, use: 'train-genai' });
+    expect(result.decision).toBe('allow');
+    expect(result.claimants.map((c) => c.issuer)).toEqual([creator.did]);
+    expect(result.evidence).toEqual([
+      expect.objectContaining({ cid: v3.cid, issuer: recovery.did, creator: creator.did }),
+    ]);
+    expect(result.warnings).toEqual([]);
+  });
+});
