@@ -1,9 +1,9 @@
 import {
   type CompleteDraft,
   type Identity,
-  type ManifestHead,
   type SignedManifest,
   signManifest,
+  type VerifiedManifest,
 } from '@assent/manifest';
 import { nextPaint } from './feedback.js';
 import { type PublishResult, publishManifest } from './gateway-client.js';
@@ -23,17 +23,21 @@ function count(n: number, one: string, many: string): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
-/** Signs the draft with the identity as the version after `head` (version 1 without it). */
+/**
+ * Signs the draft with the identity as the version after `head` (version 1 without it). `head` is the
+ * verified head itself, not its CID and version: its issuer, creator and keyState carry the chain's
+ * key state forward (spec §5.5), and a version without them is refused (`KEY_COMMITMENT_CHANGED`).
+ */
 export async function signVersion(
   draft: CompleteDraft,
-  options: { identity: Identity; head: ManifestHead | undefined; created?: string },
+  options: { identity: Identity; head: VerifiedManifest | undefined; created?: string },
   progress: Progress,
 ): Promise<SignedManifest> {
   progress(`Signing ${count(draft.works.length, 'work', 'works')} in this browser…`, 1, PUBLISH_STEPS);
   await nextPaint();
   return signManifest(draft, {
     identity: options.identity,
-    head: options.head === undefined ? undefined : { cid: options.head.cid, version: options.head.version },
+    head: options.head,
     ...(options.created === undefined ? {} : { created: options.created }),
   });
 }
