@@ -18,6 +18,11 @@ export interface IndexedManifest {
   readonly keyState: KeyState | undefined;
   /** On a rotation: the key it replaces. */
   readonly rotatedFrom: string | undefined;
+  /**
+   * When this node first logged it (epoch ms): the time a version became known here, which the
+   * 72-hour rules of spec §5.5 will read. Undefined for manifests indexed before schema 2.
+   */
+  readonly loggedAt: number | undefined;
 }
 
 /** The work identifiers a manifest names, inline and per catalog page. */
@@ -61,10 +66,11 @@ type ManifestRow = [
   string,
   string | null,
   string | null,
+  number | null,
 ];
 
 function toManifest(row: ManifestRow): IndexedManifest {
-  const [seq, cid, issuer, version, previous, tip, creator, keyState, rotatedFrom] = row;
+  const [seq, cid, issuer, version, previous, tip, creator, keyState, rotatedFrom, loggedAt] = row;
   return {
     seq,
     cid,
@@ -76,6 +82,7 @@ function toManifest(row: ManifestRow): IndexedManifest {
     // Written by `add` from a verified manifest's keyState: JSON this class wrote.
     keyState: keyState === null ? undefined : (JSON.parse(keyState) as KeyState),
     rotatedFrom: rotatedFrom ?? undefined,
+    loggedAt: loggedAt ?? undefined,
   };
 }
 
@@ -143,6 +150,7 @@ export class ManifestIndex {
       this.#db.exec("ALTER TABLE manifests ADD COLUMN creator TEXT NOT NULL DEFAULT ''");
     if (!columns.has('key_state')) this.#db.exec('ALTER TABLE manifests ADD COLUMN key_state TEXT');
     if (!columns.has('rotated_from')) this.#db.exec('ALTER TABLE manifests ADD COLUMN rotated_from TEXT');
+    if (!columns.has('logged_at')) this.#db.exec('ALTER TABLE manifests ADD COLUMN logged_at INTEGER');
     this.#db.exec(`
       DROP INDEX IF EXISTS manifests_tips;
       CREATE INDEX IF NOT EXISTS manifests_by_creator ON manifests (creator, version);
@@ -162,7 +170,8 @@ export class ManifestIndex {
 
   private prepare() {
     const db = this.#db;
-    const manifestColumns = 'seq, cid, issuer, version, previous, tip, creator, key_state, rotated_from';
+    const manifestColumns =
+      'seq, cid, issuer, version, previous, tip, creator, key_state, rotated_from, logged_at';
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
@@ -181,7 +190,7 @@ export class ManifestIndex {
       creatorOfKey: db.prepare('SELECT creator FROM manifests WHERE issuer = ? LIMIT 1').pluck(),
       has: db.prepare('SELECT 1 FROM manifests WHERE cid = ?').pluck(),
       insert: db.prepare(
-        'INSERT INTO manifests (cid, issuer, version, previous, tip, creator, key_state, rotated_from) VALUES (?, ?, ?, ?, 1, ?, ?, ?) RETURNING seq',
+        'INSERT INTO manifests (cid, issuer, version, previous, tip, creator, key_state, rotated_from, logged_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING seq',
       ),
       untip: db.prepare('UPDATE manifests SET tip = 0 WHERE seq = ?'),
       deleteWorks: db.prepare('DELETE FROM works WHERE manifest = ?'),
@@ -252,6 +261,7 @@ export class ManifestIndex {
       'cid' | 'issuer' | 'version' | 'previous' | 'creator' | 'keyState' | 'rotatedFrom'
     >,
     works: ManifestWorks,
+    loggedAt: number | null = Date.now(),
   ): IndexedManifest {
     this.#revision++;
     return this.#db.transaction(() => {
@@ -263,6 +273,7 @@ export class ManifestIndex {
         record.creator,
         record.keyState === undefined ? null : JSON.stringify(record.keyState),
         record.rotatedFrom ?? null,
+        loggedAt,
       ) as { seq: number };
       if (record.previous !== undefined) {
         const previous = this.get(record.previous);
@@ -280,7 +291,18 @@ export class ManifestIndex {
       this.#stmt.journalRemove.run(record.cid);
       if (this.headCount(record.creator) > 1) this.#forkedCreators.add(record.creator);
       const { cid, issuer, version, previous, creator, keyState, rotatedFrom } = record;
-      return { seq, cid, issuer, version, previous, tip: true, creator, keyState, rotatedFrom };
+      return {
+        seq,
+        cid,
+        issuer,
+        version,
+        previous,
+        tip: true,
+        creator,
+        keyState,
+        rotatedFrom,
+        loggedAt: loggedAt ?? undefined,
+      };
     })();
   }
 

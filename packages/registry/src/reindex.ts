@@ -61,7 +61,8 @@ export async function rebuildIndex(blocks: BlockStore, index: ManifestIndex): Pr
   }
   index.clear();
   index.transaction(() => {
-    for (const { manifest, works } of rows) index.add(manifest, works);
+    // When each manifest was first logged here is not in its blocks: unknown after a rebuild.
+    for (const { manifest, works } of rows) index.add(manifest, works, null);
   });
   return { manifests: rows.length, unchained, otherBlocks };
 }

@@ -139,6 +139,7 @@ describe('an index written before creators existed (schema 1)', () => {
       ALTER TABLE manifests DROP COLUMN creator;
       ALTER TABLE manifests DROP COLUMN key_state;
       ALTER TABLE manifests DROP COLUMN rotated_from;
+      ALTER TABLE manifests DROP COLUMN logged_at;
       CREATE INDEX manifests_tips ON manifests (issuer) WHERE tip = 1;
       UPDATE meta SET value = '1' WHERE key = 'schema';
     `);
@@ -155,6 +156,13 @@ describe('an index written before creators existed (schema 1)', () => {
     }
     const check = new Database(join(dataDir, 'index.sqlite'), { readonly: true });
     expect(check.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get()).toBe('2');
+    // When the old manifests were first logged is unknown; the one ingested since has its time.
+    const times = check.prepare('SELECT cid, logged_at FROM manifests ORDER BY version').raw().all();
+    expect(times.slice(0, 2)).toEqual([
+      [a.cid, null],
+      [b.cid, null],
+    ]);
+    expect(typeof (times[2] as unknown[])[1]).toBe('number');
     check.close();
   });
 });
