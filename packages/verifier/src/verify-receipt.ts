@@ -368,7 +368,11 @@ async function rederive(
   const candidates: ManifestCandidate[] = [...manifests].map(([cid, bytes]) => ({ cid, bytes, pages }));
   // Derived by the rules without identity (the receipt names no observations): a decision that differs
   // counts as a mismatch only when identity evidence cannot explain it (see identityWeighed).
-  const verifier = createVerifier({ source: memorySource(candidates), identity: { requireBinding: false } });
+  // Every block given may be a version before a rotated key's manifest: the source shows them all,
+  // so that key's chain is proven as the node proved it (docs/spec/manifest.md §5.5).
+  const given = new Map([...manifests, ...pages]);
+  const source = { ...memorySource(candidates), block: async (cid: string) => given.get(cid) };
+  const verifier = createVerifier({ source, identity: { requireBinding: false } });
   let rederived = 0;
   for (const result of results) {
     if (!result.evidence.every((e) => manifests.has(e.cid))) continue;
