@@ -187,7 +187,7 @@ export class ManifestIndex {
       multiTip: db
         .prepare('SELECT creator FROM manifests WHERE tip = 1 GROUP BY creator HAVING count(*) > 1')
         .pluck(),
-      creatorOfKey: db.prepare('SELECT creator FROM manifests WHERE issuer = ? LIMIT 1').pluck(),
+      creatorOfKey: db.prepare('SELECT creator FROM manifests WHERE issuer = ? ORDER BY seq LIMIT 1').pluck(),
       has: db.prepare('SELECT 1 FROM manifests WHERE cid = ?').pluck(),
       insert: db.prepare(
         'INSERT INTO manifests (cid, issuer, version, previous, tip, creator, key_state, rotated_from, logged_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING seq',

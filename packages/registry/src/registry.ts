@@ -420,8 +420,12 @@ class RegistryNode implements Registry {
     return { issuer: did, creator, heads: heads.map(toRef), forked: this.#index.forked(creator) };
   }
 
-  /** The creator a did:key speaks for (spec §5.5): any key it has signed with leads to it. */
+  /**
+   * The creator a did:key speaks for (spec §5.5): itself when it has a chain of its own, else the
+   * creator of the chain it signed in as a rotated key (the first such, in log order).
+   */
   #creatorOf(did: string): string {
+    if (this.#index.headCount(did) > 0) return did;
     return this.#index.creatorOfKey(did) ?? did;
   }
 

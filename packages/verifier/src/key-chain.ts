@@ -4,7 +4,13 @@
  * creator's version 1, each step by `checkChain`, shows that the key signing it was committed to. The
  * verifier walks `previous` through the source's blocks and remembers what it proved.
  */
-import { type ChainLink, checkChain, type VerifiedManifest, verifyManifest } from '@assent/manifest';
+import {
+  blockCid,
+  type ChainLink,
+  checkChain,
+  type VerifiedManifest,
+  verifyManifest,
+} from '@assent/manifest';
 
 /** Reads a manifest block by CID; undefined when the source does not hold it. */
 export type BlockReader = (cid: string, signal: AbortSignal | undefined) => Promise<Uint8Array | undefined>;
@@ -71,19 +77,16 @@ export class KeyChains {
           kind: 'unproven',
           message: `the source does not hold version ${current.version - 1} (${cid})`,
         };
+      // Bytes that are not the block named are the source's fault, not the manifest's: unproven.
+      if (blockCid(bytes) !== cid)
+        return { kind: 'unproven', message: `the source's bytes for ${cid} hash to another CID` };
+      // The block named is itself no valid manifest: the chain is broken for good.
       const previous = await verifyManifest(bytes, { requireCanonical: true });
       if (!previous.ok) {
         return {
           kind: 'broken',
           code: previous.code,
           message: `version ${current.version - 1}: ${previous.message}`,
-        };
-      }
-      if (previous.value.cid !== cid) {
-        return {
-          kind: 'broken',
-          code: 'CID_MISMATCH',
-          message: `the bytes offered as ${cid} hash to another CID`,
         };
       }
       const step = checkChain(previous.value, current);

@@ -190,6 +190,23 @@ describe('rotations that do not hold', () => {
     expect(proven.warnings.map((w) => w.code)).not.toContain('KEY_CHAIN_UNPROVEN');
   });
 
+  it('a source answering a block with other bytes leaves the chain unproven, not the manifest refused', async () => {
+    let honest = false;
+    const blocks = byCid(v1, v2, v3);
+    const verifier = createVerifier({
+      source: sourceOf([v3], (cid) => (honest ? blocks(cid) : v1.bytes)),
+      identity: UNBOUND,
+    });
+    const lied = await verifier.check({ work: WORK, use: 'train-genai' });
+    expect(lied.warnings.map((w) => [w.code, w.message.includes('hash to another CID')])).toEqual([
+      ['KEY_CHAIN_UNPROVEN', true],
+    ]);
+    honest = true;
+    const proven = await verifier.check({ work: WORK, use: 'train-genai' });
+    expect(proven.warnings).toEqual([]);
+    expect(proven.claimants.map((c) => c.issuer)).toEqual([creator.did]);
+  });
+
   it('a source without blocks at all: KEY_CHAIN_UNPROVEN, and the deny of the rotated key still counts', async () => {
     const verifier = createVerifier({ source: sourceOf([v2]), identity: UNBOUND });
     const result = await verifier.check({ work: WORK, use: 'train-genai' });
