@@ -60,6 +60,8 @@ export interface PublishReceipt {
   readonly version: number;
   /** `false` when the gateway already held it (HTTP 200). */
   readonly created: boolean;
+  /** The creator has several branches now (spec §5.3): after a recovery fork, for one. */
+  readonly forked: boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function publishToGateway(
     issuer: String(body.issuer),
     version: body.version,
     created: answer?.status === 201,
+    forked: body.forked === true,
   };
 }
 
@@ -123,11 +126,51 @@ export async function fetchBlock(base: string, cid: string): Promise<Uint8Array 
   return answer?.bytes;
 }
 
-/** The gateway's head of a creator (`GET /v1/creators/{did}`), verified; undefined when it has none. */
-export async function fetchHead(base: string, did: string): Promise<VerifiedManifest | undefined> {
+/** A version as `GET /v1/creators/{did}` lists it in `heads` and `history` (not yet fetched nor verified). */
+export interface VersionRef {
+  readonly cid: string;
+  readonly version: number;
+  readonly previous: string | undefined;
+}
+
+/** One answer of `GET /v1/creators/{did}[?after=N]`, its shape checked (docs/api.md). */
+export interface CreatorPage {
+  /** The creator id the key asked about speaks for (spec §5.5). */
+  readonly creator: string;
+  /** Every branch at the newest version. */
+  readonly heads: readonly VersionRef[];
+  readonly forked: boolean;
+  /** Versions after `after`, oldest first. */
+  readonly history: readonly VersionRef[];
+  /** The path of the next page, or undefined on the last. */
+  readonly next: string | undefined;
+}
+
+function versionRefOf(value: unknown, what: string): VersionRef {
+  const ref = value as { cid?: unknown; version?: unknown; previous?: unknown } | null;
+  if (
+    typeof ref !== 'object' ||
+    ref === null ||
+    typeof ref.cid !== 'string' ||
+    !Number.isSafeInteger(ref.version) ||
+    (ref.previous !== undefined && typeof ref.previous !== 'string')
+  )
+    throw cliError('GATEWAY_ERROR', `GET /v1/creators: ${what} is not {cid, version, previous?}`);
+  return { cid: ref.cid, version: ref.version as number, previous: ref.previous as string | undefined };
+}
+
+/**
+ * One page of a creator's heads and history (`GET /v1/creators/{key}`, or `path` for a `next` page);
+ * undefined when the gateway holds nothing of it. `key` is any key the creator has signed with.
+ */
+export async function fetchCreatorPage(
+  base: string,
+  key: string,
+  path = `/v1/creators/${encodeURIComponent(key)}`,
+): Promise<CreatorPage | undefined> {
   const answer = await gatewayRequest(
     base,
-    `/v1/creators/${encodeURIComponent(did)}`,
+    path,
     { headers: { accept: 'application/json' } },
     { allow404: true },
   );
@@ -138,23 +181,73 @@ export async function fetchHead(base: string, did: string): Promise<VerifiedMani
   } catch (cause) {
     throw cliError('GATEWAY_ERROR', 'GET /v1/creators: the body is not JSON', cause);
   }
+  // A gateway from before rotation names no creator: the key asked is its own creator then.
+  const creator = typeof body.creator === 'string' ? body.creator : key;
   const heads = Array.isArray(body.heads)
-    ? body.heads.map((h) => (typeof h === 'object' && h !== null && !Array.isArray(h) ? h.cid : h))
-    : [body.head];
-  let best: VerifiedManifest | undefined;
-  for (const cid of heads) {
-    if (typeof cid !== 'string') throw cliError('GATEWAY_ERROR', 'GET /v1/creators: a head is not a CID');
-    const manifest = await fetchManifest(base, cid);
-    if (manifest === undefined) continue;
-    if (manifest.issuer !== did)
-      throw cliError('GATEWAY_ERROR', `the gateway's head ${cid} is not by ${did}`);
-    // A fork (two heads at one version): continue from the lowest CID, so the choice is repeatable.
-    if (
-      best === undefined ||
-      manifest.version > best.version ||
-      (manifest.version === best.version && manifest.cid < best.cid)
-    )
-      best = manifest;
+    ? body.heads.map((h) => versionRefOf(h, 'a head'))
+    : typeof body.head === 'string' && Number.isSafeInteger(body.version)
+      ? [{ cid: body.head, version: body.version as number, previous: undefined }]
+      : undefined;
+  if (heads === undefined) throw cliError('GATEWAY_ERROR', 'GET /v1/creators: no heads');
+  const history = Array.isArray(body.history)
+    ? body.history.map((h) => versionRefOf(h, 'a history entry'))
+    : [];
+  const next = typeof body.next === 'string' ? body.next : undefined;
+  if (next !== undefined && !next.startsWith('/v1/creators/'))
+    throw cliError('GATEWAY_ERROR', `GET /v1/creators: next is not a /v1/creators/ path: ${next}`);
+  return { creator, heads, forked: body.forked === true, history, next };
+}
+
+/** Pages one request may follow at most: 1,000 entries a page, far beyond any creator's history. */
+const MAX_HISTORY_PAGES = 10_000;
+
+/**
+ * A creator's whole history as the gateway lists it (every page, oldest first) with its heads;
+ * undefined when the gateway holds nothing of it. A fork may start at any version, so a watcher or a
+ * recovery reads all of it, not only what came after the newest version it knew.
+ */
+export async function fetchCreatorHistory(
+  base: string,
+  key: string,
+): Promise<(Omit<CreatorPage, 'next'> & { readonly history: readonly VersionRef[] }) | undefined> {
+  const first = await fetchCreatorPage(base, key);
+  if (first === undefined) return undefined;
+  const history = [...first.history];
+  let next = first.next;
+  for (let n = 0; next !== undefined; n++) {
+    if (n >= MAX_HISTORY_PAGES)
+      throw cliError('GATEWAY_ERROR', `GET /v1/creators: more than ${MAX_HISTORY_PAGES} pages of history`);
+    const last = history[history.length - 1]?.version ?? 0;
+    const page = await fetchCreatorPage(base, key, next);
+    if (page === undefined) break;
+    // Each page must move on (docs/api.md: the next page starts after the last version kept), or a
+    // hostile gateway could keep a watcher paging forever.
+    const firstOfPage = page.history[0];
+    if (firstOfPage === undefined || firstOfPage.version <= last)
+      throw cliError('GATEWAY_ERROR', 'GET /v1/creators: a page of history does not move on');
+    history.push(...page.history);
+    next = page.next;
   }
-  return best;
+  return { creator: first.creator, heads: first.heads, forked: first.forked, history };
+}
+
+/**
+ * The gateway's heads of a creator (every branch at its newest version), each fetched by CID and
+ * verified as a manifest of that creator; empty when the gateway holds none. `key` is any key the
+ * creator signed with; `creator` the creator id every head must belong to.
+ */
+export async function fetchHeads(base: string, key: string, creator: string): Promise<VerifiedManifest[]> {
+  const page = await fetchCreatorPage(base, key);
+  if (page === undefined) return [];
+  if (page.creator !== creator)
+    throw cliError('GATEWAY_ERROR', `the gateway says ${key} speaks for ${page.creator}, not ${creator}`);
+  const heads: VerifiedManifest[] = [];
+  for (const ref of page.heads) {
+    const manifest = await fetchManifest(base, ref.cid);
+    if (manifest === undefined) continue;
+    if (manifest.creator !== creator)
+      throw cliError('GATEWAY_ERROR', `the gateway's head ${ref.cid} is not a manifest of ${creator}`);
+    heads.push(manifest);
+  }
+  return heads;
 }

@@ -5,7 +5,8 @@ import {
   type Identity,
   type IdentityBackup,
   identityBackupText,
-  openIdentityBackup,
+  type OpenedIdentityBackup,
+  openIdentityBackupKeys,
   type ParsedIdentityBackup,
   parseIdentityBackup,
   unwrap,
@@ -30,7 +31,28 @@ export function parseKeystore(text: string): ParsedIdentityBackup {
 
 /** Opens a keystore with its passphrase (`WRONG_PASSPHRASE`, `KEYSTORE_INVALID`). */
 export async function openKeystore(keystore: ParsedIdentityBackup, passphrase: string): Promise<Identity> {
-  return unwrap(await openIdentityBackup(keystore, passphrase));
+  return (await openKeystoreKeys(keystore, passphrase)).identity;
+}
+
+/** {@link openKeystore}, with the committed next key the keystore seals, if any (spec §2.2). */
+export async function openKeystoreKeys(
+  keystore: ParsedIdentityBackup,
+  passphrase: string,
+): Promise<OpenedIdentityBackup> {
+  return unwrap(await openIdentityBackupKeys(keystore, passphrase));
+}
+
+/** Whose versions a keystore signs: the creator id (spec §5.5) and the key it holds now. */
+export interface Owner {
+  /** The did:key of the creator's version 1. */
+  readonly creator: string;
+  /** The key this keystore signs with: the creator itself until a rotation. */
+  readonly did: string;
+}
+
+/** The owner of a keystore: its creator (itself when it names none) and its key. */
+export function ownerOf(keystore: Pick<ParsedIdentityBackup, 'did' | 'creator'>): Owner {
+  return { creator: keystore.creator ?? keystore.did, did: keystore.did };
 }
 
 /**
@@ -56,17 +78,22 @@ export function publicPartOf(keystore: ParsedIdentityBackup): KeystorePublicPart
   };
 }
 
-/** Seals an identity as a current-format backup (spec §3), keeping the public part given. */
+/**
+ * Seals an identity as a current-format backup (spec §3), keeping the public part given, and the
+ * committed next key beside it when there is one (spec §2.2).
+ */
 export function sealIdentity(
   identity: Identity,
   passphrase: string,
   keep: KeystorePublicPart = {},
+  nextKey?: Identity,
 ): Promise<IdentityBackup> {
   return createIdentityBackup(identity, passphrase, {
     ...(keep.name === undefined ? {} : { name: keep.name }),
     ...(keep.created === undefined ? {} : { created: keep.created }),
     ...(keep.creator === undefined ? {} : { creator: keep.creator }),
     ...(keep.nextKeyHashes === undefined ? {} : { nextKeyHashes: keep.nextKeyHashes }),
+    ...(nextKey === undefined ? {} : { nextKey }),
   });
 }
 
@@ -116,6 +143,16 @@ export async function writePrivateFile(path: string, text: string): Promise<void
   } catch (cause) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw cliError('FILE_UNWRITABLE', `cannot write ${path}: ${(cause as Error).message}`, cause);
+  }
+}
+
+/** Removes a file written by {@link writePrivateFile}, durably: the directory is fsynced after. */
+export async function removePrivateFile(path: string): Promise<void> {
+  try {
+    await rm(path, { force: true });
+    await syncDirectory(dirname(path));
+  } catch (cause) {
+    throw cliError('FILE_UNWRITABLE', `cannot remove ${path}: ${(cause as Error).message}`, cause);
   }
 }
 

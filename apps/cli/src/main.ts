@@ -20,6 +20,18 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'restore an identity from an encrypted backup',
     load: async () => (await import('./commands/id.js')).importIdentity,
   },
+  'id rotate': {
+    summary: 'rotate to the next key your manifests committed to',
+    load: async () => (await import('./commands/id-rotation.js')).rotateIdentity,
+  },
+  'id recover': {
+    summary: 'take your identity back with the 24 words of your recovery sheet',
+    load: async () => (await import('./commands/id-rotation.js')).recoverIdentity,
+  },
+  'id watch': {
+    summary: 'alert on versions of your creator this device did not make',
+    load: async () => (await import('./commands/id-watch.js')).watch,
+  },
   'id link': {
     summary: 'claim a domain or profile page; prints what to publish where',
     load: async () => (await import('./commands/id-link.js')).link,
@@ -76,7 +88,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
 
 /** Commands with subcommands (`assent id create`, `assent receipt verify`), and what they take. */
 const GROUPS: Readonly<Record<string, string>> = {
-  id: 'create, show, export, import, link or links',
+  id: 'create, show, export, import, rotate, recover, watch, link or links',
   receipt: 'verify or item',
 };
 

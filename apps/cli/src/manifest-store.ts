@@ -11,12 +11,14 @@ import {
 } from '@assent/manifest';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
-import { fetchBlock, fetchHead } from './gateway-client.js';
+import { fetchBlock, fetchCreatorHistory, fetchHeads, fetchManifest } from './gateway-client.js';
+import type { Owner } from './keystore.js';
 
 /**
  * The creator's own manifests on this machine: `$ASSENT_HOME/manifests/<cid>.json` (canonical bytes,
- * pages too) and `$ASSENT_HOME/head.json` (the newest version signed here). `assent verify` finds a
- * manifest's previous version there; `sign` continues the chain from it when no gateway knows better.
+ * pages too, and the heads fetched from gateways) and `$ASSENT_HOME/head.json` (the newest version
+ * signed here, by creator). `assent verify` finds a manifest's previous version there; `sign`
+ * continues the chain from it when no gateway knows better.
  */
 function manifestsDir(home: string): string {
   return join(home, 'manifests');
@@ -75,28 +77,37 @@ export async function saveSigned(
 ): Promise<void> {
   await saveBlock(home, signed.cid, signed.bytes);
   for (const page of signed.pages ?? []) await saveBlock(home, page.cid, page.bytes);
-  const local = await localHead(home, signed.issuer);
-  if (local === undefined || signed.version > local.version) {
+  const local = await localHead(home, { creator: signed.creator, did: signed.issuer });
+  if (local === undefined || signed.version > local.version || signed.rotatedFrom !== undefined) {
     await writeFile(
       join(home, 'head.json'),
-      `${JSON.stringify({ did: signed.issuer, cid: signed.cid, version: signed.version }, null, 2)}\n`,
+      `${JSON.stringify(
+        { creator: signed.creator, did: signed.issuer, cid: signed.cid, version: signed.version },
+        null,
+        2,
+      )}\n`,
     );
   }
 }
 
-/** The newest manifest of `did` signed or seen on this machine. */
-export async function localHead(home: string, did: string): Promise<VerifiedManifest | undefined> {
-  let record: { did?: unknown; cid?: unknown };
+/**
+ * The newest manifest of the owner's creator signed or seen on this machine. `head.json` from before
+ * rotation names only `did`, which was then the creator.
+ */
+export async function localHead(home: string, owner: Owner): Promise<VerifiedManifest | undefined> {
+  let record: { creator?: unknown; did?: unknown; cid?: unknown };
   try {
     record = JSON.parse(await readFile(join(home, 'head.json'), 'utf8')) as typeof record;
   } catch {
     return undefined;
   }
-  if (record.did !== did || typeof record.cid !== 'string') return undefined;
+  if ((record.creator ?? record.did) !== owner.creator || typeof record.cid !== 'string') return undefined;
   const bytes = await loadBlock(home, record.cid);
   if (bytes === undefined) return undefined;
   const verified = await verifyManifest(bytes);
-  return verified.ok && verified.value.cid === record.cid ? verified.value : undefined;
+  return verified.ok && verified.value.cid === record.cid && verified.value.creator === owner.creator
+    ? verified.value
+    : undefined;
 }
 
 /** Where the head came from. */
@@ -105,29 +116,71 @@ export interface CurrentHead {
   readonly from: 'gateway' | 'local' | 'none';
 }
 
+/** The branch to build on among heads: the one signed by `did` when there is one, then the lowest CID. */
+function pick(heads: readonly VerifiedManifest[], did: string): VerifiedManifest | undefined {
+  const byCid = [...heads].sort((a, b) => (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0));
+  return byCid.find((h) => h.issuer === did) ?? byCid[0];
+}
+
 /**
- * The creator's current head: the newer of the gateway's (`GET /v1/creators/{did}`, verified) and the
- * one kept here. When the gateway cannot be reached and `requireGateway` is false, the local one, with a
- * warning; with `requireGateway`, `GATEWAY_UNREACHABLE`.
+ * The newest tip of the creator's history signed by `did`, from the whole history: after a recovery
+ * fork, a thief's branch may outgrow the creator's, and the gateway names only the newest as heads.
+ */
+async function ownTip(gateway: string, owner: Owner): Promise<VerifiedManifest | undefined> {
+  const listed = await fetchCreatorHistory(gateway, owner.creator);
+  if (listed === undefined) return undefined;
+  const named = new Set(listed.history.flatMap((r) => (r.previous === undefined ? [] : [r.previous])));
+  const tips = listed.history.filter((r) => !named.has(r.cid)).sort((a, b) => b.version - a.version);
+  for (const tip of tips) {
+    const manifest = await fetchManifest(gateway, tip.cid);
+    if (manifest !== undefined && manifest.creator === owner.creator && manifest.issuer === owner.did)
+      return manifest;
+  }
+  return undefined;
+}
+
+/**
+ * The creator's current head: the newer of the gateway's (`GET /v1/creators/{creator}`, verified)
+ * and the one kept here. The gateway answers for the creator across all its keys (spec §5.5); of
+ * its branches, the one signed by the owner's key is built on, and when none of the newest is, the
+ * newest branch tip that is (a recovery fork a thief's branch outgrew), with a warning. When the
+ * gateway cannot be reached and `requireGateway` is false, the local one, with a warning; with
+ * `requireGateway`, `GATEWAY_UNREACHABLE`.
  */
 export async function currentHead(
   ctx: Context,
-  did: string,
+  owner: Owner,
   gateway: string | undefined,
   options: { requireGateway?: boolean } = {},
 ): Promise<CurrentHead> {
-  const local = await localHead(ctx.home, did);
+  const local = await localHead(ctx.home, owner);
   let remote: VerifiedManifest | undefined;
   if (gateway !== undefined) {
     try {
-      remote = await fetchHead(gateway, did);
+      const heads = await fetchHeads(gateway, owner.creator, owner.creator);
+      remote = pick(heads, owner.did);
+      if (remote !== undefined && remote.issuer !== owner.did) {
+        const own = await ownTip(gateway, owner);
+        if (own !== undefined) {
+          ctx.note(
+            ctx.style.warn(
+              `warning: the newest version of ${owner.creator} (${remote.version}, ${remote.cid}) is signed by ${remote.issuer}, not by this key; continuing your own branch from version ${own.version} (assent id watch lists the versions this device did not make)`,
+            ),
+          );
+          remote = own;
+        }
+      }
     } catch (error) {
       if (options.requireGateway === true || (error as { code?: string }).code !== 'GATEWAY_UNREACHABLE')
         throw error;
       ctx.note(ctx.style.warn(`warning: ${(error as Error).message}; continuing from the local head`));
     }
   }
-  if (remote !== undefined && (local === undefined || remote.version >= local.version)) {
+  // The local head wins only when it is newer and this key's: an older key's head is no place to build.
+  if (
+    remote !== undefined &&
+    (local === undefined || local.issuer !== owner.did || remote.version >= local.version)
+  ) {
     await saveBlock(ctx.home, remote.cid, remote.bytes);
     return { manifest: remote, from: 'gateway' };
   }

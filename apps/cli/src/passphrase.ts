@@ -2,7 +2,8 @@ import { createInterface } from 'node:readline/promises';
 import type { Identity, ParsedIdentityBackup } from '@assent/manifest';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
-import { openKeystore, publicPartOf, readKeystore, sealIdentity, writeKeystore } from './keystore.js';
+import { openKeystoreKeys, publicPartOf, readKeystore, sealIdentity, writeKeystore } from './keystore.js';
+import { assertNoPendingRotation } from './rotation-pending.js';
 
 /** True when stdin is a terminal: a person can be asked there. */
 export function canPrompt(): boolean {
@@ -94,15 +95,18 @@ export async function unlockIdentity(ctx: Context): Promise<Identity> {
 
 /**
  * {@link unlockIdentity}, with the keystore's public part beside the key: its creator and the
- * commitment the creator's next manifest carries when its chain has none yet (identity backup §2.1).
+ * commitment the creator's next manifest carries when its chain has none yet (identity backup §2.1),
+ * and the committed next key it seals, if any (§2.2). `ROTATION_PENDING` while a rotation waits to be
+ * finished: the key in the keystore may be spent already.
  */
 export async function unlockKeystore(
   ctx: Context,
-): Promise<{ identity: Identity; keystore: ParsedIdentityBackup }> {
+): Promise<{ identity: Identity; nextKey: Identity | undefined; keystore: ParsedIdentityBackup }> {
+  await assertNoPendingRotation(ctx.home);
   const keystore = await readKeystore(ctx.home);
   const secret = await passphrase(ctx, { purpose: `${keystore.did.slice(0, 20)}…` });
-  const identity = await openKeystore(keystore, secret);
+  const { identity, nextKey } = await openKeystoreKeys(keystore, secret);
   if (!keystore.current)
-    await writeKeystore(ctx.home, await sealIdentity(identity, secret, publicPartOf(keystore)));
-  return { identity, keystore };
+    await writeKeystore(ctx.home, await sealIdentity(identity, secret, publicPartOf(keystore), nextKey));
+  return { identity, nextKey, keystore };
 }

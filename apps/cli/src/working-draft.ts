@@ -13,6 +13,7 @@ import {
 } from '@assent/manifest';
 import type { Context } from './context.js';
 import { cliError } from './errors.js';
+import type { Owner } from './keystore.js';
 import { currentHead, snapshotOfHead } from './manifest-store.js';
 
 /**
@@ -62,7 +63,7 @@ export async function changeDraftIdentities(
   ctx: Context,
   file: string,
   change: IdentityChange,
-  options: { readonly did: string; readonly gateway: string },
+  options: { readonly owner: Owner; readonly gateway: string },
 ): Promise<DraftIdentities> {
   const existing = await readExisting(file);
   let base: DraftBase;
@@ -90,7 +91,7 @@ export async function changeDraftIdentities(
     };
     base = { kind: 'draft' };
   } else {
-    const head = (await currentHead(ctx, options.did, options.gateway)).manifest;
+    const head = (await currentHead(ctx, options.owner, options.gateway)).manifest;
     const snapshot: ConsentSnapshot =
       head === undefined ? { works: [] } : await snapshotOfHead(ctx, head, options.gateway);
     before = snapshot.identities;

@@ -19,6 +19,7 @@ import {
   identityBackupText,
   nextKeyHashOfDid,
   openIdentityBackup,
+  openIdentityBackupKeys,
   parseIdentityBackup,
   recoveryIdentityOf,
   secretKeyMultibase,
@@ -81,6 +82,7 @@ interface Created {
   did: string;
   creator: string;
   nextKeyHashes: string[];
+  recoveryKeyHash: string;
   recoveryPhrase: string;
   keystore: string;
 }
@@ -99,7 +101,9 @@ describe('assent id create makes a recovery key and shows it once', () => {
     const recovery = await recoveryIdentityOf(created.recoveryPhrase);
     if (!recovery.ok) throw new Error(recovery.message);
     expect(recovery.value.did).not.toBe(created.did);
-    expect(created.nextKeyHashes).toEqual([nextKeyHashOfDid(recovery.value.did)]);
+    // Two keys committed: the next key sealed in the keystore (for id rotate), then the recovery key.
+    expect(created.recoveryKeyHash).toBe(nextKeyHashOfDid(recovery.value.did));
+    expect(created.nextKeyHashes).toEqual([expect.stringMatching(/^Qm/), created.recoveryKeyHash]);
 
     const text = keystoreText('json');
     const parsed = parseIdentityBackup(text);
@@ -112,8 +116,16 @@ describe('assent id create makes a recovery key and shows it once', () => {
       format: 'identity-backup-v2',
       current: true,
     });
-    const opened = await openIdentityBackup(parsed.value, PASSPHRASE);
-    expect(opened.ok && opened.value.did).toBe(created.did);
+    const opened = await openIdentityBackupKeys(parsed.value, PASSPHRASE);
+    if (!opened.ok) throw new Error(opened.message);
+    expect(opened.value.identity.did).toBe(created.did);
+    // The sealed next key is the first key committed, and neither it nor its public key is in clear.
+    const next = opened.value.nextKey;
+    if (next === undefined) throw new Error('no sealed next key');
+    expect(nextKeyHashOfDid(next.did)).toBe(created.nextKeyHashes[0]);
+    expect(next.did).not.toBe(recovery.value.did);
+    expect(text).not.toContain(next.did.slice('did:key:'.length));
+    expect(text).not.toContain(Buffer.from(next.secretKey).toString('base64'));
     expect(statSync(created.keystore).mode & 0o777).toBe(0o600);
 
     // The recovery secret never touches disk: not the words, nor the key in any encoding.
@@ -158,7 +170,7 @@ describe('assent id create makes a recovery key and shows it once', () => {
     expect(words).toHaveLength(24);
     const recovery = await recoveryIdentityOf(words.join(' '));
     if (!recovery.ok) throw new Error(recovery.message);
-    expect(shown.nextKeyHashes).toEqual([nextKeyHashOfDid(recovery.value.did)]);
+    expect(shown.nextKeyHashes[1]).toBe(nextKeyHashOfDid(recovery.value.did));
     expect(everyFile(join(dir, 'sheet'))).not.toContain(words.join(' '));
   });
 
@@ -196,8 +208,8 @@ describe('assent sign commits to the recovery key', () => {
     expect(v1.credentialSubject).toMatchObject({ keyState: { nextKeyHashes: created.nextKeyHashes } });
     expect(v1.issuer).toBe(created.did);
     const recovery = await recoveryIdentityOf(created.recoveryPhrase);
-    expect(recovery.ok && [nextKeyHashOfDid(recovery.value.did)]).toEqual(
-      v1.credentialSubject.keyState?.nextKeyHashes,
+    expect(recovery.ok && nextKeyHashOfDid(recovery.value.did)).toBe(
+      v1.credentialSubject.keyState?.nextKeyHashes[1],
     );
     const v2 = await signNext('signs', 2);
     expect(v2.credentialSubject.version).toBe(2);
@@ -229,7 +241,8 @@ describe('assent id show', () => {
     });
     const text = await assent(['id', 'show'], envOf('show'));
     expect(text.stdout).toContain(`creator ${created.did} (this key)`);
-    expect(text.stdout).toContain(`recovery key committed: yes (${created.nextKeyHashes[0]})`);
+    expect(text.stdout).toContain(`recovery key committed: yes (${created.nextKeyHashes.join(', ')})`);
+    expect(text.stdout).toContain('next key sealed: yes');
   });
 
   it('a rotated key shows its creator; a keystore from before recovery keys shows none committed', async () => {
@@ -283,8 +296,13 @@ describe('assent id show', () => {
     expect((await assent(['draft', 'isrc:USRC17607839', '--deny', 'train-ai', '-o', draft], env)).code).toBe(
       0,
     );
+    // A rotated key never starts a chain of its own (no head of its creator is at hand here), but the
+    // unlock before that refusal rewrote the keystore.
     const signed = await assent(['sign', draft, '-o', join(dir, 'carry-signed.json'), '--json'], env);
-    expect(signed.code, signed.stderr).toBe(0);
+    expect([signed.code, json(signed)]).toMatchObject([3, { error: { code: 'MANIFEST_NOT_FOUND' } }]);
+    expect(json<{ error: { message: string } }>(signed).error.message).toContain(
+      `a rotated key of ${inception.did}`,
+    );
     const rewritten = JSON.parse(keystoreText('carry')) as Record<string, unknown>;
     expect(rewritten).toMatchObject({
       did: current.did,
@@ -375,9 +393,11 @@ describe('replacing an identity takes --force and a typed confirmation', () => {
       ),
     );
     expect((await assent(['id', 'import', older, '--json'], envOf('import-mine'))).code).toBe(0);
+    // ... and its sealed next key, which the older backup does not hold.
     expect(json(await assent(['id', 'show', '--json'], envOf('import-mine')))).toMatchObject({
       did: mine.did,
       nextKeyHashes: mine.nextKeyHashes,
+      nextKeySealed: true,
     });
     const other = json<{ did: string }>(await assent(['id', 'show', '--json'], envOf('import-other'))).did;
     const confirmed = await assent(

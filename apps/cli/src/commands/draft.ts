@@ -10,7 +10,7 @@ import {
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 import { gatewayUrl } from '../gateway-client.js';
-import { readKeystore } from '../keystore.js';
+import { ownerOf, readKeystore } from '../keystore.js';
 import { currentHead, snapshotOfHead } from '../manifest-store.js';
 import { dateFromFlag, POLICY_OPTIONS, policyFromFlags } from '../policy-flags.js';
 import { looksLikeId, streamInputs } from '../work-items.js';
@@ -52,12 +52,9 @@ Example (no generative-AI training, search OK, AI input with credit):
     let base: ConsentSnapshot = { works: [] };
     let from: { cid: string; version: number } | null = null;
     if (values.fresh !== true) {
-      const did = await readKeystore(ctx.home).then(
-        (k) => k.did,
-        () => undefined,
-      );
-      if (did !== undefined) {
-        const head = await currentHead(ctx, did, gateway);
+      const owner = await readKeystore(ctx.home).then(ownerOf, () => undefined);
+      if (owner !== undefined) {
+        const head = await currentHead(ctx, owner, gateway);
         if (head.manifest !== undefined) {
           base = await snapshotOfHead(ctx, head.manifest, gateway);
           from = { cid: head.manifest.cid, version: head.manifest.version };

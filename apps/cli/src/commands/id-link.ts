@@ -10,7 +10,7 @@ import {
 import type { Command, Context } from '../context.js';
 import { cliError, exitCodeOf } from '../errors.js';
 import { gatewayUrl } from '../gateway-client.js';
-import { readKeystore } from '../keystore.js';
+import { ownerOf, readKeystore } from '../keystore.js';
 import { instructionsText, type LinkInstructions, linkInstructions } from '../link-instructions.js';
 import { linksMirror } from '../links-mirror.js';
 import { currentHead } from '../manifest-store.js';
@@ -110,13 +110,14 @@ Examples:
         'USAGE',
         '--draft DRAFT.json: the working draft the link goes into (started from your current head when the file does not exist); then assent publish DRAFT.json',
       );
-    const did = (await readKeystore(ctx.home)).did;
+    const owner = ownerOf(await readKeystore(ctx.home));
+    const { did } = owner;
     const gateway = gatewayUrl(values, ctx);
     const result = await changeDraftIdentities(
       ctx,
       file,
       { op: unlink ? 'unlink' : 'link', identities: [identity] },
-      { did, gateway },
+      { owner, gateway },
     );
     const publish: LinkInstructions | null = unlink
       ? null
@@ -285,9 +286,10 @@ Examples:
   async run(values, positionals, ctx) {
     if (positionals.length > 0) throw cliError('USAGE', `unexpected argument ${positionals[0]}`);
     const checker = values.check === true ? checkerFrom(values) : undefined;
-    const did = (await readKeystore(ctx.home)).did;
+    const owner = ownerOf(await readKeystore(ctx.home));
+    const { did } = owner;
     const gateway = gatewayUrl(values, ctx);
-    const head = await currentHead(ctx, did, gateway);
+    const head = await currentHead(ctx, owner, gateway);
     const claimed = head.manifest?.manifest.credentialSubject.identities ?? [];
     const [checks, states] = await Promise.all([
       checker === undefined

@@ -11,7 +11,7 @@ import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
 import {
   keystorePath,
-  openKeystore,
+  openKeystoreKeys,
   parseKeystore,
   publicPartOf,
   readKeystore,
@@ -25,7 +25,7 @@ import { canPrompt, passphrase, promptLine } from '../passphrase.js';
 const CONFIRM_CHARACTERS = 8;
 
 /** The keystore already in the data directory, or undefined when there is none. */
-async function existingKeystore(ctx: Context): Promise<ParsedIdentityBackup | undefined> {
+export async function existingKeystore(ctx: Context): Promise<ParsedIdentityBackup | undefined> {
   let text: string;
   try {
     text = await readFile(keystorePath(ctx.home), 'utf8');
@@ -56,7 +56,7 @@ async function existingKeystore(ctx: Context): Promise<ParsedIdentityBackup | un
  * a terminal or `--confirm <DID>` without one. Nothing to confirm when `replacement` is that DID.
  * Returns the keystore there was, if any.
  */
-async function confirmReplace(
+export async function confirmReplace(
   ctx: Context,
   values: Record<string, unknown>,
   replacement?: string,
@@ -134,9 +134,9 @@ export function recoverySheet(options: {
     '',
     'What it is for',
     '  These words are the recovery key of the creator above. Your manifests',
-    '  commit to it as the only key that may take over from the key on this',
+    '  commit to it as a key that may take over from the key on this',
     '  device: recover this identity with `assent id recover` if this key is',
-    '  lost or stolen. That makes a new key, publishes the change and prints a',
+    '  lost or stolen. That makes new keys, publishes the change and prints a',
     '  new sheet; this one is then spent.',
     '',
     'Keep it offline',
@@ -151,15 +151,15 @@ export function recoverySheet(options: {
 export const create: Command = {
   usage: `assent id create [--name N] [--force [--confirm DID]] [--json]
 
-Creates your identity: an Ed25519 did:key, and a recovery key for it. The secret key is stored
-encrypted (scrypt + AES-256-GCM, docs/spec/identity-backup.md) with your passphrase in
-$ASSENT_HOME/identity.json (mode 0600). The passphrase is asked on the terminal, or read from
-ASSENT_PASSPHRASE.
+Creates your identity: an Ed25519 did:key, and two keys that may take over from it. The secret key
+is stored encrypted (scrypt + AES-256-GCM, docs/spec/identity-backup.md) with your passphrase in
+$ASSENT_HOME/identity.json (mode 0600), and beside it, sealed the same way, the next key that
+assent id rotate signs with. The passphrase is asked on the terminal, or read from ASSENT_PASSPHRASE.
 
 The recovery key is shown once, as 24 words on a printable recovery sheet (in --json, the field
 recoveryPhrase, which the caller must store): write them down and keep them offline. Only its hash
-is kept (nextKeyHashes, which your first manifest commits to); if your key is lost or stolen,
-assent id recover takes the identity back with the 24 words.
+is kept; your first manifest commits to both keys (nextKeyHashes: the next key's, then the recovery
+key's). If your key is lost or stolen, assent id recover takes the identity back with the 24 words.
 
 An identity already in $ASSENT_HOME is replaced only with --force and a typed confirmation: the
 last 8 characters of its DID on a terminal, or --confirm with its whole DID without one.
@@ -171,12 +171,18 @@ Example:
     await confirmReplace(ctx, values);
     const secret = await passphrase(ctx, { confirm: true, purpose: 'new identity' });
     const identity = await generateIdentity();
+    // Spec §5.5: version 1 commits to the next key (sealed here, for a planned rotation) and to the
+    // recovery key (on paper only, for when this device's keys are lost or stolen).
+    const next = await generateIdentity();
     const recovery = await generateRecoveryKey();
-    const nextKeyHashes = [nextKeyHashOfDid(recovery.identity.did)];
-    const keystore = await sealIdentity(identity, secret, {
-      name: values.name as string | undefined,
-      nextKeyHashes,
-    });
+    const recoveryKeyHash = nextKeyHashOfDid(recovery.identity.did);
+    const nextKeyHashes = [nextKeyHashOfDid(next.did), recoveryKeyHash];
+    const keystore = await sealIdentity(
+      identity,
+      secret,
+      { name: values.name as string | undefined, nextKeyHashes },
+      next,
+    );
     await writeKeystore(ctx.home, keystore);
     const path = keystorePath(ctx.home);
     if (ctx.json) {
@@ -188,6 +194,7 @@ Example:
           created: keystore.created,
           keystore: path,
           nextKeyHashes,
+          recoveryKeyHash,
           recoveryPhrase: recovery.phrase,
         },
         () => '',
@@ -233,6 +240,7 @@ Example:
         created: keystore.created ?? null,
         recoveryKeyCommitted: committed,
         nextKeyHashes: keystore.nextKeyHashes ?? null,
+        nextKeySealed: keystore.hasNextKey,
         keystore: keystorePath(ctx.home),
       },
       () =>
@@ -243,6 +251,9 @@ Example:
           committed
             ? `recovery key committed: yes (${keystore.nextKeyHashes?.join(', ')})`
             : 'recovery key committed: no (this keystore holds no recovery key commitment)',
+          keystore.hasNextKey
+            ? 'next key sealed: yes (assent id rotate can rotate to it)'
+            : 'next key sealed: no (rotate with the recovery phrase: assent id recover)',
         ].join('\n'),
     );
     return 0;
@@ -264,8 +275,8 @@ Example:
   async run(values, _positionals, ctx) {
     const keystore = await readKeystore(ctx.home);
     const secret = await passphrase(ctx, { purpose: 'to export' });
-    const identity = await openKeystore(keystore, secret);
-    const backup = await sealIdentity(identity, secret, publicPartOf(keystore));
+    const { identity, nextKey } = await openKeystoreKeys(keystore, secret);
+    const backup = await sealIdentity(identity, secret, publicPartOf(keystore), nextKey);
     const out = values.out as string | undefined;
     if (out === undefined) {
       if (ctx.json) ctx.emit({ did: backup.did, backup }, () => '');
@@ -303,19 +314,32 @@ Example:
     }
     const backup = parseKeystore(text);
     const secret = await passphrase(ctx, { purpose: 'of the backup' });
-    const identity = await openKeystore(backup, secret);
+    const { identity, nextKey } = await openKeystoreKeys(backup, secret);
     const existing = await confirmReplace(ctx, values, identity.did);
     const imported = publicPartOf(backup);
-    // The same key again (say, from an older backup): keep what the keystore knows and the file does not.
-    const keep =
-      existing?.did === identity.did
-        ? {
-            ...imported,
-            creator: imported.creator ?? existing.creator,
-            nextKeyHashes: imported.nextKeyHashes ?? existing.nextKeyHashes,
-          }
-        : imported;
-    const keystore = await sealIdentity(identity, secret, keep);
+    // The same key again (say, from an older backup): keep what the keystore knows and the file does
+    // not, its sealed next key included, which only the same passphrase opens.
+    let keep = imported;
+    let next = nextKey;
+    if (existing?.did === identity.did) {
+      keep = {
+        ...imported,
+        creator: imported.creator ?? existing.creator,
+        nextKeyHashes: imported.nextKeyHashes ?? existing.nextKeyHashes,
+      };
+      if (next === undefined && existing.hasNextKey) {
+        const kept = await openKeystoreKeys(existing, secret).catch((error: { code?: string }) => {
+          if (error.code !== 'WRONG_PASSPHRASE') throw error;
+          throw cliError(
+            'WRONG_PASSPHRASE',
+            `${keystorePath(ctx.home)} seals a next key under another passphrase than the backup's: importing would lose it, so nothing was imported (export the keystore first, or import a backup made with its passphrase)`,
+          );
+        });
+        next = kept.nextKey;
+        keep = { ...keep, nextKeyHashes: existing.nextKeyHashes };
+      }
+    }
+    const keystore = await sealIdentity(identity, secret, keep, next);
     await writeKeystore(ctx.home, keystore);
     ctx.emit(
       { did: keystore.did, keystore: keystorePath(ctx.home) },

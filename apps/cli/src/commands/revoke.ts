@@ -2,8 +2,8 @@ import { deriveNextDraft, isUseTerm, USE_TERMS, type UseTerm } from '@assent/man
 import type { Command } from '../context.js';
 import { cliError } from '../errors.js';
 import { gatewayUrl, publishToGateway } from '../gateway-client.js';
+import { ownerOf, readKeystore } from '../keystore.js';
 import { currentHead, saveSigned, snapshotOfHead } from '../manifest-store.js';
-import { unlockIdentity } from '../passphrase.js';
 import { workIdFromText } from '../work-items.js';
 import { signDraft } from './sign.js';
 
@@ -44,10 +44,10 @@ Example (withdraw AI input everywhere):
       return item.ids[0];
     });
     const gateway = gatewayUrl(values, ctx);
-    const identity = await unlockIdentity(ctx);
-    const head = (await currentHead(ctx, identity.did, gateway, { requireGateway: true })).manifest;
+    const owner = ownerOf(await readKeystore(ctx.home));
+    const head = (await currentHead(ctx, owner, gateway, { requireGateway: true })).manifest;
     if (head === undefined)
-      throw cliError('MANIFEST_NOT_FOUND', `${identity.did} has published no manifest yet`);
+      throw cliError('MANIFEST_NOT_FOUND', `${owner.creator} has published no manifest yet`);
     const denied: UseTerm[] = uses.length === 0 ? ['all'] : uses;
     const next = deriveNextDraft(await snapshotOfHead(ctx, head, gateway), [
       { op: 'deny', uses: denied, ...(ids.length === 0 ? {} : { works: ids }) },

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import {
   AssentError,
+  checkChain,
   parseDraft,
   type SignedManifest,
   signManifest,
@@ -9,6 +10,8 @@ import {
 import type { Command, Context } from '../context.js';
 import { cliError } from '../errors.js';
 import { gatewayUrl } from '../gateway-client.js';
+import { ownerOf } from '../keystore.js';
+import { recordVersions } from '../known-versions.js';
 import { currentHead, saveSigned } from '../manifest-store.js';
 import { unlockKeystore } from '../passphrase.js';
 import { readInput } from '../read-input.js';
@@ -31,15 +34,39 @@ export async function signDraft(
       draft.path === undefined ? {} : { path: draft.path },
     );
   const { identity, keystore } = await unlockKeystore(ctx);
+  const owner = ownerOf(keystore);
   const head =
     options.head ??
-    (await currentHead(ctx, identity.did, gateway, { requireGateway: options.requireGateway ?? false }))
-      .manifest;
-  // Version 1 commits to the recovery key the keystore holds the hash of (manifest spec §5.5), and so
-  // does the next version of a chain made before recovery keys; later versions carry their head's.
+    (await currentHead(ctx, owner, gateway, { requireGateway: options.requireGateway ?? false })).manifest;
+  // A rotated key never starts a chain of its own: it signs for its creator, after the creator's head.
+  if (head === undefined && keystore.creator !== undefined)
+    throw cliError(
+      'MANIFEST_NOT_FOUND',
+      `${identity.did} is a rotated key of ${keystore.creator}, but ${gateway === undefined ? 'no gateway was asked and this machine holds' : `neither ${gateway} nor this machine holds`} the creator's head to sign after`,
+    );
+  // Version 1 commits to the keys the keystore holds the hashes of (manifest spec §5.5), and so does
+  // the next version of a chain made before those commitments; later versions carry their head's.
   const nextKeyHashes = head?.keyState === undefined ? keystore.nextKeyHashes : undefined;
   const signed = await signManifest(draft.value, { identity, head, nextKeyHashes });
+  // The node would refuse a broken step anyway; saying why here is kinder (spec §5.2, §5.5).
+  if (head !== undefined) {
+    const chain = checkChain(head, signed);
+    if (!chain.ok)
+      throw new AssentError(
+        chain.code,
+        `${chain.message}: the creator's head, version ${head.version} (${head.cid}), is signed by ${head.issuer}${head.issuer === identity.did ? '' : `, not by this key ${identity.did} (another device or a thief rotated it; see assent id watch)`}`,
+      );
+  }
   await saveSigned(ctx.home, signed);
+  await recordVersions(ctx.home, [
+    {
+      cid: signed.cid,
+      version: signed.version,
+      creator: signed.creator,
+      issuer: signed.issuer,
+      source: 'signed',
+    },
+  ]);
   return signed;
 }
 
@@ -71,6 +98,7 @@ Example:
     const summary = {
       cid: signed.cid,
       issuer: signed.issuer,
+      creator: signed.creator,
       version: signed.version,
       previous: signed.previous ?? null,
       pages: signed.pages.map((p) => p.cid),
