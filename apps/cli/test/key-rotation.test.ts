@@ -581,6 +581,38 @@ describe('a thief with a copy of the keystore: watch, then recover from before t
   );
 
   it(
+    'recover never picks a branch for the creator: at a forked version it asks for the CID',
+    async () => {
+      const created = await create('forked');
+      await publish('forked', ['--deny', 'train-genai']);
+      // A copy of the whole data directory at version 1, then both sides publish a version 2.
+      cpSync(home('forked'), home('forker'), { recursive: true });
+      const mine = await publish('forked', ['--deny', 'all']);
+      const draft = join(dir, 'forker-draft.json');
+      const signedFile = join(dir, 'forker-signed.json');
+      const offline = { ASSENT_GATEWAY: deadGateway };
+      ok(await assent(['draft', WORK, '--allow', 'all', '-o', draft], envOf('forker', offline)));
+      ok(await assent(['sign', draft, '-o', signedFile], envOf('forker', offline)));
+      const theirs = json<Receipt>(ok(await assent(['publish', signedFile, '--json'], envOf('forker'))));
+      expect([mine.version, theirs.version]).toEqual([2, 2]);
+      expect((await creatorOf(created.did)).forked).toBe(true);
+
+      const phrase = { ASSENT_RECOVERY_PHRASE: created.recoveryPhrase };
+      for (const from of [[], ['--from', '2']]) {
+        const run = await assent(['id', 'recover', ...from, '--json'], envOf('forked', phrase));
+        expect([run.code, json(run)], from.join(' ')).toMatchObject([2, { error: { code: 'USAGE' } }]);
+        const { message } = json<{ error: { message: string } }>(run).error;
+        expect(message).toContain(mine.cid);
+        expect(message).toContain(theirs.cid);
+      }
+      const chosen = await assent(['id', 'recover', '--from', mine.cid, '--json'], envOf('forked', phrase));
+      expect(chosen.code, chosen.stdout).toBe(0);
+      expect(json(chosen)).toMatchObject({ recovery: { version: 3, previous: mine.cid } });
+    },
+    STORY_TIMEOUT,
+  );
+
+  it(
     'id watch without --once polls and prints a JSON line per new version it did not make',
     async () => {
       const created = await create('polled');

@@ -326,7 +326,15 @@ async function recoveryBase(
       );
     candidates.push(manifest);
   }
-  const base = candidates.find((m) => m.keyState?.nextKeyHashes.includes(committed)) ?? candidates[0];
+  const committing = candidates.filter((m) => m.keyState?.nextKeyHashes.includes(committed));
+  // Two branches at that version (a fork, a thief's version beside the creator's): which one to keep
+  // is the creator's choice, never this tool's.
+  if (committing.length > 1)
+    throw cliError(
+      'USAGE',
+      `${from === undefined ? `the head of ${creator} is forked` : `version ${from} of ${creator} has several branches`}: name the one to build on with --from CID (${committing.map((m) => `${m.cid} signed by ${m.issuer}`).join('; ')})`,
+    );
+  const base = committing[0] ?? candidates[0];
   if (base === undefined)
     throw cliError(
       'MANIFEST_NOT_FOUND',
