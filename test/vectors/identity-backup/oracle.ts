@@ -16,9 +16,13 @@ export function didOfSeed(secret: Uint8Array): string {
   return `did:key:${base58btc.encode(Buffer.concat([Buffer.from([0xed, 0x01]), publicKey]))}`;
 }
 
-/** RFC 8785 for what a header holds (objects, strings, safe integers): keys in UTF-16 order. */
+/**
+ * RFC 8785 for what a header holds (objects, arrays such as `nextKeyHashes`, strings, safe integers):
+ * keys in UTF-16 order.
+ */
 export function jcs(value: unknown): string {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(jcs).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1));
