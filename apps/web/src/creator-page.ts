@@ -1,4 +1,4 @@
-import { type Identity, snapshotOf } from '@assent/manifest';
+import { snapshotOf } from '@assent/manifest';
 import { emptyForm, formOf } from './consent-form.js';
 import { consentPanel } from './consent-panel.js';
 import type { CreatorSession, CreatorState } from './creator-session.js';
@@ -7,14 +7,15 @@ import { showError, showProgress, showStatus } from './feedback.js';
 import { creatorHeads, creatorHistory, fetchCatalogPages, GatewayError } from './gateway-client.js';
 import { identityLinksPanel } from './identity-links-panel.js';
 import { identityPanel } from './identity-panel.js';
-import { forgetIdentity, loadIdentity } from './identity-store.js';
+import { type CreatorIdentity, forgetIdentity, loadIdentity } from './identity-store.js';
 import { publishPanel } from './publish-panel.js';
 import { publishedPanel } from './published-panel.js';
 import { worksPanel } from './works-panel.js';
 
 /**
- * The creator page: identity, works, consent per use, review, sign, publish, history, revoke. It holds
- * the state the panels share and loads the creator's head; each panel lives in its own module.
+ * The creator page: identity, works, consent per use, review, sign, publish,
+ * history, revoke. It holds the state the panels share and loads the creator's head; each panel
+ * lives in its own module.
  */
 export function creatorPage(): HTMLElement {
   const state: CreatorState = {
@@ -62,7 +63,7 @@ export function creatorPage(): HTMLElement {
   };
 
   const links = identityLinksPanel(session);
-  const identity = identityPanel(session, links.element);
+  const identity = identityPanel(session, { links: links.element });
   const published = publishedPanel(session);
   const works = worksPanel(session);
   const consent = consentPanel(session);
@@ -91,7 +92,7 @@ export function creatorPage(): HTMLElement {
     editSections,
   );
 
-  async function useIdentity(next: Identity): Promise<void> {
+  async function useIdentity(next: CreatorIdentity): Promise<void> {
     state.identity = next;
     state.head = undefined;
     state.snapshot = undefined;
@@ -118,7 +119,7 @@ export function creatorPage(): HTMLElement {
       } else {
         const newest = heads.heads[0];
         if (newest === undefined) throw new GatewayError('GATEWAY_BAD_RESPONSE', 'no head');
-        const history = await creatorHistory(newest.cid, me.did);
+        const history = await creatorHistory(newest.cid, me.creator);
         const head = history[0];
         if (head === undefined) throw new GatewayError('GATEWAY_BAD_RESPONSE', 'no head');
         // The next version must carry every work the head claims, its catalog pages' too (spec §6).

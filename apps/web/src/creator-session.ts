@@ -1,12 +1,7 @@
-import type {
-  CompleteDraft,
-  ConsentSnapshot,
-  Identity,
-  SignedManifest,
-  VerifiedManifest,
-} from '@assent/manifest';
+import type { CompleteDraft, ConsentSnapshot, SignedManifest, VerifiedManifest } from '@assent/manifest';
 import type { ConsentForm } from './consent-form.js';
 import type { CreatorLinkState } from './gateway-client.js';
+import type { CreatorIdentity } from './identity-store.js';
 
 /**
  * What the creator page's panels share: the page's state and the few actions that cross panels. The
@@ -21,7 +16,7 @@ export interface Reviewed {
 }
 
 export interface CreatorState {
-  identity: Identity | undefined;
+  identity: CreatorIdentity | undefined;
   form: ConsentForm;
   head: VerifiedManifest | undefined;
   /** The head's complete state, its catalog pages' works included: what the next version starts from. */
@@ -43,8 +38,8 @@ export interface CreatorSession {
   formChanged(): void;
   /** Reloads the creator's head and history from the registry and redraws what shows them. */
   loadHead(): Promise<void>;
-  /** Signs with this identity from now on (created, restored or loaded) and loads its head. */
-  useIdentity(identity: Identity): Promise<void>;
+  /** Signs with this identity from now on (created, restored, recovered or loaded) and loads its head. */
+  useIdentity(identity: CreatorIdentity): Promise<void>;
   /** Removes the identity from this browser and resets the page. */
   forgetIdentity(): Promise<void>;
   /** True when the gateway's head is still the one the next version will name. */

@@ -1,5 +1,6 @@
 import {
   type CatalogPage,
+  checkChain,
   type SignedManifest,
   type VerifiedManifest,
   verifyCatalogPage,
@@ -61,6 +62,11 @@ export interface CreatorLinkState {
 
 /** A creator's heads as the gateway reports them. */
 export interface CreatorHeads {
+  /**
+   * The creator id the key asked for speaks for (spec §5.5); undefined from a node that does not say.
+   * The node's word: what it names is checked against the verified manifests.
+   */
+  readonly creator?: string;
   readonly heads: readonly { readonly cid: string; readonly version: number }[];
   /** The creator's identity links as the node checks them; undefined from a node that reports none. */
   readonly links?: readonly CreatorLinkState[];
@@ -165,12 +171,16 @@ export async function publishManifest(
   };
 }
 
-/** A creator's current head(s) (`GET /v1/creators/{did}`), or undefined when they have published nothing. */
+/**
+ * A creator's current head(s) (`GET /v1/creators/{did}`, `did` any key of the creator), or undefined
+ * when they have published nothing.
+ */
 export async function creatorHeads(did: string): Promise<CreatorHeads | undefined> {
   const response = await request(`v1/creators/${encodeURIComponent(did)}`);
   if (response.status === 404) return undefined;
   if (!response.ok) throw await failure(response);
   const body = (await response.json()) as {
+    creator?: unknown;
     head?: unknown;
     heads?: { cid?: unknown; version?: unknown }[];
     version?: unknown;
@@ -188,7 +198,11 @@ export async function creatorHeads(did: string): Promise<CreatorHeads | undefine
   if (heads.length === 0)
     throw new GatewayError('GATEWAY_BAD_RESPONSE', 'The registry named no current version.');
   const links = creatorLinksOf(body.links);
-  return links === undefined ? { heads } : { heads, links };
+  return {
+    heads,
+    ...(typeof body.creator === 'string' ? { creator: body.creator } : {}),
+    ...(links === undefined ? {} : { links }),
+  };
 }
 
 /** Fetches a manifest by CID and verifies it here: canonical bytes, the CID asked for, a valid signature. */
@@ -210,16 +224,21 @@ export async function fetchManifest(cid: string): Promise<VerifiedManifest> {
 
 /**
  * A creator's history, newest first, walked from the head by `previous` and verified link by link
- * (at most `limit` versions).
+ * (at most `limit` versions): each version is the creator's, and each step holds the chain rules,
+ * rotations included (`checkChain`, spec §5.2, §5.5).
  */
-export async function creatorHistory(head: string, issuer: string, limit = 50): Promise<VerifiedManifest[]> {
+export async function creatorHistory(head: string, creator: string, limit = 50): Promise<VerifiedManifest[]> {
   const out: VerifiedManifest[] = [];
   let next: string | undefined = head;
   while (next !== undefined && out.length < limit) {
     const m = await fetchManifest(next);
     const later = out[out.length - 1];
-    if (m.issuer !== issuer || (later !== undefined && m.version !== later.version - 1)) {
-      throw new GatewayError('MANIFEST_REJECTED', `The manifest ${next} does not belong to this history.`);
+    const step = later === undefined ? undefined : checkChain(m, later);
+    if (m.creator !== creator || (step !== undefined && !step.ok)) {
+      throw new GatewayError(
+        'MANIFEST_REJECTED',
+        `The manifest ${next} does not belong to this history${step !== undefined && !step.ok ? `: ${step.message}` : ''}.`,
+      );
     }
     out.push(m);
     next = m.previous;

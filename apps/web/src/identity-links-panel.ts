@@ -206,7 +206,7 @@ export function identityLinksPanel(session: CreatorSession): IdentityLinksPanel 
       list,
       ...(shown.length === 0
         ? [h('li', { id: 'no-links' }, 'No links yet: nothing shows who signs with this key.')]
-        : shown.map((e) => entryItem(e.link, e.change, identity.did, now))),
+        : shown.map((e) => entryItem(e.link, e.change, identity.creator, now))),
     );
     const changed = identityChanges(state.snapshot ?? { works: [] }, state.form).length > 0;
     pending.hidden = !changed;

@@ -1,7 +1,5 @@
 import {
   createIdentityBackup,
-  generateIdentity,
-  type Identity,
   identityBackupText,
   MIN_PASSPHRASE_LENGTH,
   openIdentityBackup,
@@ -11,9 +9,13 @@ import {
 import type { CreatorSession } from './creator-session.js';
 import { h, replace, uid } from './element.js';
 import { showError, showStatus } from './feedback.js';
-import { saveIdentity } from './identity-store.js';
+import { type CreatorIdentity, creatorIdentity, saveIdentity } from './identity-store.js';
+import { confirmRecoveryWords } from './recovery-words.js';
 
-/** The identity panel: create a key in this browser, restore it from a backup, back it up, remove it. */
+/**
+ * The identity panel: create a key in this browser (with its recovery sheet), restore it from a
+ * backup, back it up, remove it.
+ */
 export interface IdentityPanel {
   readonly element: HTMLElement;
   render(): void;
@@ -21,11 +23,13 @@ export interface IdentityPanel {
 
 /**
  * Opens a backup file of any version (docs/spec/identity-backup.md): one this app downloaded, or one
- * from `assent id export`. Throws an AssentError whose message and code the page shows.
+ * from `assent id export`, with the creator and recovery key commitment it carries. Throws an
+ * AssentError whose message and code the page shows.
  */
-async function openBackupFile(text: string, passphrase: string): Promise<Identity> {
+async function openBackupFile(text: string, passphrase: string): Promise<CreatorIdentity> {
   const backup = unwrap(parseIdentityBackup(text));
-  return unwrap(await openIdentityBackup(backup, passphrase));
+  const identity = unwrap(await openIdentityBackup(backup, passphrase));
+  return creatorIdentity(identity, { creator: backup.creator, nextKeyHashes: backup.nextKeyHashes });
 }
 
 function download(name: string, text: string): void {
@@ -37,8 +41,14 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** `links`: the identity links panel, shown under the key (it hides itself without one). */
-export function identityPanel(session: CreatorSession, links?: HTMLElement): IdentityPanel {
+/**
+ * `parts.recovery`: the "Recover with my 24 words" panel, under the key or the ways to get one;
+ * `parts.links`: the identity links panel, shown under the key (it hides itself without one).
+ */
+export function identityPanel(
+  session: CreatorSession,
+  parts: { recovery?: HTMLElement; links?: HTMLElement } = {},
+): IdentityPanel {
   const { state, status } = session;
   const region = h('div', { id: 'identity-region' });
   const element = h(
@@ -46,7 +56,8 @@ export function identityPanel(session: CreatorSession, links?: HTMLElement): Ide
     { 'aria-labelledby': 'identity-heading' },
     h('h2', { id: 'identity-heading' }, '1. Your identity'),
     region,
-    links,
+    parts.recovery,
+    parts.links,
   );
 
   function render(): void {
@@ -60,7 +71,7 @@ export function identityPanel(session: CreatorSession, links?: HTMLElement): Ide
         h(
           'p',
           {},
-          'An identity is a signing key made in this browser. It never leaves this device; you can download an encrypted backup of it.',
+          'An identity is a signing key made in this browser. It never leaves this device; you can download an encrypted backup of it. You also get a recovery sheet: 24 words that take your consent back if the key is ever lost or stolen.',
         ),
         h('button', { type: 'button', id: 'create-identity', onclick: onCreate }, 'Create my identity'),
         h(
@@ -125,6 +136,21 @@ export function identityPanel(session: CreatorSession, links?: HTMLElement): Ide
       region,
       h('p', {}, 'You sign as:'),
       h('p', { class: 'did' }, h('code', { id: 'my-did' }, identity.did)),
+      identity.creator !== identity.did &&
+        h(
+          'p',
+          {},
+          'for the creator ',
+          h('code', { class: 'did', id: 'my-creator' }, identity.creator),
+          ' (this key took over from an earlier one).',
+        ),
+      h(
+        'p',
+        { class: 'hint', id: 'recovery-state' },
+        identity.nextKeyHashes === undefined
+          ? 'This browser knows of no recovery sheet for this identity: keep an encrypted backup, since without the key your consent could never be changed.'
+          : 'Your recovery sheet protects this identity: keep it offline. If this key is lost or stolen, recover with its 24 words.',
+      ),
       h(
         'details',
         { class: 'backup' },
@@ -176,20 +202,50 @@ export function identityPanel(session: CreatorSession, links?: HTMLElement): Ide
     );
   }
 
+  /**
+   * Makes the key and its recovery key, shows the recovery sheet and keeps the identity only once two
+   * of its words are typed back. The recovery key itself is never kept: only its hash, which version 1
+   * commits to (spec §5.5).
+   */
   async function onCreate(): Promise<void> {
+    if (state.busy) return;
+    state.busy = true;
+    const recoverPanel = parts.recovery;
     try {
-      const identity = await generateIdentity();
+      // Loaded on first use: BIP39 and its word list stay out of the page's first bundle.
+      const made = await (await import('./new-identity.js')).newIdentity();
+      replace(status);
+      if (recoverPanel !== undefined) recoverPanel.hidden = true;
+      const confirmed = await confirmRecoveryWords(region, {
+        creator: made.key.did,
+        created: new Date().toISOString(),
+        phrase: made.recovery.phrase,
+        intro:
+          'Your identity is made, but not kept yet. First write down its recovery words: if this browser ever loses its key, they are the only way back to your consent.',
+        cancel: 'Cancel: do not create this identity',
+      });
+      if (!confirmed) {
+        render();
+        showStatus(status, 'No identity was created.');
+        return;
+      }
+      const identity = creatorIdentity(made.key, { nextKeyHashes: made.nextKeyHashes });
       await saveIdentity(identity);
       await session.useIdentity(identity);
       showStatus(status, 'Your identity is ready. Download a backup before you publish.', 'success');
     } catch (error) {
+      render();
       showError(status, error);
+    } finally {
+      if (recoverPanel !== undefined) recoverPanel.hidden = false;
+      state.busy = false;
     }
   }
 
   async function onRestore(event: Event, errorRegion: HTMLElement): Promise<void> {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
+    if (state.busy) return;
     const file = (form.elements.namedItem('file') as HTMLInputElement).files?.[0];
     const passphrase = (form.elements.namedItem('passphrase') as HTMLInputElement).value;
     if (file === undefined) return showError(errorRegion, new Error('Choose your backup file.'));
@@ -220,7 +276,12 @@ export function identityPanel(session: CreatorSession, links?: HTMLElement): Ide
     if (passphrase !== confirm) return showError(errorRegion, new Error('The two passphrases differ.'));
     showStatus(errorRegion, 'Encrypting…');
     try {
-      const text = identityBackupText(await createIdentityBackup(identity, passphrase));
+      const text = identityBackupText(
+        await createIdentityBackup(identity, passphrase, {
+          ...(identity.creator === identity.did ? {} : { creator: identity.creator }),
+          ...(identity.nextKeyHashes === undefined ? {} : { nextKeyHashes: identity.nextKeyHashes }),
+        }),
+      );
       download(`assent-identity-${identity.did.slice(-8)}.json`, text);
       showStatus(
         errorRegion,

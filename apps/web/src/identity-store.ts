@@ -1,9 +1,40 @@
-import { type Identity, identityFromSecretKey } from '@assent/manifest';
+import {
+  type Identity,
+  identityFromSecretKey,
+  MAX_NEXT_KEYS,
+  NEXT_KEY_HASH_PATTERN,
+  parseDidKey,
+} from '@assent/manifest';
 
 /**
  * Keeps the creator's identity in this browser's IndexedDB. The secret key is stored here and
- * nowhere else: it is never sent over the network (DESIGN §2, Identity).
+ * nowhere else: it is never sent over the network (DESIGN §2, Identity). Beside it, the creator it
+ * speaks for and the recovery key's commitment, never the recovery key (spec §5.5).
  */
+
+/** The identity this browser signs with, and the creator it speaks for (docs/spec/manifest.md §5.5). */
+export interface CreatorIdentity extends Identity {
+  /** The creator id: the did:key of the chain's version 1; `did` unless this key is a rotated one. */
+  readonly creator: string;
+  /**
+   * The recovery key's commitment (`keyState.nextKeyHashes`) for the version that makes the chain's
+   * first one, version 1 or a rotation; undefined when this browser knows of none.
+   */
+  readonly nextKeyHashes: readonly string[] | undefined;
+}
+
+/** A creator identity of a key: its creator and commitment, or the key's own creator and none. */
+export function creatorIdentity(
+  identity: Identity,
+  options: { creator?: string | undefined; nextKeyHashes?: readonly string[] | undefined } = {},
+): CreatorIdentity {
+  return {
+    ...identity,
+    creator: options.creator ?? identity.did,
+    nextKeyHashes: options.nextKeyHashes === undefined ? undefined : [...options.nextKeyHashes],
+  };
+}
+
 const DB_NAME = 'assent-web';
 const STORE = 'identity';
 const KEY = 'current';
@@ -12,6 +43,9 @@ interface StoredIdentity {
   readonly did: string;
   readonly secretKey: Uint8Array;
   readonly createdAt: string;
+  /** Absent when the key is the creator's first (records written before rotation have none). */
+  readonly creator?: string;
+  readonly nextKeyHashes?: readonly string[];
 }
 
 function open(): Promise<IDBDatabase> {
@@ -42,22 +76,38 @@ async function run<T>(
   }
 }
 
+function validCommitment(hashes: unknown): boolean {
+  return (
+    Array.isArray(hashes) &&
+    hashes.length > 0 &&
+    hashes.length <= MAX_NEXT_KEYS &&
+    hashes.every((h) => typeof h === 'string' && NEXT_KEY_HASH_PATTERN.test(h))
+  );
+}
+
 /** The identity kept in this browser, or undefined. */
-export async function loadIdentity(): Promise<Identity | undefined> {
+export async function loadIdentity(): Promise<CreatorIdentity | undefined> {
   const stored = (await run('readonly', (store) => store.get(KEY))) as StoredIdentity | undefined;
   if (stored === undefined) return undefined;
   const identity = await identityFromSecretKey(new Uint8Array(stored.secretKey));
   // A stored record whose key does not match its DID is corrupt; refuse it rather than sign with it.
   if (identity.did !== stored.did) throw new Error('the identity stored in this browser is corrupt');
-  return identity;
+  if (
+    (stored.creator !== undefined && !parseDidKey(stored.creator).ok) ||
+    (stored.nextKeyHashes !== undefined && !validCommitment(stored.nextKeyHashes))
+  )
+    throw new Error('the identity stored in this browser is corrupt');
+  return creatorIdentity(identity, { creator: stored.creator, nextKeyHashes: stored.nextKeyHashes });
 }
 
 /** Keeps an identity in this browser, replacing any other. */
-export async function saveIdentity(identity: Identity): Promise<void> {
+export async function saveIdentity(identity: CreatorIdentity): Promise<void> {
   const record: StoredIdentity = {
     did: identity.did,
     secretKey: new Uint8Array(identity.secretKey),
     createdAt: new Date().toISOString(),
+    ...(identity.creator === identity.did ? {} : { creator: identity.creator }),
+    ...(identity.nextKeyHashes === undefined ? {} : { nextKeyHashes: [...identity.nextKeyHashes] }),
   };
   await run('readwrite', (store) => store.put(record, KEY));
 }

@@ -1,15 +1,10 @@
-import {
-  type CompleteDraft,
-  type Identity,
-  type JsonObject,
-  MANIFEST_CONTEXT,
-  TERM_LABELS,
-} from '@assent/manifest';
+import { type CompleteDraft, type JsonObject, MANIFEST_CONTEXT, TERM_LABELS } from '@assent/manifest';
 import { describeStatement, draftOf, FORM_TERMS, FormError } from './consent-form.js';
 import type { CreatorSession } from './creator-session.js';
 import { h, replace } from './element.js';
 import { showError, showProgress, showStatus } from './feedback.js';
 import { identityKind, identityLabel } from './identity-input.js';
+import type { CreatorIdentity } from './identity-store.js';
 import { manifestLink } from './manifest-link.js';
 import { PUBLISH_STEPS, signVersion, uploadVersion } from './publish-version.js';
 import { describeWorkId } from './work-input.js';
@@ -48,8 +43,12 @@ export function publishPanel(session: CreatorSession): PublishPanel {
   );
 
   /** The manifest the review shows: the draft as it will be signed, its works cut to the first few. */
-  function preview(draft: CompleteDraft, created: string, identity: Identity): JsonObject {
+  function preview(draft: CompleteDraft, created: string, identity: CreatorIdentity): JsonObject {
     const head = state.head;
+    // As signVersion commits (spec §5.5): the head's keyState, else the recovery key's.
+    const keyState =
+      head?.keyState ??
+      (identity.nextKeyHashes === undefined ? undefined : { nextKeyHashes: identity.nextKeyHashes });
     return {
       '@context': [...MANIFEST_CONTEXT],
       type: ['VerifiableCredential', 'ConsentManifest'],
@@ -59,6 +58,8 @@ export function publishPanel(session: CreatorSession): PublishPanel {
       credentialSubject: {
         version: head === undefined ? 1 : head.version + 1,
         ...(head === undefined ? {} : { previous: head.cid }),
+        ...(identity.creator === identity.did ? {} : { creator: identity.creator }),
+        ...(keyState === undefined ? {} : { keyState: { nextKeyHashes: [...keyState.nextKeyHashes] } }),
         ...(draft.default === undefined ? {} : { default: draft.default }),
         ...(draft.identities === undefined ? {} : { identities: draft.identities }),
         works: draft.works.slice(0, SHOWN_WORKS),

@@ -114,8 +114,16 @@ export function publishedPanel(session: CreatorSession): PublishedPanel {
         ),
       );
     });
+    const signer = state.identity?.did;
     replace(
       currentRegion,
+      signer !== undefined &&
+        head.issuer !== signer &&
+        h(
+          'p',
+          { class: 'warning', role: 'alert', id: 'key-replaced' },
+          `Version ${head.version} was signed by another key (${head.issuer}) that took over from the key in this browser, so this key can publish nothing more. If you did not make that change, recover with your 24 words now.`,
+        ),
       forked &&
         h(
           'p',

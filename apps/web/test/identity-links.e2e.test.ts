@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
 import { type FakePlatform, startFakePlatform } from '../../../test/support/fake-platform.js';
 import { type LoopbackDns, startLoopbackDns } from '../../../test/support/loopback-dns.js';
+import { confirmSheet } from './support/recovery-sheet.js';
 import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const shots = join(import.meta.dirname, '..', 'test-results');
@@ -119,6 +120,7 @@ describe.skipIf(!hasChromium)(
     it('adds a profile and a domain, shows what to publish where, publishes them and shows both confirmed', async () => {
       await page.goto(`${gateway.url}/`);
       await page.getByRole('button', { name: 'Create my identity' }).click();
+      await confirmSheet(page);
       did = (await page.locator('#my-did').textContent({ timeout: 15_000 })) ?? '';
       expect(did).toMatch(/^did:key:z6Mk/);
       await page.locator('#no-manifest').waitFor();

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
 import { didOfSeed, jcs } from '../../../test/vectors/identity-backup/oracle.js';
 import { assent, buildCli, json } from '../../cli/test/support/cli.js';
+import { confirmSheet } from './support/recovery-sheet.js';
 import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -137,6 +138,7 @@ describe.skipIf(!hasChromium)(`identities move between the CLI and the web app${
     await page.getByRole('button', { name: 'Remove from this browser…' }).click();
     await page.getByRole('button', { name: 'Yes, remove it' }).click();
     await page.getByRole('button', { name: 'Create my identity' }).click();
+    await confirmSheet(page);
     const did = (await page.locator('#my-did').textContent({ timeout: 15_000 })) ?? '';
     expect(did).toMatch(/^did:key:z6Mk/);
 

@@ -1,9 +1,13 @@
 /**
- * End to end, issue 20 (docs/spec/manifest.md §5.5): the web app keeps a chain's recovery key
- * commitment. The built app in Debian Chromium (playwright-core) against the real gateway over a real
- * registry node in a temp dir on 127.0.0.1 port 0; every outcome is read back from the node and
- * verified here, not through the page.
+ * End to end, issue 20 (docs/spec/manifest.md §5.5; DESIGN-TRUST §2.4 scenario 8): the web app keeps
+ * a chain's recovery key commitment, makes a recovery key with every identity (shown once as a sheet,
+ * two words confirmed), and takes a creator back with the 24 words after the key is lost. The built
+ * app in Debian Chromium (playwright-core) against the real gateway over a real registry node in a
+ * temp dir on 127.0.0.1 port 0; every outcome is read back from the node and verified here, not
+ * through the page, and what the browser stores is searched for the words.
  */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RunningGateway } from '@assent/gateway';
 import {
   createIdentityBackup,
@@ -12,16 +16,20 @@ import {
   type Identity,
   identityBackupText,
   nextKeyHashOfDid,
+  recoveryIdentityOf,
   signManifest,
   TERM_LABELS,
+  unwrap,
   type VerifiedManifest,
   verifyManifest,
 } from '@assent/manifest';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
+import { readSheet, typeConfirmation } from './support/recovery-sheet.js';
 import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
+const shots = join(import.meta.dirname, '..', 'test-results');
 const PASSPHRASE = 'correct horse battery staple';
 // Fast scrypt for backups the test writes; the app writes at the full cost.
 const TEST_SCRYPT = { N: 2 ** 14, r: 8, p: 1 } as const;
@@ -37,6 +45,7 @@ describe.skipIf(!hasChromium)(
     let pageErrors: string[] = [];
 
     beforeAll(async () => {
+      await mkdir(shots, { recursive: true });
       app = await serveWebApp({ identity: UNBOUND });
       ({ gateway, page, pageErrors } = app);
     }, 180_000);
@@ -77,6 +86,70 @@ describe.skipIf(!hasChromium)(
       await expect.poll(() => page.locator('#my-did').textContent(), { timeout: 30_000 }).toBe(me.did);
     }
 
+    /** A browser context of its own: a device with empty storage. Its errors and console lines are kept. */
+    async function openDevice(): Promise<{
+      context: BrowserContext;
+      page: Page;
+      errors: string[];
+      logs: string[];
+    }> {
+      const context = await (app as ServedWebApp).browser.newContext({
+        acceptDownloads: true,
+        viewport: { width: 1100, height: 900 },
+      });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      const logs: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('console', (message) => logs.push(message.text()));
+      await page.goto(`${gateway.url}/`);
+      return { context, page, errors, logs };
+    }
+
+    /** Everything the page's origin stores: every IndexedDB database and store, localStorage, sessionStorage. */
+    function storedText(on: Page): Promise<string> {
+      return on.evaluate(async () => {
+        const bytes = (_key: string, value: unknown) =>
+          value instanceof Uint8Array ? Array.from(value) : value;
+        const out: unknown[] = [{ localStorage: { ...localStorage }, sessionStorage: { ...sessionStorage } }];
+        for (const info of await indexedDB.databases()) {
+          const name = String(info.name);
+          const db = await new Promise<IDBDatabase>((resolve, reject) => {
+            const request = indexedDB.open(name);
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+          });
+          for (const store of Array.from(db.objectStoreNames)) {
+            const values = await new Promise<unknown[]>((resolve, reject) => {
+              const request = db.transaction(store).objectStore(store).getAll();
+              request.onsuccess = () => resolve(request.result);
+              request.onerror = () => reject(request.error);
+            });
+            out.push({ db: name, store, values });
+          }
+          db.close();
+        }
+        return JSON.stringify(out, bytes);
+      });
+    }
+
+    /** Fails when `text` holds the phrase or the key it writes down, in any form the app could keep. */
+    async function expectNoTrace(text: string, phrase: string): Promise<void> {
+      const words = phrase.split(' ');
+      const secret = unwrap(await recoveryIdentityOf(phrase)).secretKey;
+      for (const form of [
+        phrase,
+        words.join(''),
+        words.join('","'),
+        words.join('\\n'),
+        Array.from(secret).join(','),
+        Buffer.from(secret).toString('hex'),
+        Buffer.from(secret).toString('base64'),
+      ]) {
+        expect(text.includes(form), `stored: ${form.slice(0, 40)}…`).toBe(false);
+      }
+    }
+
     it('a chain that commits to a recovery key gets its next versions from the web app, and the node accepts them', async () => {
       // Version 1 as the CLI signs it: committed to a recovery key.
       const me = await generateIdentity();
@@ -113,5 +186,113 @@ describe.skipIf(!hasChromium)(
       expect(v3.manifest.credentialSubject.default).toMatchObject({ 'train-genai': 'deny', tdm: 'deny' });
       expect(pageErrors).toEqual([]);
     }, 120_000);
+
+    it('creates an identity only after two words of its recovery sheet are typed back, and version 1 commits to that key', async () => {
+      const device = await openDevice();
+      const { page: on } = device;
+      try {
+        // Cancelled: nothing is kept.
+        await on.getByRole('button', { name: 'Create my identity' }).click();
+        const cancelled = await readSheet(on);
+        await on.getByRole('button', { name: 'Cancel: do not create this identity' }).click();
+        await expect.poll(() => on.locator('#creator-status').textContent()).toBe('No identity was created.');
+        expect(await on.locator('#recovery-sheet').count()).toBe(0);
+        expect(await storedText(on)).not.toContain(cancelled.creator);
+
+        await on.getByRole('button', { name: 'Create my identity' }).click();
+        const sheet = await readSheet(on);
+        expect(sheet.phrase).not.toBe(cancelled.phrase);
+        expect(sheet.creator).toMatch(/^did:key:z6Mk/);
+        expect(sheet.date).toBe(new Date().toISOString().slice(0, 10));
+        expect(sheet.phrase.split(' ')).toHaveLength(24);
+        expect(await on.locator('#recovery-words li').first().textContent()).toMatch(/^1\. [a-z]+$/);
+        expect(await on.getByRole('button', { name: 'Print this sheet' }).count()).toBe(1);
+        expect(await on.locator('#recovery-sheet').textContent()).toContain('What it is for');
+        await shot(on, '40-recovery-sheet');
+        // Printing shows the sheet and hides the page around it.
+        await on.emulateMedia({ media: 'print' });
+        expect(await on.locator('#recovery-sheet').isVisible()).toBe(true);
+        await shot(on, '41-recovery-sheet-print');
+        for (const outside of [
+          '.site-header',
+          'h1',
+          '#words-written',
+          '#print-sheet',
+          '#recovery-words-intro',
+        ])
+          expect(await on.locator(outside).isVisible(), outside).toBe(false);
+        // …on one sheet of paper.
+        const pdf = Buffer.from(await on.pdf({ format: 'A4' })).toString('latin1');
+        expect(pdf.match(/\/Type\s*\/Page[^s]/g)).toHaveLength(1);
+        await on.emulateMedia({ media: 'screen' });
+        // Not usable, and not kept, before the words are confirmed.
+        expect(await on.locator('#my-did').count()).toBe(0);
+        expect(await storedText(on)).not.toContain(sheet.creator);
+
+        // The confirmation hides the sheet; wrong words are refused and nothing is kept.
+        await on.getByRole('button', { name: 'I have written them down' }).click();
+        expect(await on.locator('#recovery-sheet').count()).toBe(0);
+        await typeConfirmation(on, sheet.phrase, true);
+        await expect
+          .poll(() => on.locator('#confirm-words-error [role=alert]').textContent())
+          .toContain('of your sheet');
+        expect(await on.locator('#confirm-words-form input[aria-invalid="true"]').count()).toBe(2);
+        await shot(on, '42-recovery-words-refused');
+        expect(await on.locator('#my-did').count()).toBe(0);
+        // The sheet can be seen again: the same words.
+        await on.getByRole('button', { name: 'Show the sheet again' }).click();
+        expect((await readSheet(on)).phrase).toBe(sheet.phrase);
+        await on.getByRole('button', { name: 'I have written them down' }).click();
+        await typeConfirmation(on, sheet.phrase);
+        await expect.poll(() => on.locator('#my-did').textContent(), { timeout: 15_000 }).toBe(sheet.creator);
+        expect(await on.locator('#recovery-state').textContent()).toContain('Your recovery sheet protects');
+        expect(await on.locator('#recovery-sheet').count()).toBe(0);
+
+        // Version 1 from the page commits to the recovery key the words hold.
+        const commitment = nextKeyHashOfDid(unwrap(await recoveryIdentityOf(sheet.phrase)).did);
+        await on.getByLabel('Or enter ISRCs or links to your works, one per line').fill('isrc:QZAB12600020');
+        await on.locator('#add-ids').click();
+        await on.getByRole('group', { name: TERM_LABELS['train-genai'] }).getByLabel('Don’t allow').check();
+        await on
+          .getByRole('group', { name: TERM_LABELS.search })
+          .getByLabel('Allow', { exact: true })
+          .check();
+        await on.getByRole('button', { name: 'Review' }).click();
+        const preview = JSON.parse((await on.locator('#manifest-json pre').textContent()) ?? '{}') as {
+          credentialSubject: { keyState?: unknown };
+        };
+        expect(preview.credentialSubject.keyState).toEqual({ nextKeyHashes: [commitment] });
+        await on.getByRole('button', { name: 'Sign and publish' }).click();
+        await on.locator('#published').waitFor({ timeout: 30_000 });
+        const v1 = await headOf(sheet.creator);
+        expect([v1.version, v1.issuer, v1.creator]).toEqual([1, sheet.creator, sheet.creator]);
+        expect(v1.keyState).toEqual({ nextKeyHashes: [commitment] });
+
+        // The downloaded backup carries the commitment, never the words.
+        await on.locator('details.backup summary').click();
+        await on.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+        await on.getByLabel('Passphrase again').fill(PASSPHRASE);
+        const downloading = on.waitForEvent('download', { timeout: 30_000 });
+        await on.getByRole('button', { name: 'Download backup' }).click();
+        const backup = await readFile(await (await downloading).path(), 'utf8');
+        expect(JSON.parse(backup)).toMatchObject({ did: sheet.creator, nextKeyHashes: [commitment] });
+        expect(JSON.parse(backup).creator).toBeUndefined();
+        await expectNoTrace(backup, sheet.phrase);
+
+        // Nothing the browser stores, nor anything it logged, holds the words or their key.
+        const stored = await storedText(on);
+        expect(stored).toContain(sheet.creator);
+        expect(stored).toContain(commitment);
+        await expectNoTrace(stored, sheet.phrase);
+        await expectNoTrace(device.logs.join('\n'), sheet.phrase);
+        expect(device.errors).toEqual([]);
+      } finally {
+        await device.context.close();
+      }
+    }, 180_000);
   },
 );
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}

@@ -28,6 +28,7 @@ import { createVerifier, gatewaySource } from '@assent/verifier';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
+import { confirmSheet } from './support/recovery-sheet.js';
 import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -220,6 +221,7 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('button', { name: 'Remove from this browser…' }).click();
       await page.getByRole('button', { name: 'Yes, remove it' }).click();
       await page.getByRole('button', { name: 'Create my identity' }).click();
+      await confirmSheet(page);
       const did = (await page.locator('#my-did').textContent({ timeout: 15_000 })) ?? '';
       expect(did).toMatch(/^did:key:z6Mk/);
       await page.locator('#no-manifest').waitFor();

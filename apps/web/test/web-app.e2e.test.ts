@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.js';
 import { type FakePlatform, startFakePlatform } from '../../../test/support/fake-platform.js';
 import { type LoopbackDns, startLoopbackDns } from '../../../test/support/loopback-dns.js';
+import { confirmSheet } from './support/recovery-sheet.js';
 import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -133,7 +134,10 @@ describe.skipIf(!hasChromium)(`web app end to end in Chromium${chromiumSkipReaso
     });
     expect(outline).toBe('solid 3px');
     await page.keyboard.press('Enter');
+    // The identity is kept only once two words of its recovery sheet are typed back.
+    const sheet = await confirmSheet(page);
     did = (await page.locator('#my-did').textContent({ timeout: 15_000 })) ?? '';
+    expect(did).toBe(sheet.creator);
     expect(did).toMatch(/^did:key:z6Mk/);
     await page.locator('#no-manifest').waitFor();
 
