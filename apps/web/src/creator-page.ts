@@ -10,10 +10,11 @@ import { identityPanel } from './identity-panel.js';
 import { type CreatorIdentity, forgetIdentity, loadIdentity } from './identity-store.js';
 import { publishPanel } from './publish-panel.js';
 import { publishedPanel } from './published-panel.js';
+import { recoveryPanel } from './recovery-panel.js';
 import { worksPanel } from './works-panel.js';
 
 /**
- * The creator page: identity, works, consent per use, review, sign, publish,
+ * The creator page: identity (and its recovery), works, consent per use, review, sign, publish,
  * history, revoke. It holds the state the panels share and loads the creator's head; each panel
  * lives in its own module.
  */
@@ -63,7 +64,8 @@ export function creatorPage(): HTMLElement {
   };
 
   const links = identityLinksPanel(session);
-  const identity = identityPanel(session, { links: links.element });
+  const recovery = recoveryPanel(session);
+  const identity = identityPanel(session, { recovery: recovery.element, links: links.element });
   const published = publishedPanel(session);
   const works = worksPanel(session);
   const consent = consentPanel(session);
@@ -148,6 +150,7 @@ export function creatorPage(): HTMLElement {
 
   function renderAll(): void {
     identity.render();
+    recovery.render();
     links.render();
     const signedIn = state.identity !== undefined;
     published.element.hidden = !signedIn;

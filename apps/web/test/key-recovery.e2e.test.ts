@@ -187,6 +187,8 @@ describe.skipIf(!hasChromium)(
       expect(pageErrors).toEqual([]);
     }, 120_000);
 
+    let created: { did: string; phrase: string; head: VerifiedManifest } | undefined;
+
     it('creates an identity only after two words of its recovery sheet are typed back, and version 1 commits to that key', async () => {
       const device = await openDevice();
       const { page: on } = device;
@@ -286,10 +288,123 @@ describe.skipIf(!hasChromium)(
         await expectNoTrace(stored, sheet.phrase);
         await expectNoTrace(device.logs.join('\n'), sheet.phrase);
         expect(device.errors).toEqual([]);
+        created = { did: sheet.creator, phrase: sheet.phrase, head: v1 };
       } finally {
         await device.context.close();
       }
     }, 180_000);
+
+    it('after the key is lost, recovers from the 24 words: a rotation the node accepts, a new sheet, and the creator goes on publishing', async () => {
+      if (created === undefined) throw new Error('needs the identity of the test before');
+      const { did: creator, phrase } = created;
+      const recoveryKey = unwrap(await recoveryIdentityOf(phrase));
+      // The key is lost: a new device with empty storage.
+      const device = await openDevice();
+      const { page: on } = device;
+      try {
+        await on.locator('#recover-details summary').click();
+        const form = on.locator('#recover-form');
+        expect(await form.getByLabel('Your creator id').inputValue()).toBe('');
+        const recover = async (words: string, did = creator) => {
+          await form.getByLabel('Your 24 recovery words, in order').fill(words);
+          await form.getByLabel('Your creator id').fill(did);
+          await form.getByRole('button', { name: 'Recover' }).click();
+        };
+        const alert = on.locator('#recover-result [role=alert]');
+
+        // A wrong last word (the checksum fails), too few words, then a real phrase the chain does not commit to.
+        const words = phrase.split(' ');
+        await recover([...words.slice(0, 23), words[23] === 'zoo' ? 'abandon' : 'zoo'].join(' '));
+        await expect
+          .poll(() => alert.textContent(), { timeout: 15_000 })
+          .toContain('RECOVERY_PHRASE_INVALID');
+        await recover('these are not twenty four words');
+        await expect.poll(() => alert.textContent()).toContain('a recovery phrase is 24 words');
+        await recover((await generateRecoveryKey()).phrase);
+        await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toContain('NEXT_KEY_NOT_COMMITTED');
+        expect(await on.locator('#recovery-sheet').count()).toBe(0);
+        await shot(on, '43-recover-not-committed');
+
+        // The right words, as people type them: upper case, line breaks, extra spaces.
+        await recover(`  ${words.slice(0, 12).join(' ').toUpperCase()}\n${words.slice(12).join('   ')}  `);
+        const sheet = await readSheet(on);
+        expect(sheet.creator).toBe(creator);
+        expect(sheet.phrase).not.toBe(phrase);
+        expect(await on.locator('#recovery-words-intro').textContent()).toContain('Your words are right');
+        // Nothing is published before the new words are confirmed.
+        expect((await creatorOf(creator)).version).toBe(1);
+        await on.getByRole('button', { name: 'I have written them down' }).click();
+        await typeConfirmation(on, sheet.phrase);
+        await on.locator('#recovered').waitFor({ timeout: 30_000 });
+        expect(await on.locator('#my-did').textContent()).toBe(recoveryKey.did);
+        expect(await on.locator('#my-creator').textContent()).toBe(creator);
+        await expect.poll(() => on.locator('#current-version').textContent()).toContain('Version 2');
+        await shot(on, '44-recovered');
+
+        // The node holds the rotation: signed by the words' key, the creator's, committing to the new sheet.
+        const answer = await creatorOf(recoveryKey.did);
+        expect([answer.creator, answer.version]).toEqual([creator, 2]);
+        const v2 = await headOf(recoveryKey.did);
+        const newCommitment = nextKeyHashOfDid(unwrap(await recoveryIdentityOf(sheet.phrase)).did);
+        expect([v2.issuer, v2.creator, v2.rotatedFrom, v2.previous]).toEqual([
+          recoveryKey.did,
+          creator,
+          creator,
+          created.head.cid,
+        ]);
+        expect(v2.keyState).toEqual({ nextKeyHashes: [newCommitment] });
+        // Its consent is the head's, unchanged.
+        expect(v2.manifest.credentialSubject.default).toEqual(
+          created.head.manifest.credentialSubject.default,
+        );
+        expect(v2.manifest.credentialSubject.works).toEqual(created.head.manifest.credentialSubject.works);
+
+        // The creator publishes a change with the recovered key, and the node accepts it.
+        await on.getByRole('button', { name: `Stop allowing: ${TERM_LABELS.search}` }).click();
+        await expect
+          .poll(() => on.locator('#current-version').textContent(), { timeout: 20_000 })
+          .toContain('Version 3');
+        const v3 = await headOf(recoveryKey.did);
+        expect([v3.version, v3.issuer, v3.creator, v3.rotatedFrom]).toEqual([
+          3,
+          recoveryKey.did,
+          creator,
+          undefined,
+        ]);
+        expect(v3.keyState).toEqual({ nextKeyHashes: [newCommitment] });
+        const after = await creatorOf(recoveryKey.did);
+        expect([after.creator, after.version]).toEqual([creator, 3]);
+        expect((await creatorOf(creator)).version).toBe(3);
+        const check = (await (
+          await fetch(`${gateway.url}/v1/check?work=isrc:QZAB12600020&use=search`)
+        ).json()) as { decision: string };
+        expect(check.decision).toBe('deny');
+
+        // The spent sheet does not recover again; the recovery form is prefilled with the creator.
+        await on.reload();
+        await expect
+          .poll(() => on.locator('#my-did').textContent(), { timeout: 15_000 })
+          .toBe(recoveryKey.did);
+        await on.locator('#recover-details summary').click();
+        expect(await form.getByLabel('Your creator id').inputValue()).toBe(creator);
+        await form.getByLabel('Your 24 recovery words, in order').fill(phrase);
+        await form.getByRole('button', { name: 'Recover' }).click();
+        await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toContain('NEXT_KEY_NOT_COMMITTED');
+
+        // Neither sheet's words are stored or logged, nor the new recovery key. (The old sheet's key is
+        // the key this browser now signs with, so its secret is kept, as any current key is.)
+        const stored = await storedText(on);
+        expect(stored).toContain(newCommitment);
+        expect(stored.includes(phrase)).toBe(false);
+        await expectNoTrace(stored, sheet.phrase);
+        const logs = device.logs.join('\n');
+        expect(logs.includes(phrase)).toBe(false);
+        await expectNoTrace(logs, sheet.phrase);
+        expect(device.errors).toEqual([]);
+      } finally {
+        await device.context.close();
+      }
+    }, 240_000);
   },
 );
 
