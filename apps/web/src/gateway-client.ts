@@ -205,6 +205,20 @@ export async function creatorHeads(did: string): Promise<CreatorHeads | undefine
   };
 }
 
+/**
+ * The branches of one version of a creator (`GET /v1/creators/{did}?after=…`): their CIDs, as the
+ * gateway lists them; empty when it lists none. Not verified here: fetch each with {@link fetchManifest}.
+ */
+export async function creatorVersion(did: string, version: number): Promise<string[]> {
+  const query = `after=${version - 1}&limit=100`;
+  const response = await request(`v1/creators/${encodeURIComponent(did)}?${query}`);
+  if (response.status === 404) return [];
+  if (!response.ok) throw await failure(response);
+  const body = (await response.json()) as { history?: { cid?: unknown; version?: unknown }[] };
+  if (!Array.isArray(body.history)) return [];
+  return body.history.flatMap((r) => (r.version === version && typeof r.cid === 'string' ? [r.cid] : []));
+}
+
 /** Fetches a manifest by CID and verifies it here: canonical bytes, the CID asked for, a valid signature. */
 export async function fetchManifest(cid: string): Promise<VerifiedManifest> {
   const response = await request(`v1/manifests/${encodeURIComponent(cid)}`);

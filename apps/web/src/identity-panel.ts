@@ -2,7 +2,7 @@ import {
   createIdentityBackup,
   identityBackupText,
   MIN_PASSPHRASE_LENGTH,
-  openIdentityBackup,
+  openIdentityBackupKeys,
   parseIdentityBackup,
   unwrap,
 } from '@assent/manifest';
@@ -23,13 +23,17 @@ export interface IdentityPanel {
 
 /**
  * Opens a backup file of any version (docs/spec/identity-backup.md): one this app downloaded, or one
- * from `assent id export`, with the creator and recovery key commitment it carries. Throws an
+ * from `assent id export`, with the creator, commitment and next key it carries. Throws an
  * AssentError whose message and code the page shows.
  */
 async function openBackupFile(text: string, passphrase: string): Promise<CreatorIdentity> {
   const backup = unwrap(parseIdentityBackup(text));
-  const identity = unwrap(await openIdentityBackup(backup, passphrase));
-  return creatorIdentity(identity, { creator: backup.creator, nextKeyHashes: backup.nextKeyHashes });
+  const { identity, nextKey } = unwrap(await openIdentityBackupKeys(backup, passphrase));
+  return creatorIdentity(identity, {
+    creator: backup.creator,
+    nextKeyHashes: backup.nextKeyHashes,
+    nextKey,
+  });
 }
 
 function download(name: string, text: string): void {
@@ -203,9 +207,9 @@ export function identityPanel(
   }
 
   /**
-   * Makes the key and its recovery key, shows the recovery sheet and keeps the identity only once two
-   * of its words are typed back. The recovery key itself is never kept: only its hash, which version 1
-   * commits to (spec §5.5).
+   * Makes the key, its next key and its recovery key, shows the recovery sheet and keeps the identity
+   * only once two of its words are typed back. The recovery key itself is never kept: only its hash,
+   * which version 1 commits to beside the next key's (spec §5.5).
    */
   async function onCreate(): Promise<void> {
     if (state.busy) return;
@@ -229,7 +233,10 @@ export function identityPanel(
         showStatus(status, 'No identity was created.');
         return;
       }
-      const identity = creatorIdentity(made.key, { nextKeyHashes: made.nextKeyHashes });
+      const identity = creatorIdentity(made.key, {
+        nextKeyHashes: made.nextKeyHashes,
+        nextKey: made.nextKey,
+      });
       await saveIdentity(identity);
       await session.useIdentity(identity);
       showStatus(status, 'Your identity is ready. Download a backup before you publish.', 'success');
@@ -280,6 +287,7 @@ export function identityPanel(
         await createIdentityBackup(identity, passphrase, {
           ...(identity.creator === identity.did ? {} : { creator: identity.creator }),
           ...(identity.nextKeyHashes === undefined ? {} : { nextKeyHashes: identity.nextKeyHashes }),
+          ...(identity.nextKey === undefined ? {} : { nextKey: identity.nextKey }),
         }),
       );
       download(`assent-identity-${identity.did.slice(-8)}.json`, text);

@@ -7,21 +7,30 @@ import {
 } from '@assent/manifest';
 
 /**
- * A new identity's keys (docs/spec/manifest.md §5.5): the key that signs, and the recovery key its
- * version 1 commits to. Loaded when the creator asks for an identity, so BIP39 and its word list
- * stay out of the page's first bundle.
+ * A new identity's keys (docs/spec/manifest.md §5.5, as the reference tools make them): the key that
+ * signs, the next key kept beside it, and the recovery key; version 1 commits to the last two. Loaded
+ * when the creator asks for an identity, so BIP39 and its word list stay out of the page's first
+ * bundle.
  */
 export interface NewIdentity {
   readonly key: Identity;
-  /** Shown once as the recovery sheet, then dropped: only its commitment is kept. */
+  /** Kept beside the key: a planned rotation signs with it. */
+  readonly nextKey: Identity;
+  /** Shown once as the recovery sheet, then dropped: only its hash is kept. */
   readonly recovery: RecoveryKey;
-  /** The recovery key's commitment, `[nextKeyHash]`: what version 1 carries. */
+  /** What version 1 commits to: the next key's and the recovery key's hashes. */
   readonly nextKeyHashes: readonly string[];
 }
 
-/** Makes a key and its recovery key from the platform's CSPRNG. */
+/** Makes the three keys from the platform's CSPRNG. */
 export async function newIdentity(): Promise<NewIdentity> {
   const key = await generateIdentity();
+  const nextKey = await generateIdentity();
   const recovery = await generateRecoveryKey();
-  return { key, recovery, nextKeyHashes: [nextKeyHashOfDid(recovery.identity.did)] };
+  return {
+    key,
+    nextKey,
+    recovery,
+    nextKeyHashes: [nextKeyHashOfDid(nextKey.did), nextKeyHashOfDid(recovery.identity.did)],
+  };
 }
