@@ -128,7 +128,7 @@ export function publishedPanel(session: CreatorSession): PublishedPanel {
         h(
           'p',
           { class: 'warning', role: 'alert' },
-          'Two different versions with the same number were published with your key. Publishing a new version resolves it.',
+          'Two different versions with the same number were published with your key, and the version shown is one of them. If one is not yours, your key may be stolen: recover with your 24 words and choose your own branch.',
         ),
       h(
         'p',

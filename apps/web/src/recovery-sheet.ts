@@ -53,7 +53,7 @@ export function recoverySheet(options: RecoverySheetOptions): HTMLElement {
     h(
       'p',
       {},
-      'These words are the recovery key of the creator above. Your manifests commit to it as the only key that may take over from the key in your browser. If that key is lost or stolen, open Assent, choose “Recover with my 24 words” and type them in: a new version moves your consent to this key, and you get a new sheet. This sheet is then spent.',
+      'These words are the recovery key of the creator above. Your manifests commit to it as a key that may take over from the key in your browser. If that key is lost or stolen, open Assent, choose “Recover with my 24 words” and type them in: your consent moves to a new key, and you get a new sheet. This sheet is then spent.',
     ),
     h('h4', {}, 'Keep it offline'),
     h(
