@@ -13,6 +13,7 @@ import {
   generateIdentity,
   type Identity,
   nextKeyHashOfDid,
+  PENDING_WINDOW_MS,
   type SignedManifest,
   signManifest,
 } from '@assent/manifest';
@@ -90,12 +91,56 @@ describe('a rotated chain through a node and its gateway', () => {
     ['registrySource (in process)', () => registrySource(registry)],
   ])('a verifier through %s proves the chain and decides for the creator', async (_name, source) => {
     const verifier = createVerifier({ source: source(), identity: { requireBinding: false } });
-    const result = await verifier.check({ work: WORK, use: 'train-genai' });
+    // Version 3's allow waits 72 hours after the node logged it (spec §5.5): checked past that.
+    const at = new Date(Date.now() + PENDING_WINDOW_MS + 60_000).toISOString();
+    const result = await verifier.check({ work: WORK, use: 'train-genai', at });
     expect(result.decision).toBe('allow');
     expect(result.claimants.map((c) => c.issuer)).toEqual([creator.did]);
     expect(result.evidence).toEqual([
       expect.objectContaining({ cid: v3.cid, issuer: recovery.did, creator: creator.did }),
     ]);
     expect(result.warnings).toEqual([]);
+  });
+});
+
+describe('the waiting window through the gateway (spec §5.5)', () => {
+  it('POST /v1/candidates offers the version before a head just logged, and both sources hold the grant back', async () => {
+    const work = 'isrc:QZE2E2600009';
+    const me = await generateIdentity();
+    const first = await signManifest(
+      { works: [{ ids: [work], policy: { 'train-genai': 'deny' } }] },
+      { identity: me },
+    );
+    const second = await signManifest(
+      { works: [{ ids: [work], policy: { 'train-genai': 'allow' } }] },
+      { identity: me, head: first },
+    );
+    for (const m of [first, second]) expect((await publish(m)).status).toBe(201);
+    const res = await fetch(`${gateway.url}/v1/candidates`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ works: [work] }),
+    });
+    const answer = (await res.json()) as {
+      manifests: { cid: string }[];
+      predecessors?: { cid: string; loggedAt: string }[];
+    };
+    expect(answer.manifests.map((m) => m.cid)).toEqual([second.cid]);
+    expect(answer.predecessors?.map((m) => m.cid)).toEqual([first.cid]);
+    for (const source of [gatewaySource(gateway.url), registrySource(registry)]) {
+      const verifier = createVerifier({ source, identity: { requireBinding: false } });
+      const now = await verifier.check({ work, use: 'train-genai' });
+      expect(now.decision).toBe('deny');
+      expect(now.evidence.map((e) => [e.cid, e.claims])).toEqual([
+        [second.cid, false],
+        [first.cid, true],
+      ]);
+      const later = await verifier.check({
+        work,
+        use: 'train-genai',
+        at: new Date(Date.now() + PENDING_WINDOW_MS + 60_000).toISOString(),
+      });
+      expect(later.decision).toBe('allow');
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   didKeyFromPublicKey,
   generateIdentity,
   type Identity,
+  PENDING_WINDOW_MS,
   type SignedManifest,
   signManifest,
   verificationMethodOf,
@@ -126,7 +127,9 @@ describe('replay of an old version', () => {
     };
     expect(creator.heads.map((h) => h.cid)).toEqual([v2.cid]);
     expect(creator.forked).toBe(false);
-    const check = (await (await fetch(`${gw.url}/v1/check?work=${X}&use=search`)).json()) as {
+    // v2 allows search where v1 denied: a loosening, in force once its 72-hour window has passed.
+    const at = encodeURIComponent(new Date(Date.now() + PENDING_WINDOW_MS + 60_000).toISOString());
+    const check = (await (await fetch(`${gw.url}/v1/check?work=${X}&use=search&at=${at}`)).json()) as {
       decision: string;
       evidence: { cid: string }[];
     };

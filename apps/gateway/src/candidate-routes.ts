@@ -32,16 +32,11 @@ export function plainCandidatesBody(value: unknown): { works: string[] } | undef
 const utf8 = new TextDecoder();
 
 /**
- * `{"asOf":…,"manifests":[{"cid":…,"pages":[…]},…],"observations":[…],"attestations":[…]}`. CIDs are
- * base32 and `asOf` a UTC date-time made here: nothing in them needs escaping. Observations are the
- * node's signed credentials, stored as canonical JSON: their text is written as it is.
+ * `[{"cid":…,"pages":[…],"loggedAt":…},…]`: CIDs are base32 and `loggedAt` an ISO date-time the
+ * node made (spec §5.5), so nothing needs escaping.
  */
-export function candidatesText(
-  asOf: string,
-  found: readonly LookupCandidate[],
-  evidence: IdentityEvidence = { observations: [], attestations: [] },
-): string {
-  let text = `{"asOf":"${asOf}","manifests":[`;
+function refsText(found: readonly LookupCandidate[]): string {
+  let text = '[';
   for (let i = 0; i < found.length; i++) {
     const c = found[i] as LookupCandidate;
     text += `${i === 0 ? '' : ','}{"cid":"${c.cid}","pages":[`;
@@ -50,9 +45,24 @@ export function candidatesText(
       text += first ? `"${page}"` : `,"${page}"`;
       first = false;
     }
-    text += ']}';
+    text += c.loggedAt === undefined ? ']}' : `],"loggedAt":"${c.loggedAt}"}`;
   }
-  text += ']';
+  return `${text}]`;
+}
+
+/**
+ * `{"asOf":…,"manifests":[{"cid":…,"pages":[…],"loggedAt":…},…],"predecessors":[…],"observations":[…],"attestations":[…]}`. CIDs are
+ * base32 and `asOf` a UTC date-time made here: nothing in them needs escaping. Observations are the
+ * node's signed credentials, stored as canonical JSON: their text is written as it is.
+ */
+export function candidatesText(
+  asOf: string,
+  found: readonly LookupCandidate[],
+  evidence: IdentityEvidence = { observations: [], attestations: [] },
+  predecessors: readonly LookupCandidate[] = [],
+): string {
+  let text = `{"asOf":"${asOf}","manifests":${refsText(found)}`;
+  if (predecessors.length > 0) text += `,"predecessors":${refsText(predecessors)}`;
   if (evidence.observations.length > 0)
     text += `,"observations":[${evidence.observations.map((o) => utf8.decode(o)).join(',')}]`;
   if (evidence.attestations.length > 0)
@@ -81,8 +91,13 @@ export function addCandidateRoutes(app: OpenAPIHono, ctx: RouteContext): void {
     }
     // What `registrySource` hands the node's own verifier: malformed ids skipped, url prefixes and
     // every branch head of a forked creator added.
-    const found = await ctx.registry.lookupWorks(body.works, { signal: signalOf(c) });
+    const signal = signalOf(c);
+    const found = await ctx.registry.lookupWorks(body.works, { signal });
     const evidence = identityEvidenceOf(ctx.registry, found);
-    return new Response(candidatesText(ctx.asOfText(), found, evidence), { headers: CANDIDATES_HEADERS });
+    // The versions before heads in their waiting window (spec §5.5), for the verifier to weigh.
+    const earlier = await ctx.registry.predecessorsOf(found, body.works, { signal });
+    return new Response(candidatesText(ctx.asOfText(), found, evidence, earlier), {
+      headers: CANDIDATES_HEADERS,
+    });
   });
 }

@@ -27,6 +27,7 @@ export interface GatewayDeps {
     | 'history'
     | 'getBlock'
     | 'lookupWorks'
+    | 'predecessorsOf'
     | 'stats'
     | 'freshness'
     | 'running'

@@ -98,7 +98,13 @@ describe('POST /v1/candidates', () => {
     expect(answer.asOf).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(sorted(answer)).toEqual([{ cid: catalog.cid, pages: pagesOf(asked) }]);
     expect(sorted(await candidates({ works: [track(5)] }))).toEqual([{ cid: catalog.cid, pages: [] }]);
-    for (const m of answer.manifests) expect(Object.keys(m)).toEqual(['cid', 'pages']);
+    // With when the node first logged each (spec §5.5: a version's waiting window starts then).
+    for (const m of answer.manifests) {
+      expect(Object.keys(m)).toEqual(['cid', 'pages', 'loggedAt']);
+      expect((m as unknown as { loggedAt: string }).loggedAt).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+      );
+    }
   });
 
   it('is exactly what the registry hands its own verifier: ids normalized, url prefixes, heads only', async () => {

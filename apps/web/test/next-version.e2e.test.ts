@@ -17,6 +17,7 @@ import {
   type Identity,
   identityBackupText,
   type ManifestDraft,
+  PENDING_WINDOW_MS,
   signManifest,
   snapshotOf,
   TERM_LABELS,
@@ -31,6 +32,8 @@ import { chromiumSkipReason, hasChromium } from '../../../test/browser/chromium.
 import { confirmSheet } from './support/recovery-sheet.js';
 import { type ServedWebApp, serveWebApp } from './support/served-web-app.js';
 
+/** A time of use after the waiting window of every version published now (spec §5.5). */
+const PAST_EVERY_WINDOW = () => new Date(Date.now() + PENDING_WINDOW_MS + 60_000).toISOString();
 const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = join(here, '..');
 const shots = join(appRoot, 'test-results');
@@ -91,9 +94,17 @@ describe.skipIf(!hasChromium)(
       expect(response.status).toBe(201);
     }
 
-    async function decision(work: string, use: keyof typeof TERM_LABELS, at?: string): Promise<string> {
+    /**
+     * The decision at `at`, by default past the 72-hour waiting window of every version published
+     * here (spec §5.5): this file is about what each version says, not about when it takes effect.
+     */
+    async function decision(
+      work: string,
+      use: keyof typeof TERM_LABELS,
+      at = PAST_EVERY_WINDOW(),
+    ): Promise<string> {
       const verifier = createVerifier({ source: gatewaySource(gateway.url), identity: UNBOUND });
-      return (await verifier.check({ work, use, ...(at === undefined ? {} : { at }) })).decision;
+      return (await verifier.check({ work, use, at })).decision;
     }
 
     it('"Stop allowing" denies a use even where a work’s own broader grant allowed it', async () => {
@@ -206,7 +217,11 @@ describe.skipIf(!hasChromium)(
       expect(claimed).toHaveLength(works.length);
       expect(new Set(claimed)).toEqual(new Set(works.flatMap((w) => w.ids)));
       const verifier = createVerifier({ source: gatewaySource(gateway.url), identity: UNBOUND });
-      const now = await verifier.checkMany({ works: works.map((w) => w.ids[0] as string), use: 'search' });
+      const now = await verifier.checkMany({
+        works: works.map((w) => w.ids[0] as string),
+        use: 'search',
+        at: PAST_EVERY_WINDOW(),
+      });
       expect(new Set(now.map((r) => r.decision))).toEqual(new Set(['conditional']));
       const last = 'url:https://label.example/t/2999';
       expect(await decision(last, 'train-genai')).toBe('deny');

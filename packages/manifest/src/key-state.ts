@@ -14,6 +14,15 @@ export interface KeyState {
   readonly nextKeyHashes: readonly string[];
 }
 
+/**
+ * W, the waiting window of spec §5.5 (72 hours, as did:plc's recovery window): a version that loosens
+ * any (work, use) takes effect W after it was first logged, while restrictions apply at once. Long
+ * enough for a creator alerted to a version they did not make (`assent id watch`) to recover with the
+ * recovery key before a thief's grant counts; short enough that a creator's own grant is not held
+ * back for long.
+ */
+export const PENDING_WINDOW_MS = 72 * 60 * 60 * 1000;
+
 /** What a manifest may commit to at most: a recovery key and a few spares. */
 export const MAX_NEXT_KEYS = 8;
 

@@ -37,6 +37,10 @@ export interface IndexHit {
   readonly issuer: string;
   /** Its creator: branches are counted per creator, across the keys it rotated through. */
   readonly creator: string;
+  /** When this node first logged it (epoch ms), if known. */
+  readonly loggedAt: number | undefined;
+  /** The version before it. */
+  readonly previous: string | undefined;
   readonly inline: boolean;
   readonly pages: readonly string[];
 }
@@ -176,7 +180,9 @@ export class ManifestIndex {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       byCid: db.prepare(`SELECT ${manifestColumns} FROM manifests WHERE cid = ?`).raw(),
-      bySeq: db.prepare('SELECT cid, issuer, creator FROM manifests WHERE seq = ?').raw(),
+      bySeq: db
+        .prepare('SELECT cid, issuer, creator, logged_at, previous FROM manifests WHERE seq = ?')
+        .raw(),
       // Heads are read through the partial index of tips: per-ingest and per-lookup cost depends on the
       // creator's branches (bounded by maxBranches), not on the length of their history.
       tipCount: db
@@ -218,7 +224,7 @@ export class ManifestIndex {
         .raw(),
       lookupOne: db
         .prepare(
-          'SELECT m.cid, m.issuer, m.creator, p.cid FROM works w JOIN manifests m ON m.seq = w.manifest LEFT JOIN pages p ON p.id = w.page WHERE w.work = ?',
+          'SELECT m.cid, m.issuer, m.creator, m.logged_at, m.previous, p.cid FROM works w JOIN manifests m ON m.seq = w.manifest LEFT JOIN pages p ON p.id = w.page WHERE w.work = ?',
         )
         .raw(),
       logAfter: db.prepare('SELECT seq, cid FROM manifests WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
@@ -358,26 +364,48 @@ export class ManifestIndex {
     }
     const hits: IndexHit[] = [];
     for (const [seq, hit] of found) {
-      const row = this.#stmt.bySeq.get(seq) as [string, string, string] | undefined;
+      const row = this.#stmt.bySeq.get(seq) as
+        | [string, string, string, number | null, string | null]
+        | undefined;
       if (row === undefined) continue;
       const pages = [...hit.pages].map((id) => this.#stmt.pageCid.get(id) as string);
-      hits.push({ manifest: row[0], issuer: row[1], creator: row[2], inline: hit.inline, pages });
+      hits.push({
+        manifest: row[0],
+        issuer: row[1],
+        creator: row[2],
+        loggedAt: row[3] ?? undefined,
+        previous: row[4] ?? undefined,
+        inline: hit.inline,
+        pages,
+      });
     }
     return hits;
   }
 
   #lookupFew(keys: readonly string[]): IndexHit[] {
-    const found = new Map<string, { issuer: string; creator: string; inline: boolean; pages: string[] }>();
+    const found = new Map<
+      string,
+      Omit<IndexHit, 'manifest' | 'pages' | 'inline'> & { inline: boolean; pages: string[] }
+    >();
     for (const key of keys) {
-      for (const [manifest, issuer, creator, page] of this.#stmt.lookupOne.all(key) as [
+      for (const [manifest, issuer, creator, loggedAt, previous, page] of this.#stmt.lookupOne.all(key) as [
         string,
         string,
         string,
+        number | null,
+        string | null,
         string | null,
       ][]) {
         let hit = found.get(manifest);
         if (hit === undefined) {
-          hit = { issuer, creator, inline: false, pages: [] };
+          hit = {
+            issuer,
+            creator,
+            loggedAt: loggedAt ?? undefined,
+            previous: previous ?? undefined,
+            inline: false,
+            pages: [],
+          };
           found.set(manifest, hit);
         }
         if (page === null) hit.inline = true;
@@ -385,8 +413,7 @@ export class ManifestIndex {
       }
     }
     const hits: IndexHit[] = [];
-    for (const [manifest, hit] of found)
-      hits.push({ manifest, issuer: hit.issuer, creator: hit.creator, inline: hit.inline, pages: hit.pages });
+    for (const [manifest, hit] of found) hits.push({ manifest, ...hit });
     return hits;
   }
 

@@ -1,11 +1,11 @@
 import { AssentError } from '@assent/manifest';
-import type { CandidateSet, CandidatesOptions, ManifestSource } from '@assent/verifier';
+import type { CandidateSet, CandidatesOptions, ManifestCandidate, ManifestSource } from '@assent/verifier';
 import type { LookupCandidate, Registry } from './types.js';
 
 /** What `registrySource` reads from a registry: its lookups, and optionally its identity evidence. */
 export interface RegistrySourceNode
   extends Pick<Registry, 'lookupWorks'>,
-    Partial<Pick<Registry, 'revision' | 'getBlock'>> {
+    Partial<Pick<Registry, 'revision' | 'getBlock' | 'predecessorsOf'>> {
   /** The node's signed observations of creators' identity links (`registry.links`). */
   readonly links?: { observationsOf(creators: readonly string[]): readonly Uint8Array[] };
   /** The attestations the node holds (`registry.attestations`). */
@@ -53,6 +53,11 @@ export function identityEvidenceOf(
   };
 }
 
+/** What a verifier is offered of a found manifest: its bytes, the pages asked for, its log time. */
+function candidateOf({ cid, bytes, pages, loggedAt }: LookupCandidate): ManifestCandidate {
+  return loggedAt === undefined ? { cid, bytes, pages } : { cid, bytes, pages, loggedAt };
+}
+
 /** Options of {@link registrySource}. */
 export interface RegistrySourceOptions {
   /**
@@ -78,6 +83,7 @@ export function registrySource(
 ): ManifestSource {
   const revision = registry.revision;
   const getBlock = registry.getBlock;
+  const predecessorsOf = registry.predecessorsOf;
   const attesters = options.attesters === undefined ? undefined : new Set(options.attesters);
   return {
     // The verifier reuses a check's answer while this stays the same (VerifierOptions.reuse).
@@ -91,10 +97,21 @@ export function registrySource(
           works,
           options.signal === undefined ? {} : { signal: options.signal },
         );
-        const manifests = found.map(({ cid, bytes, pages }) => ({ cid, bytes, pages }));
+        const manifests = found.map(candidateOf);
         const { observations, attestations } = identityEvidenceOf(registry, found, attesters);
+        // The versions before heads in their waiting window (spec §5.5), for the verifier to weigh.
+        const earlier =
+          predecessorsOf === undefined
+            ? []
+            : await predecessorsOf.call(
+                registry,
+                found,
+                works,
+                options.signal === undefined ? {} : { signal: options.signal },
+              );
         return {
           manifests,
+          ...(earlier.length === 0 ? {} : { predecessors: earlier.map(candidateOf) }),
           ...(observations.length === 0 ? {} : { observations }),
           ...(attestations.length === 0 ? {} : { attestations: attestations.map((a) => a.bytes) }),
         };

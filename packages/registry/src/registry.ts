@@ -6,6 +6,7 @@ import {
   type Identity,
   MAX_BLOCK_BYTES,
   normalizeWorkId,
+  PENDING_WINDOW_MS,
   urlPrefixesOf,
 } from '@assent/manifest';
 import type Database from 'better-sqlite3';
@@ -64,6 +65,27 @@ interface Stores {
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
 /** The most manifests one `history` page returns. */
 const MAX_HISTORY_PAGE = 1000;
+/**
+ * Versions before one head offered as its window (spec §5.5) at most: a creator publishing more in 72
+ * hours is answered with the newest, and a verifier holds back the head's grants for the rest.
+ */
+const MAX_WINDOW_VERSIONS = 64;
+/** Catalog pages whose ids are kept for finding a window version's pages (the oldest forgotten first). */
+const MAX_PAGE_INDEXES = 1024;
+
+/** The keys a lookup asks the index for: each valid id normalized, with a URL's prefixes. */
+function lookupKeys(ids: readonly string[]): Set<string> {
+  const keys = new Set<string>();
+  for (const id of ids) {
+    if (typeof id !== 'string') throw new TypeError('work ids must be strings');
+    const normalized = normalizeWorkId(id);
+    if (!normalized.ok) continue;
+    keys.add(normalized.value);
+    if (normalized.value.startsWith('url'))
+      for (const prefix of urlPrefixesOf(normalized.value)) keys.add(prefix);
+  }
+  return keys;
+}
 
 function toRef(row: IndexedManifest): ManifestRef {
   return { cid: row.cid, issuer: row.issuer, version: row.version, previous: row.previous };
@@ -143,6 +165,8 @@ class RegistryNode implements Registry {
   readonly #ingester: Ingester;
   readonly #ledger: PeerLedger;
   readonly #cache: ByteCache;
+  /** The ids each catalog page names, for window versions, whose works the index does not hold. */
+  readonly #pageIds = new Map<string, ReadonlySet<string>>();
   readonly #started = Date.now();
   #node: EmbeddedNode | undefined;
   #replicator: Replicator | undefined;
@@ -357,15 +381,7 @@ class RegistryNode implements Registry {
   ): Promise<LookupCandidate[]> {
     if (!Array.isArray(ids)) throw new TypeError('lookupWorks expects an array of work ids');
     this.#assertOpen();
-    const keys = new Set<string>();
-    for (const id of ids) {
-      if (typeof id !== 'string') throw new TypeError('work ids must be strings');
-      const normalized = normalizeWorkId(id);
-      if (!normalized.ok) continue;
-      keys.add(normalized.value);
-      if (normalized.value.startsWith('url'))
-        for (const prefix of urlPrefixesOf(normalized.value)) keys.add(prefix);
-    }
+    const keys = lookupKeys(ids);
     const hits = this.#index.lookup([...keys]);
     // A forked creator is offered with every branch head as soon as one names a work (decisions.md
     // §2): a branch that drops the work, or a newer version on another branch, must be weighed too.
@@ -383,6 +399,8 @@ class RegistryNode implements Registry {
             manifest: head.cid,
             issuer: head.issuer,
             creator: head.creator,
+            loggedAt: head.loggedAt,
+            previous: head.previous,
             inline: false,
             pages: [],
           });
@@ -399,9 +417,91 @@ class RegistryNode implements Registry {
         const page = this.#cache.get(cid) ?? (await this.#read(cid));
         if (page !== undefined) pages.set(cid, page);
       }
-      candidates.push({ cid: hit.manifest, issuer: hit.issuer, bytes, pages });
+      candidates.push({
+        cid: hit.manifest,
+        issuer: hit.issuer,
+        bytes,
+        pages,
+        ...(hit.loggedAt === undefined ? {} : { loggedAt: new Date(hit.loggedAt).toISOString() }),
+        ...(hit.previous === undefined ? {} : { previous: hit.previous }),
+      });
     }
     return candidates;
+  }
+
+  async predecessorsOf(
+    found: readonly LookupCandidate[],
+    ids: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<LookupCandidate[]> {
+    this.#assertOpen();
+    const sinceMs = Date.now() - PENDING_WINDOW_MS;
+    const keys = lookupKeys(ids);
+    const out: LookupCandidate[] = [];
+    const seen = new Set(found.map((c) => c.cid));
+    for (const head of found) {
+      // Only a head logged less than the window ago has versions that still weigh (spec §5.5).
+      if (
+        head.previous === undefined ||
+        head.loggedAt === undefined ||
+        !(Date.parse(head.loggedAt) > sinceMs)
+      )
+        continue;
+      let current: { previous: string | undefined; loggedAt: number | undefined } = {
+        previous: head.previous,
+        loggedAt: Date.parse(head.loggedAt),
+      };
+      for (let n = 0; n < MAX_WINDOW_VERSIONS; n++) {
+        if (current.previous === undefined || current.loggedAt === undefined || !(current.loggedAt > sinceMs))
+          break;
+        options.signal?.throwIfAborted();
+        const row = this.#index.get(current.previous);
+        if (row === undefined) break;
+        if (!seen.has(row.cid)) {
+          seen.add(row.cid);
+          const bytes = await this.#read(row.cid);
+          if (bytes === undefined) break;
+          out.push({
+            cid: row.cid,
+            issuer: row.issuer,
+            bytes,
+            pages: await this.#pagesNaming(bytes, keys),
+            ...(row.loggedAt === undefined ? {} : { loggedAt: new Date(row.loggedAt).toISOString() }),
+            ...(row.previous === undefined ? {} : { previous: row.previous }),
+          });
+        }
+        current = row;
+      }
+    }
+    return out;
+  }
+
+  /** The catalog pages of a stored manifest that name any of `keys` (read from the blocks, cached). */
+  async #pagesNaming(bytes: Uint8Array, keys: ReadonlySet<string>): Promise<Map<string, Uint8Array>> {
+    const pages = new Map<string, Uint8Array>();
+    // Stored blocks are manifests this node verified: their JSON is read as it is.
+    const catalog = (
+      JSON.parse(new TextDecoder().decode(bytes)) as { credentialSubject: { catalog?: string[] } }
+    ).credentialSubject.catalog;
+    for (const cid of catalog ?? []) {
+      const page = await this.#read(cid);
+      if (page === undefined) continue;
+      let ids = this.#pageIds.get(cid);
+      if (ids === undefined) {
+        const works = (JSON.parse(new TextDecoder().decode(page)) as { works: { ids: string[] }[] }).works;
+        ids = new Set(works.flatMap((w) => w.ids));
+        if (this.#pageIds.size >= MAX_PAGE_INDEXES)
+          this.#pageIds.delete(this.#pageIds.keys().next().value as string);
+        this.#pageIds.set(cid, ids);
+      }
+      for (const key of keys) {
+        if (ids.has(key)) {
+          pages.set(cid, page);
+          break;
+        }
+      }
+    }
+    return pages;
   }
 
   async #read(cid: string): Promise<Uint8Array | undefined> {

@@ -264,10 +264,14 @@ export interface CreatorHeads {
  */
 export interface LookupCandidate {
   readonly cid: string;
-  /** The creator whose manifest it is. */
+  /** The key that signed it. */
   readonly issuer: string;
   readonly bytes: Uint8Array;
   readonly pages: ReadonlyMap<string, Uint8Array>;
+  /** When this node first logged it (UTC date-time), if known (spec §5.5: its window starts then). */
+  readonly loggedAt?: string;
+  /** The version before it. */
+  readonly previous?: string;
 }
 
 /** What `reindex` found in the blockstore. */
@@ -524,6 +528,17 @@ export interface Registry {
    * catalog page. Ids are normalized first; ids that are not work ids match nothing.
    */
   lookupWorks(ids: readonly string[], options?: { signal?: AbortSignal }): Promise<LookupCandidate[]>;
+  /**
+   * The versions before `found` heads that were logged less than 72 hours ago (spec §5.5,
+   * `PENDING_WINDOW_MS`): for each such head, its predecessors back to the first logged longer ago
+   * (included), at most 64, each with its log time and the catalog pages naming any of `ids`. A
+   * verifier weighs a head's loosening against them until its window ends.
+   */
+  predecessorsOf(
+    found: readonly LookupCandidate[],
+    ids: readonly string[],
+    options?: { signal?: AbortSignal },
+  ): Promise<LookupCandidate[]>;
   /** The creator's branch heads, or undefined when this node holds nothing of theirs. */
   head(did: string): CreatorHeads | undefined;
   /**

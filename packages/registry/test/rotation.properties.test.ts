@@ -5,7 +5,8 @@
  * ingested into a registry node; a verifier over `registrySource` then checks the work. The node's
  * acceptance, the heads and the decision must equal a small reference model written from the spec:
  * it tracks commitments as key numbers, not hashes, and never calls `checkChain`.
- * The clock-dependent rules (the 72-hour window) are not built yet, so the model has no clock.
+ * The model has no clock: every check is at a time of use past every version's 72-hour waiting
+ * window (packages/registry/test/pending-window.test.ts and the verifier's test weigh the window).
  * One node serves every run; each run has its own keys and work, so runs do not meet.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import {
   generateIdentity,
   type Identity,
   nextKeyHashOfDid,
+  PENDING_WINDOW_MS,
   type SignedManifest,
   signManifest,
 } from '@assent/manifest';
@@ -28,6 +30,8 @@ import { createRegistry, type Registry, registrySource } from '../src/index.js';
 const RUNS = fuzzParams(1000);
 const TIMEOUT = fuzzTimeout(600_000);
 const KEYS = 4;
+/** A time of use after every waiting window of versions logged now (spec §5.5). */
+const PAST_EVERY_WINDOW = () => new Date(Date.now() + PENDING_WINDOW_MS + 60_000).toISOString();
 const USE = 'train-genai';
 
 type Decision = 'allow' | 'deny';
@@ -192,7 +196,7 @@ describe('rotation through a node, against the reference model', () => {
             source: registrySource(registry),
             identity: { requireBinding: false },
           });
-          const result = await verifier.check({ work, use: USE });
+          const result = await verifier.check({ work, use: USE, at: PAST_EVERY_WINDOW() });
           expect(new Set(result.evidence.map((e) => e.cid))).toEqual(model.heads);
           expect(result.decision).toBe(model.decision);
           expect(result.disputed).toBe(model.heads.size > 1);

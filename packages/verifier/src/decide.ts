@@ -67,6 +67,12 @@ export interface Evidence {
   readonly conditions?: Conditions;
   /** Whether this manifest counts as a claimant of the work (see docs/decisions.md). */
   readonly claims: boolean;
+  /**
+   * Set on a creator's newest version whose answer for the work is less restrictive than an earlier
+   * one's still in its waiting window (docs/decisions.md §2): when it takes effect (UTC date-time).
+   * Until then it does not claim, and the earlier version's evidence beside it speaks.
+   */
+  readonly pendingUntil?: string;
 }
 
 /**

@@ -129,6 +129,10 @@ function blockCidOrFail(value: unknown, what: string): string {
 /** What an answer of `POST /v1/candidates` or `POST /v1/check` names: manifests and pages, and `asOf`. */
 interface Found {
   readonly refs: EvidenceRef[];
+  /** When the node first logged each manifest (`POST /v1/candidates` only), by CID. */
+  readonly loggedAt: ReadonlyMap<string, string>;
+  /** The versions before heads in their waiting window (`POST /v1/candidates` only). */
+  readonly predecessors: EvidenceRef[];
   readonly asOf: string | undefined;
   /** Signed link observations, in canonical bytes (`POST /v1/candidates` only). */
   readonly observations: readonly Uint8Array[];
@@ -150,20 +154,36 @@ function asOfOf(body: Record<string, unknown>, what: string): string | undefined
  * are ignored. Observations travel inline (each is about a kilobyte); the verifier checks their
  * signatures over their canonical form, so re-encoding them here changes nothing.
  */
+/** The manifest refs of a `POST /v1/candidates` list (`manifests`, `predecessors`), with log times. */
+function refsOf(list: unknown, name: string, loggedAt: Map<string, string>): EvidenceRef[] {
+  const what = 'POST /v1/candidates';
+  if (!Array.isArray(list)) throw invalid(`${what}: ${name} is not an array`);
+  const refs: EvidenceRef[] = [];
+  for (const [i, m] of list.entries()) {
+    if (!isObject(m)) throw invalid(`${what}: ${name}[${i}] is not an object`);
+    const cid = blockCidOrFail(m.cid, `${name}[${i}].cid`);
+    refs.push({ cid, page: undefined });
+    if (m.loggedAt !== undefined) {
+      if (typeof m.loggedAt !== 'string' || !Number.isFinite(Date.parse(m.loggedAt)))
+        throw invalid(`${what}: ${name}[${i}].loggedAt is not a date-time`);
+      loggedAt.set(cid, m.loggedAt);
+    }
+    if (m.pages === undefined) continue;
+    if (!Array.isArray(m.pages)) throw invalid(`${what}: ${name}[${i}].pages is not an array`);
+    for (const [j, page] of m.pages.entries())
+      refs.push({ cid, page: blockCidOrFail(page, `${name}[${i}].pages[${j}]`) });
+  }
+  return refs;
+}
+
 function candidatesOf(body: unknown): Found {
   const what = 'POST /v1/candidates';
   if (!isObject(body) || !Array.isArray(body.manifests))
     throw invalid(`${what}: expected {"manifests": [...]}`);
-  const refs: EvidenceRef[] = [];
-  for (const [i, m] of body.manifests.entries()) {
-    if (!isObject(m)) throw invalid(`${what}: manifests[${i}] is not an object`);
-    const cid = blockCidOrFail(m.cid, `manifests[${i}].cid`);
-    refs.push({ cid, page: undefined });
-    if (m.pages === undefined) continue;
-    if (!Array.isArray(m.pages)) throw invalid(`${what}: manifests[${i}].pages is not an array`);
-    for (const [j, page] of m.pages.entries())
-      refs.push({ cid, page: blockCidOrFail(page, `manifests[${i}].pages[${j}]`) });
-  }
+  const loggedAt = new Map<string, string>();
+  const refs = refsOf(body.manifests, 'manifests', loggedAt);
+  const predecessors =
+    body.predecessors === undefined ? [] : refsOf(body.predecessors, 'predecessors', loggedAt);
   const observations: Uint8Array[] = [];
   if (body.observations !== undefined) {
     if (!Array.isArray(body.observations)) throw invalid(`${what}: observations is not an array`);
@@ -178,7 +198,7 @@ function candidatesOf(body: unknown): Found {
     for (const [i, cid] of body.attestations.entries())
       attestations.push(blockCidOrFail(cid, `attestations[${i}]`));
   }
-  return { refs, asOf: asOfOf(body, what), observations, attestations };
+  return { refs, loggedAt, predecessors, asOf: asOfOf(body, what), observations, attestations };
 }
 
 /** The evidence CIDs of a `POST /v1/check` answer; every other field (the verdict) is ignored. */
@@ -198,7 +218,14 @@ function evidenceOf(body: unknown): Found {
       refs.push({ cid, page });
     }
   }
-  return { refs, asOf: asOfOf(body, 'POST /v1/check'), observations: NOTHING, attestations: NOTHING };
+  return {
+    refs,
+    loggedAt: new Map(),
+    predecessors: [],
+    asOf: asOfOf(body, 'POST /v1/check'),
+    observations: NOTHING,
+    attestations: NOTHING,
+  };
 }
 
 function baseUrlOf(url: string | URL): string {
@@ -394,6 +421,8 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
     async candidates(works: readonly WorkId[], opts: CandidatesOptions = {}): Promise<CandidateSet> {
       const { signal } = opts;
       const wanted = new Map<string, Set<string>>();
+      const earlier = new Map<string, Set<string>>();
+      const loggedAt = new Map<string, string>();
       const observations = new Map<string, Uint8Array>();
       const attestationCids = new Set<string>();
       let asOf: string | undefined;
@@ -408,30 +437,42 @@ export function gatewaySource(url: string | URL, options: GatewaySourceOptions =
         }
         for (const o of answer.observations) observations.set(blockCid(o), o);
         for (const cid of answer.attestations) attestationCids.add(cid);
-        for (const ref of answer.refs) {
-          let pages = wanted.get(ref.cid);
+        for (const [cid, at] of answer.loggedAt) loggedAt.set(cid, at);
+        const note = (into: Map<string, Set<string>>, ref: EvidenceRef) => {
+          let pages = into.get(ref.cid);
           if (pages === undefined) {
             pages = new Set();
-            wanted.set(ref.cid, pages);
+            into.set(ref.cid, pages);
           }
           if (ref.page !== undefined) pages.add(ref.page);
-        }
+        };
+        for (const ref of answer.refs) note(wanted, ref);
+        for (const ref of answer.predecessors) note(earlier, ref);
       }
-      const manifests: ManifestCandidate[] = [];
-      await eachLimited([...wanted], concurrency, async ([cid, pageCids]) => {
-        const bytes = await block(`/v1/manifests/${cid}`, cid, 'application/json', signal);
-        const pages = new Map<string, Uint8Array>();
-        for (const page of pageCids) {
-          pages.set(page, await block(`/ipfs/${page}`, page, 'application/vnd.ipld.raw', signal));
-        }
-        manifests.push(pages.size === 0 ? { cid, bytes } : { cid, bytes, pages });
-      });
+      /** Each manifest of `refs` with its pages and log time, fetched as blocks. */
+      const fetchAll = async (refs: Map<string, Set<string>>): Promise<ManifestCandidate[]> => {
+        const out: ManifestCandidate[] = [];
+        await eachLimited([...refs], concurrency, async ([cid, pageCids]) => {
+          const bytes = await block(`/v1/manifests/${cid}`, cid, 'application/json', signal);
+          const pages = new Map<string, Uint8Array>();
+          for (const page of pageCids) {
+            pages.set(page, await block(`/ipfs/${page}`, page, 'application/vnd.ipld.raw', signal));
+          }
+          const at = loggedAt.get(cid);
+          const candidate: ManifestCandidate = pages.size === 0 ? { cid, bytes } : { cid, bytes, pages };
+          out.push(at === undefined ? candidate : { ...candidate, loggedAt: at });
+        });
+        return out;
+      };
+      const manifests = await fetchAll(wanted);
+      const predecessors = earlier.size === 0 ? [] : await fetchAll(earlier);
       const attestations: Uint8Array[] = [];
       await eachLimited([...attestationCids], concurrency, async (cid) => {
         attestations.push(await block(`/v1/attestations/${cid}`, cid, 'application/json', signal));
       });
       return {
         manifests,
+        ...(predecessors.length === 0 ? {} : { predecessors }),
         ...(asOf === undefined ? {} : { asOf }),
         ...(observations.size === 0 ? {} : { observations: [...observations.values()] }),
         ...(attestations.length === 0 ? {} : { attestations }),

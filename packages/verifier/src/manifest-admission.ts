@@ -4,7 +4,13 @@
  * are checked against the CIDs it lists, and a manifest found to break spec §3.1 is refused from then
  * on. What fails is dropped with a warning; a malformed answer throws `SOURCE_INVALID_RESPONSE`.
  */
-import { AssentError, blockCid, type VerifiedManifest, verifyManifest } from '@assent/manifest';
+import {
+  AssentError,
+  blockCid,
+  PENDING_WINDOW_MS,
+  type VerifiedManifest,
+  verifyManifest,
+} from '@assent/manifest';
 import type { Warning } from './errors.js';
 import { type KeyChains, needsKeyChain } from './key-chain.js';
 import { addPage, entryOf, type ManifestCache, type ManifestEntry } from './manifest-cache.js';
@@ -43,6 +49,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   }
   for (; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Records when the source says it first logged a manifest (the latest answer wins), and the end of
+ * its waiting window as an instant its answers may change at (pending-window.ts).
+ */
+function noteLoggedAt(entry: ManifestEntry, candidate: ManifestCandidate): void {
+  if (typeof candidate.loggedAt !== 'string') return;
+  const ms = Date.parse(candidate.loggedAt);
+  if (!Number.isFinite(ms) || entry.loggedAtMs === ms) return;
+  entry.loggedAtMs = ms;
+  if (entry.previous !== undefined) entry.times.add(ms + PENDING_WINDOW_MS);
 }
 
 function refusedWarning(cid: string, why: string): Warning {
@@ -84,11 +102,16 @@ export class ManifestAdmission {
    * The entries of every candidate of `answer` that passes, in order; warnings for the others go to
    * `warnings`. When every candidate is already held, no promise is awaited per manifest.
    */
-  async admitAll(answer: CandidateSet, warnings: Warning[], signal?: AbortSignal): Promise<ManifestEntry[]> {
+  async admitAll(
+    answer: Pick<CandidateSet, 'manifests'>,
+    warnings: Warning[],
+    signal?: AbortSignal,
+  ): Promise<ManifestEntry[]> {
     const entries: ManifestEntry[] = [];
     for (const candidate of answer.manifests) {
       const entry = this.#held(candidate);
       if (entry === undefined) return this.#admitEach(answer, warnings, signal);
+      noteLoggedAt(entry, candidate);
       entries.push(entry);
     }
     return entries;
@@ -116,7 +139,7 @@ export class ManifestAdmission {
   }
 
   async #admitEach(
-    answer: CandidateSet,
+    answer: Pick<CandidateSet, 'manifests'>,
     warnings: Warning[],
     signal: AbortSignal | undefined,
   ): Promise<ManifestEntry[]> {
@@ -125,7 +148,11 @@ export class ManifestAdmission {
       const admitted = await Promise.all(
         answer.manifests.slice(i, i + VERIFY_CONCURRENCY).map((m) => this.#admit(m, warnings, signal)),
       );
-      for (const entry of admitted) if (entry !== undefined) entries.push(entry);
+      admitted.forEach((entry, k) => {
+        if (entry === undefined) return;
+        noteLoggedAt(entry, answer.manifests[i + k] as ManifestCandidate);
+        entries.push(entry);
+      });
     }
     return entries;
   }

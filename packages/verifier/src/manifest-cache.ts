@@ -33,6 +33,13 @@ export interface ManifestEntry {
   readonly version: number;
   readonly bytes: Uint8Array;
   readonly default: Policy | undefined;
+  /** The version before it (`credentialSubject.previous`). */
+  readonly previous: string | undefined;
+  /**
+   * When the source first logged it (epoch ms), as the latest answer offering it said; undefined
+   * when no source said. Starts its waiting window (see pending-window.ts).
+   */
+  loggedAtMs?: number;
   readonly validFrom: string;
   readonly validUntil: string | undefined;
   readonly validFromMs: number;
@@ -134,6 +141,7 @@ export function entryOf(
     creator: creator.creator,
     creatorProven: creator.proven,
     version: verified.version,
+    previous: verified.previous,
     bytes: verified.bytes,
     default: m.credentialSubject.default,
     validFrom: m.validFrom,

@@ -17,6 +17,12 @@ export interface ManifestCandidate {
    * does not list, or whose bytes do not hash to their CID, are rejected.
    */
   readonly pages?: ReadonlyMap<string, Uint8Array>;
+  /**
+   * When the source first logged this manifest (a UTC date-time): the start of its waiting window
+   * (docs/decisions.md §2, spec §5.5). Omitted when unknown; the verifier then counts the version as
+   * long past its window.
+   */
+  readonly loggedAt?: string;
 }
 
 /** What a source answers for one batch of works. */
@@ -42,6 +48,14 @@ export interface CandidateSet {
    * verifier verifies each and counts those of the attesters it trusts (`IdentityOptions.trustedAttesters`).
    */
   readonly attestations?: readonly Uint8Array[];
+  /**
+   * The versions before offered heads logged less than 72 hours ago (`PENDING_WINDOW_MS`): for each
+   * such head, its predecessors back to the first logged longer ago than that (included) or version 1,
+   * each with `loggedAt` and the catalog pages naming the works asked. A loosening in a head waits
+   * for its window to pass, and these are what decides meanwhile. A head logged recently whose
+   * predecessor is not offered grants nothing until its window passes.
+   */
+  readonly predecessors?: readonly ManifestCandidate[];
 }
 
 /** Options of {@link ManifestSource.candidates}. */

@@ -172,6 +172,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     const batchWarnings: Warning[] = [];
     const offered = groupByCreator(await admission.admitAll(answer, batchWarnings, signal));
+    // The versions before heads in their waiting window: cached, for the window to read (decisions §2).
+    if (answer.predecessors !== undefined && answer.predecessors.length > 0)
+      await admission.admitAll({ manifests: answer.predecessors }, batchWarnings, signal);
 
     // Creators we hold a manifest of naming these works, whom the source did not offer.
     const matcher = new WorkMatcher(items, cache);

@@ -7,6 +7,7 @@ import { normalizeWorkId, urlPrefixesOf, type WorkId } from '@assent/manifest';
 import { type Circumstances, type Evidence, evaluate, locate } from './decide.js';
 import type { Warning } from './errors.js';
 import { isComplete, type ManifestCache, type ManifestEntry } from './manifest-cache.js';
+import { type Window, windowEvidence, windowOf } from './pending-window.js';
 import type { Branch, CreatorPlan } from './rollback-plan.js';
 
 /** One work of a batch: as given, normalized, and the `url-prefix:` keys that may cover it. */
@@ -168,7 +169,20 @@ export class WorkMatcher {
       const touched = new Set<number>();
       for (const entry of p.hints) this.#touchedBy(entry, touched);
       for (const b of p.branches) if (b.kind === 'remembered') this.#touchedBy(b.entry, touched);
-      const single = p.branches.length === 1 ? (p.branches[0] as Branch) : undefined;
+      // Offered heads still in their waiting window, and the works their earlier versions name too.
+      let windows: Map<Branch, Window> | undefined;
+      for (const b of p.branches) {
+        const w = b.kind === 'offered' ? windowOf(b.entry, c.atMs, this.#cache) : undefined;
+        if (w === undefined) continue;
+        if (windows === undefined) windows = new Map();
+        windows.set(b, w);
+        for (let v = 1; v < w.versions.length; v++) this.#touchedBy(w.versions[v] as ManifestEntry, touched);
+      }
+      const evidenceFor = (b: Branch, item: WorkItem): Evidence[] => {
+        const w = windows?.get(b);
+        return w === undefined ? [branchEvidence(b, item, c)] : windowEvidence(w, item, c);
+      };
+      const single = p.branches.length === 1 && windows === undefined ? (p.branches[0] as Branch) : undefined;
       for (const i of touched) {
         const item = items[i] as WorkItem;
         if (single !== undefined) {
@@ -179,11 +193,16 @@ export class WorkMatcher {
           evidenceList(i, p).push(e);
           continue;
         }
-        const found = p.branches.map((b) => branchEvidence(b, item, c));
+        const found = p.branches.flatMap((b) => evidenceFor(b, item));
         const claims = found.some((e) => e.claims);
         if (p.missing && !claims) continue;
-        // In a fork, a branch that does not speak to the work counts as `unknown` once another does.
-        evidenceList(i, p).push(...(claims && p.forked ? found.map((e) => ({ ...e, claims: true })) : found));
+        // In a fork, a branch that does not speak to the work counts as `unknown` once another does
+        // (but a head held back by its window stays silent: what holds it back speaks for it).
+        evidenceList(i, p).push(
+          ...(claims && p.forked
+            ? found.map((e) => (e.pendingUntil === undefined ? { ...e, claims: true } : e))
+            : found),
+        );
       }
     }
     return { evidence: evidenceOf, plans: plansOf };
