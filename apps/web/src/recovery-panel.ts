@@ -114,7 +114,7 @@ export function recoveryPanel(session: CreatorSession): RecoveryPanel {
       h(
         'p',
         { class: 'hint', id: `${fromId}-hint` },
-        'Your consent is carried from that version, and the versions after it are left behind: verifiers undo those your old key signed less than 72 hours before this recovery. Leave it empty to keep your newest version.',
+        'Your consent is carried from that version, and the versions after it are left behind: verifiers weigh both branches, the most restrictive deciding, and anything a version allows counts only 72 hours after it was published. Leave it empty to keep your newest version.',
       ),
       from,
     ),

@@ -362,9 +362,9 @@ creator is --creator (any key it signed with), else the one of the keystore in $
 
 Signs a rotation with the recovery key the words write down, on top of the creator's head on the
 gateway, or with --from on top of an earlier version (a version number or CID of its history): that
-forks away from what came after it, such as versions a thief made with a stolen key, and verifiers
-undo the old key's versions logged less than 72 hours before the recovery (docs/spec/manifest.md
-§5.5). The consent state of the version built on is carried unchanged. The rotation commits to a
+forks away from what came after it, such as versions a thief made with a stolen key: verifiers weigh
+the two branches as a fork (the most restrictive decides), and a loosening counts only 72 hours after
+a node first logged it (docs/decisions.md §2.3). The consent state of the version built on is carried unchanged. The rotation commits to a
 fresh next key and a fresh recovery key. It is checked here first: RECOVERY_PHRASE_INVALID for words
 that are not a recovery phrase, NEXT_KEY_NOT_COMMITTED when the version built on does not commit to
 their key (another creator's sheet, or a sheet a rotation replaced).
