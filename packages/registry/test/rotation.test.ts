@@ -122,6 +122,59 @@ describe('a rotated chain on a node', () => {
   });
 });
 
+describe('a rotated chain between two nodes', () => {
+  /** Polls `probe` until it returns true (replication is asynchronous). */
+  async function waitFor(probe: () => boolean, what: string, ms = 30_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!probe()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('reaches the peer whole: the rotation, the rotated key’s versions, and the creator behind every key', async () => {
+    // Two nodes in this process, Helia and libp2p on 127.0.0.1.
+    const a = await createRegistry({ dataDir: tempDir(), links: false });
+    const b = await createRegistry({ dataDir: tempDir(), links: false, peers: a.multiaddrs() });
+    try {
+      await waitFor(() => a.stats().connections > 0 && b.stats().connections > 0, 'A and B connected');
+      const owner = await generateIdentity();
+      const backup = await generateIdentity();
+      const work = 'isrc:QZRPL2600001';
+      const o1 = await signManifest(
+        { works: [{ ids: [work], policy: { 'train-genai': 'deny' } }] },
+        { identity: owner, nextKeyHashes: [nextKeyHashOfDid(backup.did)] },
+      );
+      const o2 = await signManifest(
+        { works: [{ ids: [work], policy: { 'train-genai': 'deny' } }] },
+        { identity: backup, head: o1, rotation: true, nextKeyHashes: [nextKeyHashOfDid(spare.did)] },
+      );
+      const o3 = await signManifest(
+        { works: [{ ids: [work], policy: { 'train-genai': 'allow' } }] },
+        { identity: backup, head: o2 },
+      );
+      for (const m of [o1, o2, o3]) expect(await a.ingest(m.bytes)).toMatchObject({ ok: true });
+      await waitFor(() => b.head(owner.did)?.heads[0]?.cid === o3.cid, 'the rotated head on B');
+      expect(b.head(backup.did)).toMatchObject({ creator: owner.did, forked: false });
+      expect(b.history(backup.did).map((r) => r.cid)).toEqual([o1.cid, o2.cid, o3.cid]);
+      // B logged the versions itself, just now: the head's window is open, and B offers what it weighs.
+      const found = await b.lookupWorks([work]);
+      expect(found.map((c) => c.cid)).toEqual([o3.cid]);
+      expect((await b.predecessorsOf(found, [work])).map((c) => c.cid)).toEqual([o2.cid, o1.cid]);
+      // A forged rotation sent to A is refused there and never reaches B.
+      const forged = await signManifest(
+        { works: [{ ids: [work], policy: { all: 'allow' } }] },
+        { identity: thief, head: o3, rotation: true, nextKeyHashes: [nextKeyHashOfDid(thief.did)] },
+      );
+      expect(await a.ingest(forged.bytes)).toMatchObject({ ok: false, code: 'NEXT_KEY_NOT_COMMITTED' });
+      expect(await b.getBlock(forged.cid)).toBeUndefined();
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  }, 60_000);
+});
+
 describe('an index written before creators existed (schema 1)', () => {
   it('is brought to schema 2 when the node opens: every creator was its issuer, nothing is lost', async () => {
     const dataDir = tempDir();
