@@ -164,6 +164,35 @@ function everyFile(path: string): string {
     .join('\n');
 }
 
+describe('deny fast, allow after 72 hours (docs/decisions.md §2.3)', () => {
+  it(
+    'a grant just published waits: check says so and decides by the version before; a deny counts at once',
+    async () => {
+      await create('waiting');
+      await publish('waiting', ['--deny', 'train-genai']);
+      const granted = await publish('waiting', ['--allow', 'train-genai']);
+      const text = ok(await assent(['check', WORK, '--use', 'train-genai'], envOf('waiting')));
+      expect(text.stdout).toMatch(/^deny/);
+      expect(text.stdout).toContain(`evidence: ${granted.cid} v2`);
+      expect(text.stdout).toMatch(/, waits until \d{4}-\d\d-\d\dT/);
+      const held = json<{
+        decision: string;
+        evidence: { cid: string; claims: boolean; pendingUntil?: string }[];
+      }>(await assent(['check', WORK, '--use', 'train-genai', '--json'], envOf('waiting')));
+      expect(held.evidence[0]).toMatchObject({ cid: granted.cid, claims: false });
+      expect(Date.parse(held.evidence[0]?.pendingUntil as string) - Date.now()).toBeGreaterThan(
+        71 * 60 * 60 * 1000,
+      );
+      await publish('waiting', ['--deny', 'train-genai']);
+      const denied = json<{ decision: string }>(
+        await assent(['check', WORK, '--use', 'train-genai', '--json'], envOf('waiting')),
+      );
+      expect(denied.decision).toBe('deny');
+    },
+    STORY_TIMEOUT,
+  );
+});
+
 describe('assent id rotate: a planned rotation with the current key at hand', () => {
   it(
     'create → publish → rotate → publish: the node accepts every version, and any key answers for the creator',

@@ -42,7 +42,12 @@ function resultText(result: CheckResult, ctx: Context): string {
     ...(result.conditions === undefined ? [] : [`conditions: ${JSON.stringify(result.conditions)}`]),
     ...result.claimants.map((c) => claimantLine(c)),
     ...result.evidence.map((e) =>
-      ctx.style.dim(`evidence: ${e.cid} v${e.version} ${e.issuer} → ${e.decision} (${e.rule})`),
+      ctx.style.dim(
+        `evidence: ${e.cid} v${e.version} ${e.issuer} → ${e.decision} (${e.rule})${
+          // A loosening waiting for its 72-hour window (docs/decisions.md §2.3): not counted yet.
+          e.pendingUntil === undefined ? '' : `, waits until ${e.pendingUntil}`
+        }`,
+      ),
     ),
     ...result.warnings.map((w) => ctx.style.warn(`warning ${w.code}: ${w.message}`)),
   ].join('\n');
