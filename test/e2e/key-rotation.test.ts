@@ -18,7 +18,8 @@ import {
   signManifest,
 } from '@assent/manifest';
 import { createRegistry, type Registry, registrySource } from '@assent/registry';
-import { createVerifier, gatewaySource } from '@assent/verifier';
+import { type CheckResult, createVerifier, gatewaySource } from '@assent/verifier';
+import { verifyReceipt } from '@assent/verifier/receipt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const WORK = 'isrc:USRC17607839';
@@ -141,6 +142,33 @@ describe('the waiting window through the gateway (spec §5.5)', () => {
         at: new Date(Date.now() + PENDING_WINDOW_MS + 60_000).toISOString(),
       });
       expect(later.decision).toBe('allow');
+    }
+    // A receipt of the held-back answer verifies: what the window decided is not derived again from
+    // the manifests alone (the receipt does not commit to log times), and is not called a mismatch.
+    // Asked of a gateway that requires no bindings, so that no identity rule sets the answer aside.
+    const unbound = await startGateway({
+      registry,
+      port: 0,
+      log: false,
+      rateLimit: false,
+      identity: { requireBinding: false },
+    });
+    try {
+      const receipted = await fetch(`${unbound.url}/v1/check?receipt=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ use: 'train-genai', works: [work] }),
+      });
+      const { results, receipt } = (await receipted.json()) as { results: CheckResult[]; receipt: unknown };
+      expect(results[0]?.decision).toBe('deny');
+      const verdict = await verifyReceipt(receipt, {
+        results,
+        manifests: [first.bytes, second.bytes],
+        trustedNodes: [registry.identity.did],
+      });
+      expect(verdict).toMatchObject({ ok: true, value: { rederived: 0 } });
+    } finally {
+      await unbound.close();
     }
   });
 });

@@ -267,7 +267,12 @@ interface ResultShape {
     readonly cid: string;
     readonly version: number;
     readonly issuer?: unknown;
+    /** The creator a rotated key's manifest speaks for (spec §5.5). */
+    readonly creator?: unknown;
     readonly decision?: unknown;
+    readonly claims?: unknown;
+    /** Set on a head whose loosening waited for its 72-hour window (decisions §2.3). */
+    readonly pendingUntil?: unknown;
   }[];
   /** What the node says of each claimant's identity binding (results before identity links have none). */
   readonly claimants?: unknown;
@@ -287,11 +292,23 @@ function identityWeighed(result: ResultShape): boolean {
     if (!isObject(c)) return true;
     if (c.outranked === true) return true;
     const grants = result.evidence.some(
-      (e) => e.issuer === c.issuer && (e.decision === 'allow' || e.decision === 'conditional'),
+      (e) =>
+        e.claims !== false &&
+        (e.creator ?? e.issuer) === c.issuer &&
+        (e.decision === 'allow' || e.decision === 'conditional'),
     );
     if (c.level === 0 && grants) return true;
   }
   return false;
+}
+
+/**
+ * Whether the waiting window decided (docs/decisions.md §2.3): a head held back until `pendingUntil`.
+ * That rests on when the node logged each version, which a receipt does not commit to, so such a
+ * decision cannot be derived again from the manifests alone.
+ */
+function windowWeighed(result: ResultShape): boolean {
+  return result.evidence.some((e) => e.pendingUntil !== undefined);
 }
 
 function resultShape(value: unknown, where: string): ResultShape {
@@ -388,7 +405,7 @@ async function rederive(
       again.disputed === result.disputed &&
       canonicalize((again.conditions ?? null) as JsonValue) ===
         canonicalize((result.conditions ?? null) as JsonValue);
-    if (!same && identityWeighed(result)) continue;
+    if (!same && (identityWeighed(result) || windowWeighed(result))) continue;
     if (!same)
       fail(
         'RECEIPT_DECISION_MISMATCH',
