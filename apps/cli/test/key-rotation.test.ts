@@ -193,6 +193,24 @@ describe('deny fast, allow after 72 hours (docs/decisions.md §2.3)', () => {
   );
 });
 
+describe('identity links after a rotation', () => {
+  it(
+    'id link tells the creator to publish its creator id, not the rotated key’s DID',
+    async () => {
+      const created = await create('linked');
+      await publish('linked', ['--deny', 'train-genai']);
+      ok(await assent(['id', 'rotate', '--json'], envOf('linked')));
+      const draft = join(dir, 'linked-link-draft.json');
+      const linked = json<{ did: string; publish: { dnsTxt: { value: string } } }>(
+        ok(await assent(['id', 'link', 'theflight.com', '--draft', draft, '--json'], envOf('linked'))),
+      );
+      expect(linked.did).toBe(created.did);
+      expect(linked.publish.dnsTxt.value).toBe(`did=${created.did}`);
+    },
+    STORY_TIMEOUT,
+  );
+});
+
 describe('assent id rotate: a planned rotation with the current key at hand', () => {
   it(
     'create → publish → rotate → publish: the node accepts every version, and any key answers for the creator',

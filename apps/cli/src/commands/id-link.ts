@@ -111,7 +111,8 @@ Examples:
         '--draft DRAFT.json: the working draft the link goes into (started from your current head when the file does not exist); then assent publish DRAFT.json',
       );
     const owner = ownerOf(await readKeystore(ctx.home));
-    const { did } = owner;
+    // Links are the creator's (spec §5.5): the proofs name the creator id, whatever key signs now.
+    const did = owner.creator;
     const gateway = gatewayUrl(values, ctx);
     const result = await changeDraftIdentities(
       ctx,
@@ -287,7 +288,8 @@ Examples:
     if (positionals.length > 0) throw cliError('USAGE', `unexpected argument ${positionals[0]}`);
     const checker = values.check === true ? checkerFrom(values) : undefined;
     const owner = ownerOf(await readKeystore(ctx.home));
-    const { did } = owner;
+    // Links are the creator's (spec §5.5): the proofs name the creator id, whatever key signs now.
+    const did = owner.creator;
     const gateway = gatewayUrl(values, ctx);
     const head = await currentHead(ctx, owner, gateway);
     const claimed = head.manifest?.manifest.credentialSubject.identities ?? [];
