@@ -70,8 +70,26 @@ const MAX_HISTORY_PAGE = 1000;
  * hours is answered with the newest, and a verifier holds back the head's grants for the rest.
  */
 const MAX_WINDOW_VERSIONS = 64;
-/** Catalog pages whose ids are kept for finding a window version's pages (the oldest forgotten first). */
-const MAX_PAGE_INDEXES = 1024;
+/** Catalogs and pages whose ids are kept for finding a window version's pages. */
+const MAX_WINDOW_INDEX = 1024;
+
+/**
+ * `key`'s value in a bounded cache (the oldest forgotten first), made by `make` when absent; a value
+ * `make` cannot give (undefined: a block not held) is not kept, so it is tried again.
+ */
+async function remembered(
+  cache: Map<string, readonly string[]>,
+  key: string,
+  make: () => Promise<readonly string[] | undefined>,
+): Promise<readonly string[] | undefined> {
+  const held = cache.get(key);
+  if (held !== undefined) return held;
+  const value = await make();
+  if (value === undefined) return undefined;
+  if (cache.size >= MAX_WINDOW_INDEX) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+  return value;
+}
 
 /** The keys a lookup asks the index for: each valid id normalized, with a URL's prefixes. */
 function lookupKeys(ids: readonly string[]): Set<string> {
@@ -165,8 +183,11 @@ class RegistryNode implements Registry {
   readonly #ingester: Ingester;
   readonly #ledger: PeerLedger;
   readonly #cache: ByteCache;
-  /** The ids each catalog page names, for window versions, whose works the index does not hold. */
-  readonly #pageIds = new Map<string, ReadonlySet<string>>();
+  /**
+   * For window versions, whose works the index does not hold: each one's catalog (`m:` + CID) and the
+   * ids each page names (`p:` + CID), the oldest forgotten first.
+   */
+  readonly #windowIndex = new Map<string, readonly string[]>();
   readonly #started = Date.now();
   #node: EmbeddedNode | undefined;
   #replicator: Replicator | undefined;
@@ -465,7 +486,7 @@ class RegistryNode implements Registry {
             cid: row.cid,
             issuer: row.issuer,
             bytes,
-            pages: await this.#pagesNaming(bytes, keys),
+            pages: await this.#pagesNaming(row.cid, bytes, keys),
             ...(row.loggedAt === undefined ? {} : { loggedAt: new Date(row.loggedAt).toISOString() }),
             ...(row.previous === undefined ? {} : { previous: row.previous }),
           });
@@ -476,30 +497,36 @@ class RegistryNode implements Registry {
     return out;
   }
 
-  /** The catalog pages of a stored manifest that name any of `keys` (read from the blocks, cached). */
-  async #pagesNaming(bytes: Uint8Array, keys: ReadonlySet<string>): Promise<Map<string, Uint8Array>> {
+  /**
+   * The catalog pages of a stored manifest that name any of `keys`. A window version's works are not
+   * in the index, so its catalog and each page's ids are read from the blocks once and kept (bounded):
+   * a check repeated while the window lasts reads no block but the pages it answers with.
+   */
+  async #pagesNaming(
+    cid: string,
+    bytes: Uint8Array,
+    keys: ReadonlySet<string>,
+  ): Promise<Map<string, Uint8Array>> {
     const pages = new Map<string, Uint8Array>();
-    // Stored blocks are manifests this node verified: their JSON is read as it is.
-    const catalog = (
-      JSON.parse(new TextDecoder().decode(bytes)) as { credentialSubject: { catalog?: string[] } }
-    ).credentialSubject.catalog;
-    for (const cid of catalog ?? []) {
-      const page = await this.#read(cid);
-      if (page === undefined) continue;
-      let ids = this.#pageIds.get(cid);
-      if (ids === undefined) {
-        const works = (JSON.parse(new TextDecoder().decode(page)) as { works: { ids: string[] }[] }).works;
-        ids = new Set(works.flatMap((w) => w.ids));
-        if (this.#pageIds.size >= MAX_PAGE_INDEXES)
-          this.#pageIds.delete(this.#pageIds.keys().next().value as string);
-        this.#pageIds.set(cid, ids);
-      }
-      for (const key of keys) {
-        if (ids.has(key)) {
-          pages.set(cid, page);
-          break;
-        }
-      }
+    // Stored blocks are manifests and pages this node verified: their JSON is read as it is.
+    const catalog = await remembered(
+      this.#windowIndex,
+      `m:${cid}`,
+      async () =>
+        (JSON.parse(new TextDecoder().decode(bytes)) as { credentialSubject: { catalog?: string[] } })
+          .credentialSubject.catalog ?? [],
+    );
+    for (const page of catalog ?? []) {
+      const ids = await remembered(this.#windowIndex, `p:${page}`, async () => {
+        const pageBytes = await this.#read(page);
+        if (pageBytes === undefined) return undefined;
+        const works = (JSON.parse(new TextDecoder().decode(pageBytes)) as { works: { ids: string[] }[] })
+          .works;
+        return works.flatMap((w) => w.ids);
+      });
+      if (ids === undefined || !ids.some((id) => keys.has(id))) continue;
+      const pageBytes = await this.#read(page);
+      if (pageBytes !== undefined) pages.set(page, pageBytes);
     }
     return pages;
   }

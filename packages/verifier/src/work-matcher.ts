@@ -1,6 +1,6 @@
 /**
  * Matching: which manifests name which works of a batch (by id or by the longest `url-prefix:`
- * covering it, docs/decisions.md §2 item 4), and what each creator's deciding branches say about each
+ * covering it, docs/decisions.md §2 item 5), and what each creator's deciding branches say about each
  * work it touches. Answers evidence per work; ranking it and deciding are not its job.
  */
 import { normalizeWorkId, urlPrefixesOf, type WorkId } from '@assent/manifest';
